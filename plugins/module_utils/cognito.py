@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Thin helpers around the Cognito calls, each made through the engine's Caller.
+
+The category names match the Caller's limiters: reads (UserRead quota), writes
+(UserResourceUpdate quota). Each helper is one call; decisions live in mfa.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping
+
+from .engine import Caller
+
+READ = "read"
+WRITE = "write"
+
+
+def client_config(workers: int) -> Dict[str, Any]:
+    """botocore config: the engine does the retrying, so botocore must not retry on its own."""
+    return {
+        "retries": {"mode": "standard", "total_max_attempts": 1},
+        "max_pool_connections": max(10, workers + 2),
+        "connect_timeout": 10,
+        "read_timeout": 30,
+    }
+
+
+def admin_get_user(call: Caller, user_pool_id: str, username: str) -> Dict[str, Any]:
+    return call(READ, "admin_get_user", UserPoolId=user_pool_id, Username=username)
+
+
+def admin_set_user_mfa_preference(
+    call: Caller, user_pool_id: str, username: str, blocks: Mapping[str, Mapping[str, bool]]
+) -> None:
+    call(WRITE, "admin_set_user_mfa_preference", UserPoolId=user_pool_id, Username=username, **blocks)
+
+
+def get_user(call: Caller, access_token: str) -> Dict[str, Any]:
+    return call(READ, "get_user", AccessToken=access_token)
+
+
+def set_user_mfa_preference(call: Caller, access_token: str, blocks: Mapping[str, Mapping[str, bool]]) -> None:
+    call(WRITE, "set_user_mfa_preference", AccessToken=access_token, **blocks)

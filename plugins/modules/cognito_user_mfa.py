@@ -1,0 +1,414 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: cognito_user_mfa
+short_description: Set the MFA methods of Amazon Cognito users, one or thousands at a time
+version_added: 0.1.0
+description:
+  - Sets which MFA methods a Cognito user pool user has enabled and which one is preferred, as
+    C(aws cognito-idp admin-set-user-mfa-preference) does, for one user (O(username)) or for a whole
+    list (O(users)) in one task.
+  - Idempotent. Each user's current settings are read with C(AdminGetUser); only the settings blocks
+    that differ are sent with C(AdminSetUserMFAPreference), and the user is read again to prove the
+    change took effect. A second identical run makes no write call.
+  - Methods you do not name are left as they are, and their settings blocks are not sent, so asking for
+    TOTP never disables SMS or email MFA.
+  - An administrator cannot enrol a user in TOTP. Enabling TOTP works only for users who have already
+    verified an authenticator app; the others end as V(not_enrolled). To make them enrol, put the pool's
+    MFA configuration to C(ON) with software-token MFA enabled: each of them then meets an C(MFA_SETUP)
+    challenge at the next sign-in.
+  - Reading a user with C(AdminGetUser) makes that user a billable monthly active user for the month.
+  - With O(access_token) it works as C(aws cognito-idp set-user-mfa-preference --access-token) does,
+    on the token owner's own settings (C(GetUser), C(SetUserMFAPreference)). The token is never returned.
+  - Many users are worked on by concurrent workers, with reads and writes each under its own rate
+    limit. Throttling and transient errors are retried and slow the pace down; they fail a user only
+    when its retries run out. One user's failure never stops the others.
+author:
+  - mfaops.cognito contributors
+options:
+  user_pool_id:
+    description:
+      - The user pool, for example V(us-east-1_AbCdEf123).
+      - Its region prefix must match the region the task runs in.
+      - Required with O(username) or O(users).
+    type: str
+  username:
+    description:
+      - One user to set. The task fails if this user does not reach the desired settings, unless O(fail_on) says otherwise.
+      - Mutually exclusive with O(users) and O(access_token).
+    type: str
+  users:
+    description:
+      - Many users to set in one task.
+      - Each entry is a username, or a dict with C(username) and that user's own O(software_token_mfa),
+        O(sms_mfa) or O(email_mfa), which refine the task-wide settings key by key.
+      - Duplicates, unknown keys and bad values are rejected before any call, naming the entry.
+      - Mutually exclusive with O(username) and O(access_token).
+    type: list
+    elements: raw
+  access_token:
+    description:
+      - A user's access token. Sets that user's own preference, without administrator credentials.
+      - Mutually exclusive with O(user_pool_id), O(username) and O(users).
+    type: str
+  software_token_mfa:
+    description:
+      - TOTP (authenticator app) MFA. Left as it is when omitted.
+    type: dict
+    suboptions:
+      enabled:
+        description:
+          - Whether TOTP MFA is enabled. Left as it is when omitted.
+          - Enabling works only for users with a verified authenticator.
+        type: bool
+      preferred:
+        description:
+          - Whether TOTP is the preferred method. V(true) implies O(software_token_mfa.enabled=true).
+          - Only one method can be preferred.
+        type: bool
+  sms_mfa:
+    description:
+      - SMS text message MFA. Left as it is when omitted. Cognito refuses to enable it for a user with no phone number.
+    type: dict
+    suboptions:
+      enabled:
+        description: Whether SMS MFA is enabled. Left as it is when omitted.
+        type: bool
+      preferred:
+        description: Whether SMS is the preferred method. V(true) implies O(sms_mfa.enabled=true).
+        type: bool
+  email_mfa:
+    description:
+      - Email one-time code MFA. Left as it is when omitted. Needs a pool on the Essentials or Plus feature plan.
+    type: dict
+    suboptions:
+      enabled:
+        description: Whether email MFA is enabled. Left as it is when omitted.
+        type: bool
+      preferred:
+        description: Whether email is the preferred method. V(true) implies O(email_mfa.enabled=true).
+        type: bool
+  fail_on:
+    description:
+      - Which outcomes make the task fail.
+      - Defaults to all of them with O(username) or O(access_token), and to V(failed) alone with O(users),
+        where some users not yet enrolled is the normal state of a pool.
+      - A run that had to stop early (expired credentials, missing pool, unreachable endpoint) always fails.
+    type: list
+    elements: str
+    choices: [not_enrolled, not_found, failed]
+  report_unchanged:
+    description:
+      - Also return a row for every user that was already as requested.
+      - Off by default so that a large compliant pool gives a small result.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - mfaops.cognito.bulk
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Check mode reads every user and makes no write call. Whether a user has a verified authenticator cannot be
+    read, so in check mode such users show as V(changed) (would change) rather than V(not_enrolled).
+  - Cognito pools whose MFA configuration is C(ON) do not let users disable MFA; such calls may succeed without
+    effect. The read-back reports them as V(failed) with error code C(NotApplied).
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The diff shows the enabled methods and the preferred method, before and after, of exactly the users that change.
+  idempotent:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Make TOTP enabled and preferred for one user
+  mfaops.cognito.cognito_user_mfa:
+    user_pool_id: us-east-1_AbCdEf123
+    username: alice
+    software_token_mfa:
+      enabled: true
+      preferred: true
+
+- name: Put a list of users on TOTP; report who has not enrolled yet
+  mfaops.cognito.cognito_user_mfa:
+    user_pool_id: us-east-1_AbCdEf123
+    users:
+      - alice
+      - bob
+      - username: carol
+        sms_mfa:
+          enabled: true
+    software_token_mfa:
+      enabled: true
+      preferred: true
+  register: enforced
+
+- name: Show who still has to enrol an authenticator
+  ansible.builtin.debug:
+    msg: "{{ enforced.users | selectattr('outcome', '==', 'not_enrolled') | map(attribute='username') | list }}"
+
+- name: A gentler pace beside other jobs, and fail on anyone not reaching TOTP
+  mfaops.cognito.cognito_user_mfa:
+    user_pool_id: us-east-1_AbCdEf123
+    users: "{{ lookup('ansible.builtin.file', 'users.yml') | from_yaml }}"
+    software_token_mfa:
+      preferred: true
+    writes_per_second: 5
+    fail_on: [not_enrolled, not_found, failed]
+
+- name: A user sets their own preference with their access token
+  mfaops.cognito.cognito_user_mfa:
+    access_token: "{{ my_access_token }}"
+    software_token_mfa:
+      enabled: true
+      preferred: true
+"""
+
+RETURN = r"""
+msg:
+  description: A one-line summary of the outcomes.
+  returned: always
+  type: str
+  sample: "1000 users: 12 unchanged, 950 changed, 38 not enrolled"
+counts:
+  description: How many users ended in each outcome.
+  returned: always
+  type: dict
+  contains:
+    total:
+      description: Users in the task.
+      type: int
+    unchanged:
+      description: Users already as requested.
+      type: int
+    changed:
+      description: Users changed (in check mode, users that would change).
+      type: int
+    not_enrolled:
+      description: Users for whom TOTP was requested but who have no verified authenticator.
+      type: int
+    not_found:
+      description: Users that do not exist in the pool.
+      type: int
+    failed:
+      description: Users whose change failed, with an AWS error code in their row.
+      type: int
+    not_attempted:
+      description: Users not worked on because the run stopped early.
+      type: int
+  sample: {total: 4, unchanged: 1, changed: 2, not_enrolled: 1, not_found: 0, failed: 0, not_attempted: 0}
+users:
+  description:
+    - One row for each user that changed, would change, or did not reach the requested settings,
+      sorted by username. With O(report_unchanged=true), a row for every user.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    username:
+      description: The user.
+      type: str
+    outcome:
+      description: What happened to the user.
+      type: str
+      choices: [unchanged, changed, not_enrolled, not_found, failed, not_attempted]
+    before:
+      description: The user's MFA settings before the task, when they could be read.
+      type: dict
+      contains:
+        enabled_methods:
+          description: Enabled methods, among V(software_token_mfa), V(sms_mfa), V(email_mfa).
+          type: list
+          elements: str
+        preferred_method:
+          description: The preferred method, or null.
+          type: str
+    after:
+      description: The settings read back after the change (in check mode, the settings it would set). Same keys as RV(users[].before).
+      type: dict
+    error_code:
+      description: The AWS error code, for V(failed), V(not_enrolled) and V(not_attempted) users.
+      type: str
+    message:
+      description: What went wrong, in words.
+      type: str
+  sample:
+    - username: alice
+      outcome: changed
+      before: {enabled_methods: [software_token_mfa, sms_mfa], preferred_method: sms_mfa}
+      after: {enabled_methods: [software_token_mfa, sms_mfa], preferred_method: software_token_mfa}
+    - username: bob
+      outcome: not_enrolled
+      before: {enabled_methods: [], preferred_method: null}
+      after: {enabled_methods: [], preferred_method: null}
+      error_code: InvalidParameterException
+      message: "no verified TOTP authenticator: the user must enrol at sign-in"
+user:
+  description: The row of the one user, with O(username) or O(access_token), whatever its outcome.
+  returned: with O(username) or O(access_token)
+  type: dict
+  sample:
+    username: alice
+    outcome: unchanged
+    before: {enabled_methods: [software_token_mfa], preferred_method: software_token_mfa}
+    after: {enabled_methods: [software_token_mfa], preferred_method: software_token_mfa}
+calls:
+  description: AWS calls made per operation, with retries and throttled replies.
+  returned: always
+  type: dict
+  sample: {admin_get_user: {calls: 1900, retries: 3, throttled: 3}, admin_set_user_mfa_preference: {calls: 950, retries: 0, throttled: 0}}
+"""
+
+from dataclasses import asdict
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
+
+METHOD_OPTION = dict(type="dict", options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
+ARGUMENT_SPEC = dict(
+    user_pool_id=dict(type="str"),
+    username=dict(type="str"),
+    users=dict(type="list", elements="raw"),
+    access_token=dict(type="str", no_log=True),
+    software_token_mfa=METHOD_OPTION,
+    sms_mfa=METHOD_OPTION,
+    email_mfa=METHOD_OPTION,
+    fail_on=dict(type="list", elements="str", choices=list(user_mfa.UNMET_OUTCOMES)),
+    report_unchanged=dict(type="bool", default=False),
+    reads_per_second=dict(type="float", default=60),
+    writes_per_second=dict(type="float", default=12),
+    workers=dict(type="int", default=8),
+    retries=dict(type="int", default=10),
+)
+
+
+def validated_requests(module):
+    """All input checks, before any call. Returns the list of user requests."""
+    params = module.params
+    for name in ("reads_per_second", "writes_per_second"):
+        if params[name] <= 0:
+            raise mfa.InvalidRequest(f"{name} must be greater than 0, got {params[name]}")
+    if params["workers"] < 1:
+        raise mfa.InvalidRequest(f"workers must be at least 1, got {params['workers']}")
+    if params["retries"] < 0:
+        raise mfa.InvalidRequest(f"retries must be 0 or more, got {params['retries']}")
+    base = mfa.task_request(params)
+    if params["access_token"] is not None:
+        if not base:
+            raise mfa.InvalidRequest("no MFA setting requested (set software_token_mfa, sms_mfa or email_mfa)")
+        return [mfa.UserRequest(username="", methods=base)]
+    mfa.check_user_pool_id(params["user_pool_id"], module.region)
+    entries = [params["username"]] if params["username"] is not None else params["users"]
+    requests = mfa.user_requests(entries, base)
+    if params["username"] is not None:
+        # one user: name it plainly in messages rather than as users[0]
+        return [mfa.UserRequest(username=requests[0].username, methods=requests[0].methods)]
+    return requests
+
+
+def unmet_message(report, fail_on):
+    unmet = [row for row in report.rows if row["outcome"] in fail_on or row["outcome"] == user_mfa.NOT_ATTEMPTED]
+    shown = ", ".join(
+        f"{row['username']} ({row['outcome']}{': ' + row['error_code'] if row.get('error_code') else ''})" for row in unmet[:10]
+    )
+    more = f" and {len(unmet) - 10} more" if len(unmet) > 10 else ""
+    return f"{len(unmet)} user(s) did not reach the requested MFA settings: {shown}{more}"
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=[("username", "users", "access_token"), ("access_token", "user_pool_id")],
+        required_one_of=[("username", "users", "access_token")],
+        required_by={"username": "user_pool_id", "users": "user_pool_id"},
+    )
+    params = module.params
+    try:
+        requests = validated_requests(module)
+    except mfa.InvalidRequest as e:
+        module.fail_json(msg=str(e))
+
+    single = params["users"] is None
+    fail_on = params["fail_on"] if params["fail_on"] is not None else (
+        list(user_mfa.UNMET_OUTCOMES) if single else [user_mfa.FAILED]
+    )
+
+    client = module.client("cognito-idp", config=cognito.client_config(params["workers"]))
+    call = Caller(
+        client,
+        {
+            cognito.READ: RateLimiter(params["reads_per_second"]),
+            cognito.WRITE: RateLimiter(params["writes_per_second"]),
+        },
+        retries=params["retries"],
+    )
+
+    if params["access_token"] is not None:
+        token = params["access_token"]
+        try:
+            username = cognito.get_user(call, token)["Username"]
+        except Abort as abort:
+            module.fail_json(msg=f"Could not read the token owner's settings: {abort.code}: {abort.message}")
+        except user_mfa.AWS_ERRORS as e:
+            module.fail_json_aws(e, msg="Could not read the token owner's settings (GetUser)")
+        requests = [mfa.UserRequest(username=username, methods=requests[0].methods)]
+        api = user_mfa.UserApi(
+            read=lambda _name: cognito.get_user(call, token),
+            write=lambda _name, blocks: cognito.set_user_mfa_preference(call, token, blocks),
+        )
+    else:
+        pool = params["user_pool_id"]
+        api = user_mfa.UserApi(
+            read=lambda name: cognito.admin_get_user(call, pool, name),
+            write=lambda name, blocks: cognito.admin_set_user_mfa_preference(call, pool, name, blocks),
+        )
+
+    report = user_mfa.Report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
+    for _request, outcome in run_bulk(
+        requests,
+        lambda request: user_mfa.converge(api, request, module.check_mode),
+        workers=params["workers"],
+        caller=call,
+        on_not_attempted=user_mfa.not_attempted,
+    ):
+        report.add(outcome)
+
+    result = report.result()
+    summary = report.summary(module.check_mode)
+    result["calls"] = {operation: asdict(stats) for operation, stats in sorted(call.stats.items())}
+    if single and result["users"]:
+        result["user"] = result["users"][0]
+        if result["user"]["outcome"] == user_mfa.UNCHANGED and not params["report_unchanged"]:
+            result["users"] = []
+    if report.diff is not None:
+        result["diff"] = report.diff
+
+    if call.aborted:
+        module.fail_json(
+            msg=f"Stopped early: {call.aborted.code}: {call.aborted.message}. {summary}",
+            **result,
+        )
+    if any(result["counts"][outcome] for outcome in fail_on):
+        module.fail_json(msg=f"{unmet_message(report, fail_on)}. {summary}", **result)
+    module.exit_json(msg=summary, **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""The decision logic as tables: current state x request -> blocks sent, expected state."""
+
+import pytest
+
+from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import MethodRequest as R
+from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import MfaState as S
+
+TOTP, SMS, EMAIL = "software_token_mfa", "sms_mfa", "email_mfa"
+TOTP_BLOCK, SMS_BLOCK, EMAIL_BLOCK = "SoftwareTokenMfaSettings", "SMSMfaSettings", "EmailMfaSettings"
+ON_PREF = R(enabled=True, preferred=True)
+
+
+@pytest.mark.parametrize(
+    "response, expected",
+    [
+        ({}, S()),
+        ({"UserMFASettingList": [], "PreferredMfaSetting": ""}, S()),
+        ({"UserMFASettingList": None, "PreferredMfaSetting": None}, S()),
+        ({"UserMFASettingList": ["SOFTWARE_TOKEN_MFA"], "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA"}, S(frozenset({TOTP}), TOTP)),
+        ({"UserMFASettingList": ["SMS_MFA", "SOFTWARE_TOKEN_MFA"], "PreferredMfaSetting": "SMS_MFA"}, S(frozenset({TOTP, SMS}), SMS)),
+        ({"UserMFASettingList": ["EMAIL_OTP"]}, S(frozenset({EMAIL}), None)),
+        ({"UserMFASettingList": ["WEB_AUTHN"]}, S(frozenset({"web_authn"}), None)),
+    ],
+)
+def test_state_from_user(response, expected):
+    assert mfa.state_from_user(response) == expected
+
+
+@pytest.mark.parametrize(
+    "current, request_, blocks, expected",
+    [
+        # already compliant: nothing sent
+        (S(frozenset({TOTP}), TOTP), {TOTP: ON_PREF}, {}, S(frozenset({TOTP}), TOTP)),
+        # nothing enabled -> TOTP enabled and preferred
+        (S(), {TOTP: ON_PREF}, {TOTP_BLOCK: {"Enabled": True, "PreferredMfa": True}}, S(frozenset({TOTP}), TOTP)),
+        # TOTP enabled, not preferred
+        (S(frozenset({TOTP})), {TOTP: ON_PREF}, {TOTP_BLOCK: {"Enabled": True, "PreferredMfa": True}}, S(frozenset({TOTP}), TOTP)),
+        # SMS preferred: TOTP takes over the preference, SMS stays enabled and its block is not sent
+        (
+            S(frozenset({SMS}), SMS),
+            {TOTP: ON_PREF},
+            {TOTP_BLOCK: {"Enabled": True, "PreferredMfa": True}},
+            S(frozenset({TOTP, SMS}), TOTP),
+        ),
+        # enable only: the preference stays where it was
+        (S(frozenset({SMS}), SMS), {TOTP: R(enabled=True)}, {TOTP_BLOCK: {"Enabled": True, "PreferredMfa": False}}, S(frozenset({TOTP, SMS}), SMS)),
+        # enabled already, preference not named: nothing to do
+        (S(frozenset({TOTP, SMS}), SMS), {TOTP: R(enabled=True)}, {}, S(frozenset({TOTP, SMS}), SMS)),
+        # keep enabled, stop preferring
+        (S(frozenset({TOTP}), TOTP), {TOTP: R(preferred=False)}, {TOTP_BLOCK: {"Enabled": True, "PreferredMfa": False}}, S(frozenset({TOTP}), None)),
+        # disable the preferred method: preference goes too
+        (S(frozenset({TOTP, SMS}), SMS), {SMS: R(enabled=False)}, {SMS_BLOCK: {"Enabled": False, "PreferredMfa": False}}, S(frozenset({TOTP}), None)),
+        # disabling what is off already: nothing
+        (S(), {SMS: R(enabled=False)}, {}, S()),
+        # two methods in one call
+        (
+            S(frozenset({SMS}), SMS),
+            {TOTP: ON_PREF, SMS: R(enabled=False)},
+            {TOTP_BLOCK: {"Enabled": True, "PreferredMfa": True}, SMS_BLOCK: {"Enabled": False, "PreferredMfa": False}},
+            S(frozenset({TOTP}), TOTP),
+        ),
+        # email preferred
+        (S(frozenset({TOTP}), TOTP), {EMAIL: ON_PREF}, {EMAIL_BLOCK: {"Enabled": True, "PreferredMfa": True}}, S(frozenset({TOTP, EMAIL}), EMAIL)),
+        # an unknown method Cognito reports is kept as it is
+        (S(frozenset({"web_authn"})), {TOTP: ON_PREF}, {TOTP_BLOCK: {"Enabled": True, "PreferredMfa": True}}, S(frozenset({"web_authn", TOTP}), TOTP)),
+    ],
+)
+def test_plan(current, request_, blocks, expected):
+    step = mfa.plan(current, request_)
+    assert dict(step.blocks) == blocks
+    assert step.expected == expected
+    assert step.needed == bool(blocks)
+    assert mfa.satisfies(expected, request_)
+
+
+def test_plan_enables_totp_flag():
+    assert mfa.plan(S(), {TOTP: ON_PREF}).enables_totp
+    assert not mfa.plan(S(frozenset({TOTP})), {TOTP: R(preferred=False)}).enables_totp
+    assert not mfa.plan(S(), {SMS: ON_PREF}).enables_totp
+
+
+def test_as_dict_orders_methods():
+    assert S(frozenset({EMAIL, SMS, TOTP}), SMS).as_dict() == {
+        "enabled_methods": [TOTP, SMS, EMAIL],
+        "preferred_method": SMS,
+    }
+
+
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        ({"enabled": True, "preferred": True}, ON_PREF),
+        ({"preferred": True}, ON_PREF),
+        ({"enabled": "yes"}, R(enabled=True)),
+        ({"enabled": False}, R(enabled=False)),
+        ({}, R()),
+    ],
+)
+def test_method_request(settings, expected):
+    assert mfa.method_request(settings, "x") == expected
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"enabled": False, "preferred": True}, "x: a method cannot be preferred and disabled at once"),
+        ({"enable": True}, "x: unknown key(s) enable (allowed: enabled, preferred)"),
+        ({"enabled": "maybe"}, "x.enabled: 'maybe' is not a boolean"),
+        ("on", "x: expected a dict"),
+    ],
+)
+def test_method_request_rejects(settings, message):
+    with pytest.raises(mfa.InvalidRequest) as err:
+        mfa.method_request(settings, "x")
+    assert str(err.value).startswith(message)
+
+
+def test_task_request_two_preferred():
+    with pytest.raises(mfa.InvalidRequest, match="only one method can be preferred, got software_token_mfa, sms_mfa"):
+        mfa.task_request({TOTP: {"enabled": True, "preferred": True}, SMS: {"preferred": True}, EMAIL: None})
+
+
+def test_user_requests_merge_and_names():
+    base = {TOTP: ON_PREF}
+    requests = mfa.user_requests(
+        ["alice", {"username": "bob", TOTP: {"preferred": False}, SMS: {"enabled": True}}, {"username": "carol", TOTP: {"enabled": False}}],
+        base,
+    )
+    assert [r.username for r in requests] == ["alice", "bob", "carol"]
+    assert requests[0].methods == {TOTP: ON_PREF}
+    assert requests[1].methods == {TOTP: R(enabled=True, preferred=False), SMS: R(enabled=True)}
+    # disabling TOTP for one user drops the task's "preferred" for that user
+    assert requests[2].methods == {TOTP: R(enabled=False, preferred=None)}
+
+
+@pytest.mark.parametrize(
+    "entries, message",
+    [
+        (["alice", "alice"], "users[1] (alice): duplicate of users[0]"),
+        ([{"username": "bob", "sms": {}}], "users[0]: unknown key(s) sms (allowed: username, software_token_mfa, sms_mfa, email_mfa)"),
+        ([{"user": "bob"}], "users[0]: unknown key(s) user"),
+        ([{"software_token_mfa": {"enabled": True}}], "users[0]: username must be a non-empty string, got None"),
+        ([""], "users[0]: username must be a non-empty string"),
+        (["has space"], "users[0]: username 'has space' contains white space"),
+        (["x" * 129], "users[0]: username 'xxxxxxxxxxxxxxxxxxxx'... is longer than 128 characters"),
+        ([{"username": "bob", SMS: {"preferred": True}}], "users[0] (bob): only one method can be preferred, got software_token_mfa, sms_mfa"),
+        ([{"username": "bob", TOTP: {"enabled": False, "preferred": True}}], "users[0] (bob).software_token_mfa: a method cannot be preferred"),
+        ([42], "users[0]: username must be a non-empty string, got 42"),
+    ],
+)
+def test_user_requests_rejects(entries, message):
+    with pytest.raises(mfa.InvalidRequest) as err:
+        mfa.user_requests(entries, {TOTP: ON_PREF})
+    assert str(err.value).startswith(message)
+
+
+def test_user_requests_needs_some_setting():
+    with pytest.raises(mfa.InvalidRequest, match=r"users\[0\] \(alice\): no MFA setting requested"):
+        mfa.user_requests(["alice"], {})
+    assert mfa.user_requests([{"username": "alice", SMS: {"enabled": True}}], {})[0].methods == {SMS: R(enabled=True)}
+
+
+@pytest.mark.parametrize("pool_id", ["us-east-1_AbCdEf123", "eu-west-2_0293110d292a4ffc9e89caf7f28e4ac0"])
+def test_user_pool_id_ok(pool_id):
+    assert mfa.check_user_pool_id(pool_id) == pool_id
+
+
+@pytest.mark.parametrize(
+    "pool_id, region, message",
+    [
+        ("us-east-1", None, "user_pool_id 'us-east-1' is not a Cognito user pool id"),
+        ("us-east-1_", None, "is not a Cognito user pool id"),
+        ("us east-1_abc", None, "is not a Cognito user pool id"),
+        (None, None, "user_pool_id None is not a Cognito user pool id"),
+        ("us-east-1_" + "a" * 50, None, "is not a Cognito user pool id"),
+        ("eu-west-1_abc", "us-east-1", "user_pool_id 'eu-west-1_abc' belongs to region eu-west-1, but the task runs in region us-east-1"),
+    ],
+)
+def test_user_pool_id_rejects(pool_id, region, message):
+    with pytest.raises(mfa.InvalidRequest) as err:
+        mfa.check_user_pool_id(pool_id, region)
+    assert message in str(err.value)

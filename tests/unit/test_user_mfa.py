@@ -1,0 +1,126 @@
+"""One user's convergence against a fake Cognito, and the bulk report."""
+
+import botocore.exceptions
+import pytest
+
+from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
+
+TOTP_ON = {"software_token_mfa": mfa.MethodRequest(enabled=True, preferred=True)}
+
+
+def client_error(code, message="boom"):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, "op")
+
+
+class FakeUser:
+    """Behaves like Cognito for one user: verified token or not, writes that may be ignored."""
+
+    def __init__(self, enabled=(), preferred="", verified=True, exists=True, ignore_writes=False):
+        self.enabled = list(enabled)
+        self.preferred = preferred
+        self.verified = verified
+        self.exists = exists
+        self.ignore_writes = ignore_writes
+        self.writes = []
+
+    def read(self, _username):
+        if not self.exists:
+            raise client_error("UserNotFoundException", "User does not exist.")
+        return {"UserMFASettingList": list(self.enabled), "PreferredMfaSetting": self.preferred}
+
+    def write(self, _username, blocks):
+        self.writes.append(dict(blocks))
+        totp = blocks.get("SoftwareTokenMfaSettings")
+        if totp and totp["Enabled"] and not self.verified:
+            raise client_error("InvalidParameterException", "User has not verified software token mfa")
+        if self.ignore_writes:
+            return
+        if totp:
+            if totp["Enabled"] and "SOFTWARE_TOKEN_MFA" not in self.enabled:
+                self.enabled.append("SOFTWARE_TOKEN_MFA")
+            if totp["PreferredMfa"]:
+                self.preferred = "SOFTWARE_TOKEN_MFA"
+
+    def api(self):
+        return user_mfa.UserApi(read=self.read, write=self.write)
+
+
+def converge(user, check_mode=False, methods=None):
+    return user_mfa.converge(user.api(), mfa.UserRequest("alice", methods or TOTP_ON), check_mode)
+
+
+def test_changed_and_read_back():
+    user = FakeUser(enabled=["SMS_MFA"], preferred="SMS_MFA")
+    result = converge(user)
+    assert result.outcome == "changed"
+    assert result.after == mfa.MfaState(frozenset({"software_token_mfa", "sms_mfa"}), "software_token_mfa")
+    assert user.writes == [{"SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}}]
+
+
+def test_unchanged_makes_no_write():
+    user = FakeUser(enabled=["SOFTWARE_TOKEN_MFA"], preferred="SOFTWARE_TOKEN_MFA")
+    assert converge(user).outcome == "unchanged"
+    assert user.writes == []
+
+
+def test_check_mode_makes_no_write():
+    user = FakeUser(verified=False)
+    result = converge(user, check_mode=True)
+    assert result.outcome == "changed"
+    assert result.after.preferred == "software_token_mfa"
+    assert user.writes == []
+
+
+def test_not_enrolled():
+    result = converge(FakeUser(verified=False))
+    assert (result.outcome, result.error_code) == ("not_enrolled", "InvalidParameterException")
+
+
+def test_other_invalid_parameter_is_a_failure():
+    user = FakeUser()
+    user.write = lambda _u, _b: (_ for _ in ()).throw(client_error("InvalidParameterException", "SMS configuration missing"))
+    result = converge(user)
+    assert (result.outcome, result.error_code, result.message) == ("failed", "InvalidParameterException", str(client_error("InvalidParameterException", "SMS configuration missing")))
+
+
+def test_not_found():
+    assert converge(FakeUser(exists=False)).outcome == "not_found"
+
+
+def test_write_accepted_but_not_applied():
+    result = converge(FakeUser(ignore_writes=True))
+    assert (result.outcome, result.error_code) == ("failed", "NotApplied")
+
+
+def test_abort_after_write_is_reported_as_failed():
+    user = FakeUser()
+    reads = iter([{"UserMFASettingList": []}])
+
+    def read(_username):
+        try:
+            return next(reads)
+        except StopIteration:
+            raise Abort("ExpiredTokenException", "expired")
+
+    result = user_mfa.converge(user_mfa.UserApi(read=read, write=user.write), mfa.UserRequest("alice", TOTP_ON), False)
+    assert (result.outcome, result.error_code) == ("failed", "ExpiredTokenException")
+
+
+def test_report_counts_all_rows_only_for_interesting_users():
+    report = user_mfa.Report(diff=True)
+    state = mfa.MfaState()
+    for n in range(100):
+        report.add(user_mfa.Outcome(f"u{n:03}", "unchanged", before=state, after=state))
+    after = mfa.MfaState(frozenset({"software_token_mfa"}), "software_token_mfa")
+    report.add(user_mfa.Outcome("zed", "changed", before=state, after=after))
+    report.add(user_mfa.Outcome("amy", "not_found", message="no such user in the pool"))
+    result = report.result()
+    assert result["counts"] == {
+        "total": 102, "unchanged": 100, "changed": 1, "not_enrolled": 0, "not_found": 1, "failed": 0, "not_attempted": 0
+    }
+    assert [row["username"] for row in result["users"]] == ["amy", "zed"]
+    assert report.diff == {"before": {"zed": state.as_dict()}, "after": {"zed": after.as_dict()}}
+    assert result["changed"] is True
+    assert report.summary(check_mode=True) == "102 users: 100 unchanged, 1 would change, 1 not found"
