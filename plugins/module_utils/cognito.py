@@ -16,6 +16,12 @@ from .engine import Caller
 
 READ = "read"
 WRITE = "write"
+ADMIN_DELETE_SOFTWARE_TOKEN_BOTOCORE = "1.43.82"
+
+
+def supports(client: Any, operation: str) -> bool:
+    """Whether the installed botocore knows the operation (new Cognito calls need a recent one)."""
+    return operation in client.meta.service_model.operation_names
 
 
 def client_config(workers: int) -> Dict[str, Any]:
@@ -36,6 +42,10 @@ def admin_set_user_mfa_preference(
     call: Caller, user_pool_id: str, username: str, blocks: Mapping[str, Mapping[str, bool]]
 ) -> None:
     call(WRITE, "admin_set_user_mfa_preference", UserPoolId=user_pool_id, Username=username, **blocks)
+
+
+def admin_delete_software_token(call: Caller, user_pool_id: str, username: str) -> None:
+    call(WRITE, "admin_delete_software_token", UserPoolId=user_pool_id, Username=username)
 
 
 def get_user(call: Caller, access_token: str) -> Dict[str, Any]:

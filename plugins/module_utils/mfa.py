@@ -20,6 +20,7 @@ METHODS: Dict[str, Tuple[str, str]] = {
     "sms_mfa": ("SMS_MFA", "SMSMfaSettings"),
     "email_mfa": ("EMAIL_OTP", "EmailMfaSettings"),
 }
+TOTP = "software_token_mfa"
 _FROM_COGNITO = {cognito: method for method, (cognito, _block) in METHODS.items()}
 USER_ENTRY_KEYS = ("username",) + tuple(METHODS)
 SETTING_KEYS = ("enabled", "preferred")
@@ -59,22 +60,24 @@ class MethodRequest:
 class UserRequest:
     username: str
     methods: Mapping[str, MethodRequest] = field(default_factory=dict)
+    reset_totp: bool = False
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The settings blocks to send (empty: nothing to do) and the state expected afterwards."""
+    """Whether to delete the TOTP token first, the settings blocks to send, and the state expected afterwards."""
 
     blocks: Mapping[str, Dict[str, bool]]
     expected: MfaState
+    delete_token: bool = False
 
     @property
     def needed(self) -> bool:
-        return bool(self.blocks)
+        return bool(self.blocks) or self.delete_token
 
     @property
     def enables_totp(self) -> bool:
-        block = self.blocks.get(METHODS["software_token_mfa"][1])
+        block = self.blocks.get(METHODS[TOTP][1])
         return bool(block and block["Enabled"])
 
 
@@ -89,8 +92,15 @@ def state_from_user(response: Mapping[str, Any]) -> MfaState:
     return MfaState(enabled=enabled, preferred=_method_name(preferred) if preferred else None)
 
 
-def plan(current: MfaState, request: Mapping[str, MethodRequest]) -> Plan:
-    """Decide which settings blocks to send. Only methods named in the request are ever touched."""
+def plan(current: MfaState, request: Mapping[str, MethodRequest], reset_totp: bool = False) -> Plan:
+    """Decide which settings blocks to send. Only methods named in the request are ever touched.
+
+    reset_totp deletes the user's TOTP token (AdminDeleteSoftwareToken) when TOTP shows as enabled:
+    that removes TOTP and any preference for it, and leaves the other methods alone.
+    """
+    delete_token = reset_totp and TOTP in current.enabled
+    if delete_token:
+        current = MfaState(current.enabled - {TOTP}, None if current.preferred == TOTP else current.preferred)
     blocks: Dict[str, Dict[str, bool]] = {}
     enabled = set(current.enabled)
     preferred = current.preferred
@@ -111,11 +121,11 @@ def plan(current: MfaState, request: Mapping[str, MethodRequest]) -> Plan:
             preferred = method
         elif preferred == method:
             preferred = None
-    return Plan(blocks=blocks, expected=MfaState(enabled=frozenset(enabled), preferred=preferred))
+    return Plan(blocks=blocks, expected=MfaState(enabled=frozenset(enabled), preferred=preferred), delete_token=delete_token)
 
 
-def satisfies(state: MfaState, request: Mapping[str, MethodRequest]) -> bool:
-    return not plan(state, request).needed
+def satisfies(state: MfaState, request: Mapping[str, MethodRequest], reset_totp: bool = False) -> bool:
+    return not plan(state, request, reset_totp).needed
 
 
 # ---------------------------------------------------------------- input validation
@@ -199,12 +209,14 @@ def task_request(params: Mapping[str, Any]) -> Dict[str, MethodRequest]:
     return request
 
 
-def user_requests(entries: List[Any], base: Mapping[str, MethodRequest]) -> List[UserRequest]:
-    """Turn the `users` option into validated requests; the first problem raises, naming the entry."""
+def user_requests(
+    entries: List[Any], base: Mapping[str, MethodRequest], reset_totp: bool = False, option: str = "users"
+) -> List[UserRequest]:
+    """Turn the `users` (or `username`) option into validated requests; the first problem raises, naming the entry."""
     requests: List[UserRequest] = []
     seen: Dict[str, int] = {}
     for index, entry in enumerate(entries):
-        where = f"users[{index}]"
+        where = option if option == "username" else f"{option}[{index}]"
         if isinstance(entry, Mapping):
             unknown = sorted(set(entry) - set(USER_ENTRY_KEYS))
             if unknown:
@@ -222,8 +234,10 @@ def user_requests(entries: List[Any], base: Mapping[str, MethodRequest]) -> List
         if username in seen:
             raise InvalidRequest(f"{where}: duplicate of users[{seen[username]}]")
         seen[username] = index
-        if not request:
+        if not request and not reset_totp:
             raise InvalidRequest(f"{where}: no MFA setting requested (set software_token_mfa, sms_mfa or email_mfa)")
         check_one_preferred(request, where)
-        requests.append(UserRequest(username=username, methods=request))
+        if reset_totp and TOTP in request:
+            raise InvalidRequest(f"{where}: software_token_mfa cannot be set while its token is being reset")
+        requests.append(UserRequest(username=username, methods=request, reset_totp=reset_totp))
     return requests

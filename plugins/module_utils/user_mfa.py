@@ -62,6 +62,7 @@ class UserApi:
 
     read: Callable[[str], Mapping[str, Any]]
     write: Callable[[str, Mapping[str, Mapping[str, bool]]], None]
+    delete_token: Optional[Callable[[str], None]] = None
 
 
 def _failed(username: str, exc: BaseException, before: Optional[mfa.MfaState] = None) -> Outcome:
@@ -78,14 +79,17 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcom
             return Outcome(username, NOT_FOUND, message="no such user in the pool")
         return _failed(username, exc)
 
-    step = mfa.plan(before, request.methods)
+    step = mfa.plan(before, request.methods, request.reset_totp)
     if not step.needed:
         return Outcome(username, UNCHANGED, before=before, after=before)
     if check_mode:
         return Outcome(username, CHANGED, before=before, after=step.expected)
 
     try:
-        api.write(username, step.blocks)
+        if step.delete_token:
+            api.delete_token(username)
+        if step.blocks:
+            api.write(username, step.blocks)
     except AWS_ERRORS as exc:
         code = error_code(exc)
         if code == "UserNotFoundException":
@@ -107,7 +111,7 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcom
         return _failed(username, exc, before)
     except Abort as abort:
         return Outcome(username, FAILED, before=before, error_code=abort.code, message="written, but the run stopped before the read-back")
-    if not mfa.satisfies(after, request.methods):
+    if not mfa.satisfies(after, request.methods, request.reset_totp):
         # Cognito answers 200 to some changes it does not make (e.g. disabling MFA in a pool where MFA is ON).
         return Outcome(
             username,

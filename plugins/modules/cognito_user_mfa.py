@@ -94,6 +94,18 @@ options:
       preferred:
         description: Whether email is the preferred method. V(true) implies O(email_mfa.enabled=true).
         type: bool
+  reset_software_token:
+    description:
+      - Delete the TOTP authenticator (software token) of each user whose TOTP MFA is enabled, with
+        C(AdminDeleteSoftwareToken): the lost-phone reset. TOTP and any preference for it are removed;
+        other methods stay as they are.
+      - The user then enrols a new authenticator; in a pool whose MFA is C(ON), Cognito asks for it with an
+        C(MFA_SETUP) challenge at the next sign-in.
+      - Users whose TOTP is not enabled are left alone (a token that was verified but never enabled cannot be
+        seen by an administrator).
+      - Needs botocore 1.43.82 or newer. Cannot be combined with O(software_token_mfa) or O(access_token).
+    type: bool
+    default: false
   fail_on:
     description:
       - Which outcomes make the task fail.
@@ -164,6 +176,12 @@ EXAMPLES = r"""
       preferred: true
     writes_per_second: 5
     fail_on: [not_enrolled, not_found, failed]
+
+- name: Lost phone - remove Bob's authenticator so that he enrols a new one at his next sign-in
+  mfaops.cognito.cognito_user_mfa:
+    user_pool_id: us-east-1_AbCdEf123
+    username: bob
+    reset_software_token: true
 
 - name: A user sets their own preference with their access token
   mfaops.cognito.cognito_user_mfa:
@@ -270,6 +288,11 @@ calls:
 
 from dataclasses import asdict
 
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
@@ -290,6 +313,7 @@ ARGUMENT_SPEC = dict(
     sms_mfa=METHOD_OPTION,
     email_mfa=METHOD_OPTION,
     fail_on=dict(type="list", elements="str", choices=list(user_mfa.UNMET_OUTCOMES)),
+    reset_software_token=dict(type="bool", default=False),
     report_unchanged=dict(type="bool", default=False),
     reads_per_second=dict(type="float", default=60),
     writes_per_second=dict(type="float", default=12),
@@ -309,17 +333,15 @@ def validated_requests(module):
     if params["retries"] < 0:
         raise mfa.InvalidRequest(f"retries must be 0 or more, got {params['retries']}")
     base = mfa.task_request(params)
+    reset = params["reset_software_token"]
     if params["access_token"] is not None:
         if not base:
             raise mfa.InvalidRequest("no MFA setting requested (set software_token_mfa, sms_mfa or email_mfa)")
         return [mfa.UserRequest(username="", methods=base)]
     mfa.check_user_pool_id(params["user_pool_id"], module.region)
-    entries = [params["username"]] if params["username"] is not None else params["users"]
-    requests = mfa.user_requests(entries, base)
     if params["username"] is not None:
-        # one user: name it plainly in messages rather than as users[0]
-        return [mfa.UserRequest(username=requests[0].username, methods=requests[0].methods)]
-    return requests
+        return mfa.user_requests([params["username"]], base, reset_totp=reset, option="username")
+    return mfa.user_requests(params["users"], base, reset_totp=reset)
 
 
 def unmet_message(report, fail_on):
@@ -335,7 +357,12 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
-        mutually_exclusive=[("username", "users", "access_token"), ("access_token", "user_pool_id")],
+        mutually_exclusive=[
+            ("username", "users", "access_token"),
+            ("access_token", "user_pool_id"),
+            ("reset_software_token", "software_token_mfa"),
+            ("reset_software_token", "access_token"),
+        ],
         required_one_of=[("username", "users", "access_token")],
         required_by={"username": "user_pool_id", "users": "user_pool_id"},
     )
@@ -351,6 +378,11 @@ def main():
     )
 
     client = module.client("cognito-idp", config=cognito.client_config(params["workers"]))
+    if params["reset_software_token"] and not cognito.supports(client, "AdminDeleteSoftwareToken"):
+        module.fail_json(
+            msg=f"reset_software_token needs botocore {cognito.ADMIN_DELETE_SOFTWARE_TOKEN_BOTOCORE} or newer "
+            f"(AdminDeleteSoftwareToken); this controller has botocore {botocore.__version__}"
+        )
     call = Caller(
         client,
         {
@@ -378,6 +410,7 @@ def main():
         api = user_mfa.UserApi(
             read=lambda name: cognito.admin_get_user(call, pool, name),
             write=lambda name, blocks: cognito.admin_set_user_mfa_preference(call, pool, name, blocks),
+            delete_token=lambda name: cognito.admin_delete_software_token(call, pool, name),
         )
 
     report = user_mfa.Report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)

@@ -181,3 +181,34 @@ def test_user_pool_id_rejects(pool_id, region, message):
     with pytest.raises(mfa.InvalidRequest) as err:
         mfa.check_user_pool_id(pool_id, region)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "current, request_, delete, blocks, expected",
+    [
+        # TOTP enabled and preferred: delete the token, preference goes with it
+        (S(frozenset({TOTP, SMS}), TOTP), {}, True, {}, S(frozenset({SMS}), None)),
+        # SMS preferred stays preferred
+        (S(frozenset({TOTP, SMS}), SMS), {}, True, {}, S(frozenset({SMS}), SMS)),
+        # nothing visible to reset: nothing to do
+        (S(frozenset({SMS}), SMS), {}, False, {}, S(frozenset({SMS}), SMS)),
+        # reset and move the preference to SMS in the same run
+        (S(frozenset({TOTP, SMS}), TOTP), {SMS: ON_PREF}, True, {SMS_BLOCK: {"Enabled": True, "PreferredMfa": True}}, S(frozenset({SMS}), SMS)),
+    ],
+)
+def test_plan_reset_totp(current, request_, delete, blocks, expected):
+    step = mfa.plan(current, request_, reset_totp=True)
+    assert (step.delete_token, dict(step.blocks), step.expected) == (delete, blocks, expected)
+    assert step.needed == (delete or bool(blocks))
+    assert mfa.satisfies(expected, request_, reset_totp=True)
+
+
+def test_reset_needs_no_other_setting_but_excludes_totp_settings():
+    assert mfa.user_requests(["bob"], {}, reset_totp=True)[0].reset_totp
+    with pytest.raises(mfa.InvalidRequest, match="software_token_mfa cannot be set while its token is being reset"):
+        mfa.user_requests([{"username": "bob", TOTP: {"enabled": True}}], {}, reset_totp=True)
+
+
+def test_single_username_is_named_as_such():
+    with pytest.raises(mfa.InvalidRequest, match="^username: username 'a b' contains white space"):
+        mfa.user_requests(["a b"], {TOTP: ON_PREF}, option="username")

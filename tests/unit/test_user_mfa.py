@@ -124,3 +124,20 @@ def test_report_counts_all_rows_only_for_interesting_users():
     assert report.diff == {"before": {"zed": state.as_dict()}, "after": {"zed": after.as_dict()}}
     assert result["changed"] is True
     assert report.summary(check_mode=True) == "102 users: 100 unchanged, 1 would change, 1 not found"
+
+
+def test_reset_deletes_token_then_reads_back():
+    user = FakeUser(enabled=["SOFTWARE_TOKEN_MFA", "SMS_MFA"], preferred="SOFTWARE_TOKEN_MFA")
+    deleted = []
+
+    def delete(name):
+        deleted.append(name)
+        user.enabled.remove("SOFTWARE_TOKEN_MFA")
+        user.preferred = ""
+
+    api = user_mfa.UserApi(read=user.read, write=user.write, delete_token=delete)
+    result = user_mfa.converge(api, mfa.UserRequest("alice", {}, reset_totp=True), False)
+    assert (result.outcome, deleted, user.writes) == ("changed", ["alice"], [])
+    assert result.after == mfa.MfaState(frozenset({"sms_mfa"}), None)
+    again = user_mfa.converge(api, mfa.UserRequest("alice", {}, reset_totp=True), False)
+    assert (again.outcome, deleted) == ("unchanged", ["alice"])
