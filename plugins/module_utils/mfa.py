@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
 
 # Option name -> (name in UserMFASettingList / PreferredMfaSetting, settings block of the set call)
 METHODS: Dict[str, Tuple[str, str]] = {
@@ -210,13 +210,19 @@ def task_request(params: Mapping[str, Any]) -> Dict[str, MethodRequest]:
 
 
 def user_requests(
-    entries: List[Any], base: Mapping[str, MethodRequest], reset_totp: bool = False, option: str = "users"
+    entries: List[Any],
+    base: Mapping[str, MethodRequest],
+    reset_totp: bool = False,
+    label: Callable[[int], str] = "users[{}]".format,
 ) -> List[UserRequest]:
-    """Turn the `users` (or `username`) option into validated requests; the first problem raises, naming the entry."""
+    """Turn a list of user entries into validated requests; the first problem raises, naming the entry.
+
+    label(index) says where an entry comes from in messages: users[3], username, users file 'x.yml', entry 4 ...
+    """
     requests: List[UserRequest] = []
-    seen: Dict[str, int] = {}
+    seen: Dict[str, str] = {}
     for index, entry in enumerate(entries):
-        where = option if option == "username" else f"{option}[{index}]"
+        where = label(index)
         if isinstance(entry, Mapping):
             unknown = sorted(set(entry) - set(USER_ENTRY_KEYS))
             if unknown:
@@ -232,8 +238,8 @@ def user_requests(
             where = f"{where} ({username})"
             request = dict(base)
         if username in seen:
-            raise InvalidRequest(f"{where}: duplicate of users[{seen[username]}]")
-        seen[username] = index
+            raise InvalidRequest(f"{where}: duplicate of {seen[username]}")
+        seen[username] = label(index)
         if not request and not reset_totp:
             raise InvalidRequest(f"{where}: no MFA setting requested (set software_token_mfa, sms_mfa or email_mfa)")
         check_one_preferred(request, where)

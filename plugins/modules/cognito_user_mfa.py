@@ -340,7 +340,7 @@ def validated_requests(module):
         return [mfa.UserRequest(username="", methods=base)]
     mfa.check_user_pool_id(params["user_pool_id"], module.region)
     if params["username"] is not None:
-        return mfa.user_requests([params["username"]], base, reset_totp=reset, option="username")
+        return mfa.user_requests([params["username"]], base, reset_totp=reset, label=lambda _index: "username")
     return mfa.user_requests(params["users"], base, reset_totp=reset)
 
 

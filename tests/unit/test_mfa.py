@@ -211,4 +211,4 @@ def test_reset_needs_no_other_setting_but_excludes_totp_settings():
 
 def test_single_username_is_named_as_such():
     with pytest.raises(mfa.InvalidRequest, match="^username: username 'a b' contains white space"):
-        mfa.user_requests(["a b"], {TOTP: ON_PREF}, option="username")
+        mfa.user_requests(["a b"], {TOTP: ON_PREF}, label=lambda _i: "username")
