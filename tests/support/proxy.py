@@ -1,0 +1,558 @@
+"""A Cognito-like proxy in front of the stand-in: request quotas and injected faults.
+
+moto never throttles and never fails. This proxy sits between boto3 (or the module) and
+the stand-in and behaves like Cognito's front door:
+
+- one token bucket per quota category (DESIGN.md table; ``DEFAULT_QUOTAS``, each
+  configurable), the category taken from the ``X-Amz-Target`` operation name; an empty
+  bucket answers ``TooManyRequestsException`` (HTTP 400, Cognito's JSON error body)
+  without forwarding the request;
+- injected faults at configurable rates: HTTP 500 (``InternalErrorException``), dropped
+  connections (closed without an answer, before or after the stand-in saw the request),
+  and added latency;
+- counts per operation: ``forwarded``, ``throttled``, ``faulted`` (500s + drops), readable
+  from Python (``Proxy.counts()``) or over HTTP (``GET /_proxy/counts``).
+
+Requests without ``X-Amz-Target`` (the stand-in's own ``/_standin/`` routes) pass through
+untouched and uncounted.
+
+From Python (the proxy runs on a thread of this process)::
+
+    with Proxy(standin.endpoint, quotas={"UserResourceUpdate": 25}) as proxy:
+        client = boto3.client("cognito-idp", endpoint_url=proxy.endpoint, ...)
+        ...
+        proxy.counts()["AdminSetUserMFAPreference"]   # {"forwarded": .., "throttled": .., "faulted": ..}
+        proxy.configure(error_rate=0.03, drop_rate=0.01)
+
+As its own process::
+
+    python tests/support/proxy.py --upstream http://127.0.0.1:PORT [--port 0] \
+        [--quota UserRead=120 ...] [--error-rate 0.03] [--drop-rate 0.01] [--latency 0.05]
+
+HTTP control routes: ``GET /_proxy/counts``, ``POST /_proxy/counts/reset``,
+``GET /_proxy/config``, ``POST /_proxy/config`` (a JSON body with any of the keyword
+arguments of ``Proxy.configure``).
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import http.server
+import json
+import random
+import socket
+import socketserver
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+# Cognito's default request quotas (requests per second, per account and region).
+DEFAULT_QUOTAS: dict[str, float] = {
+    "UserRead": 120,
+    "UserResourceUpdate": 25,
+    "UserList": 30,
+    "UserAuthentication": 120,
+    "UserCreation": 50,
+    "UserResourceRead": 50,
+    "UserPoolResourceRead": 20,
+    "UserPoolResourceUpdate": 15,
+}
+
+# Operation -> quota category (DESIGN.md table). GetUser and GetUserAuthFactors (the
+# self-service reads) are counted as UserRead here, an assumption of this proxy.
+CATEGORIES: dict[str, str] = {
+    "AdminGetUser": "UserRead",
+    "AdminGetUserAuthFactors": "UserRead",
+    "GetUser": "UserRead",
+    "GetUserAuthFactors": "UserRead",
+    "AdminSetUserMFAPreference": "UserResourceUpdate",
+    "SetUserMFAPreference": "UserResourceUpdate",
+    "AssociateSoftwareToken": "UserResourceUpdate",
+    "VerifySoftwareToken": "UserResourceUpdate",
+    "AdminDeleteSoftwareToken": "UserResourceUpdate",
+    "ListUsers": "UserList",
+    "ListUsersInGroup": "UserList",
+    "InitiateAuth": "UserAuthentication",
+    "AdminInitiateAuth": "UserAuthentication",
+    "RespondToAuthChallenge": "UserAuthentication",
+    "AdminRespondToAuthChallenge": "UserAuthentication",
+    "AdminCreateUser": "UserCreation",
+    "AdminListGroupsForUser": "UserResourceRead",
+    "GetUserPoolMfaConfig": "UserPoolResourceRead",
+    "SetUserPoolMfaConfig": "UserPoolResourceUpdate",
+}
+
+JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+THROTTLE_BODY = {"__type": "TooManyRequestsException", "message": "Too many requests"}
+FAULT_BODY = {"__type": "InternalErrorException", "message": "Internal error (injected by the proxy)"}
+# Hop-by-hop headers are not forwarded (RFC 9110 7.6.1).
+HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length")
+)
+
+
+def operation_of(target: str) -> str:
+    """``AWSCognitoIdentityProviderService.AdminGetUser`` -> ``AdminGetUser``."""
+    return target.rsplit(".", 1)[-1]
+
+
+def category_of(operation: str) -> str | None:
+    """The quota category of an operation; None: not limited by this proxy."""
+    return CATEGORIES.get(operation)
+
+
+class TokenBucket:
+    """``rate`` tokens per second, holding at most ``capacity``; starts full. Thread safe.
+
+    ``take()`` spends one token if there is one. ``clock`` is injectable for tests.
+    """
+
+    def __init__(self, rate: float, capacity: float | None = None, clock: Callable[[], float] = time.monotonic):
+        if rate <= 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+        self.rate = float(rate)
+        self.capacity = max(1.0, float(capacity if capacity is not None else rate))
+        self._clock = clock
+        self._tokens = self.capacity
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        if now > self._last:  # a clock that goes back earns nothing
+            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+
+    def take(self) -> bool:
+        with self._lock:
+            self._refill()
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            return False
+
+    @property
+    def tokens(self) -> float:
+        with self._lock:
+            self._refill()
+            return self._tokens
+
+
+def make_buckets(
+    quotas: Mapping[str, float | None], burst_seconds: float, clock: Callable[[], float] = time.monotonic
+) -> dict[str, TokenBucket]:
+    """One bucket per category with a positive quota; capacity = quota x burst_seconds
+    (at least one token). A quota of None or 0 means: not limited."""
+    return {
+        category: TokenBucket(rate, capacity=rate * burst_seconds, clock=clock)
+        for category, rate in quotas.items()
+        if rate
+    }
+
+
+@dataclass
+class Faults:
+    """Probabilities (0..1) of each injected fault, per request that passed the quota."""
+
+    error_rate: float = 0.0  # answer HTTP 500 InternalErrorException, not forwarded
+    drop_rate: float = 0.0  # close the connection without an answer
+    drop_after_forward: float = 0.0  # of the drops: the share that happens after the stand-in did the work
+    latency: float = 0.0  # seconds added ...
+    latency_rate: float = 1.0  # ... to this share of requests
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "drop_rate", "drop_after_forward", "latency_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.latency < 0:
+            raise ValueError(f"latency must be 0 or more, got {self.latency}")
+
+
+# What the proxy does with one request (a pure decision, tested on its own).
+THROTTLE, ERROR_500, DROP_BEFORE, DROP_AFTER, FORWARD = "throttle", "error_500", "drop_before", "drop_after", "forward"
+
+
+def decide(bucket: TokenBucket | None, faults: Faults, rand: Callable[[], float]) -> tuple[str, float]:
+    """(action, added latency in seconds) for one request. A throttled request costs no
+    token and gets no fault; a faulted one has spent its token, as on a real service."""
+    if bucket is not None and not bucket.take():
+        return THROTTLE, 0.0
+    delay = faults.latency if faults.latency and rand() < faults.latency_rate else 0.0
+    if faults.error_rate and rand() < faults.error_rate:
+        return ERROR_500, delay
+    if faults.drop_rate and rand() < faults.drop_rate:
+        return (DROP_AFTER if rand() < faults.drop_after_forward else DROP_BEFORE), delay
+    return FORWARD, delay
+
+
+@dataclass
+class OperationCounts:
+    forwarded: int = 0
+    throttled: int = 0
+    faulted: int = 0
+    detail: dict[str, int] = field(default_factory=dict)  # error_500 / drop_before / drop_after
+    first_forward: float = 0.0  # clock() of the first and the last forwarded request
+    last_forward: float = 0.0
+
+
+class Counts:
+    """Per-operation counts; thread safe."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._ops: dict[str, OperationCounts] = {}
+        self._clock = clock
+
+    def add(self, operation: str, action: str) -> None:
+        with self._lock:
+            counts = self._ops.setdefault(operation, OperationCounts())
+            if action == THROTTLE:
+                counts.throttled += 1
+            elif action == FORWARD:
+                counts.forwarded += 1
+                counts.last_forward = self._clock()
+                counts.first_forward = counts.first_forward or counts.last_forward
+            else:
+                counts.faulted += 1
+                counts.detail[action] = counts.detail.get(action, 0) + 1
+                if action == DROP_AFTER:  # the stand-in did the work
+                    counts.forwarded += 1
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {
+                op: {"forwarded": c.forwarded, "throttled": c.throttled, "faulted": c.faulted, **c.detail}
+                for op, c in sorted(self._ops.items())
+            }
+
+    def rate(self, operation: str) -> float | None:
+        """Forwarded requests per second of ``operation``, between its first and its last
+        forwarded request (None before the second one)."""
+        with self._lock:
+            counts = self._ops.get(operation)
+            if counts is None or counts.forwarded < 2 or counts.last_forward <= counts.first_forward:
+                return None
+            return (counts.forwarded - 1) / (counts.last_forward - counts.first_forward)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._ops.clear()
+
+
+def totals(snapshot: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """Sum of a counts snapshot over operations."""
+    out = {"forwarded": 0, "throttled": 0, "faulted": 0}
+    for counts in snapshot.values():
+        for key in out:
+            out[key] += counts.get(key, 0)
+    return out
+
+
+class _UpstreamPool:
+    """Keep-alive HTTP connections to the stand-in, shared by the handler threads."""
+
+    def __init__(self, upstream: str, timeout: float = 60.0):
+        parsed = urllib.parse.urlsplit(upstream)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise ValueError(f"upstream must be http://host:port, got {upstream!r}")
+        self.host, self.port = parsed.hostname, parsed.port or 80
+        self.timeout = timeout
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def request(self, method: str, path: str, body: bytes, headers: list[tuple[str, str]]) -> tuple[int, str, list[tuple[str, str]], bytes]:
+        for attempt in (1, 2):
+            with self._lock:
+                conn = self._idle.pop() if self._idle else None
+            reused = conn is not None
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                    conn.connect()
+                    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+                for name, value in headers:
+                    conn.putheader(name, value)
+                conn.putheader("Content-Length", str(len(body)))
+                conn.endheaders(body)
+                response = conn.getresponse()
+                data = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                conn.close()
+                # A kept-alive connection the stand-in had closed: the request never got
+                # there, so sending it again on a new connection is safe. Once only.
+                if reused and attempt == 1:
+                    continue
+                raise
+            except Exception:
+                conn.close()
+                raise
+            if response.will_close:
+                conn.close()
+            else:
+                with self._lock:
+                    self._idle.append(conn)
+            return response.status, response.reason, response.getheaders(), data
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = 300
+    server: "_Server"
+
+    def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's algorithm and
+        # the client's delayed ACK add up to 40 ms to every answer.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _send(self, status: int, payload: Any, content_type: str = "application/json", extra: Mapping[str, str] = ()) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in dict(extra).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self) -> None:
+        """Close the connection without a word, as a broken network does."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _handle(self) -> None:
+        proxy = self.server.proxy
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.path.startswith("/_proxy/"):
+            self._control(proxy, body)
+            return
+        target = self.headers.get("X-Amz-Target")
+        operation = operation_of(target) if target else None
+        if operation is None:
+            action, delay = FORWARD, 0.0
+        else:
+            action, delay = proxy.decide(operation)
+            proxy.count(operation, action)
+        if delay:
+            time.sleep(delay)
+        if action == THROTTLE:
+            self._send(400, THROTTLE_BODY, JSON_CONTENT_TYPE, self._aws_headers("TooManyRequestsException"))
+            return
+        if action == ERROR_500:
+            self._send(500, FAULT_BODY, JSON_CONTENT_TYPE, self._aws_headers("InternalErrorException"))
+            return
+        if action == DROP_BEFORE:
+            self._drop()
+            return
+        headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
+        try:
+            status, reason, resp_headers, data = proxy.upstream.request(self.command, self.path, body, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            self._send(502, {"__type": "BadGateway", "message": f"stand-in unreachable: {exc}"}, JSON_CONTENT_TYPE)
+            return
+        if action == DROP_AFTER:
+            self._drop()
+            return
+        self.send_response(status, reason)
+        for name, value in resp_headers:
+            if name.lower() not in HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    @staticmethod
+    def _aws_headers(error_type: str) -> dict[str, str]:
+        return {"x-amzn-RequestId": str(uuid.uuid4()), "x-amzn-ErrorType": f"{error_type}:"}
+
+    def _control(self, proxy: "Proxy", body: bytes) -> None:
+        path = self.path.split("?", 1)[0]
+        try:
+            if path == "/_proxy/counts" and self.command == "GET":
+                counts = proxy.counts()
+                self._send(200, {"operations": counts, "totals": totals(counts)})
+            elif path == "/_proxy/counts/reset" and self.command == "POST":
+                proxy.reset_counts()
+                self._send(200, {"ok": True})
+            elif path == "/_proxy/config" and self.command == "GET":
+                self._send(200, proxy.config())
+            elif path == "/_proxy/config" and self.command == "POST":
+                proxy.configure(**json.loads(body or b"{}"))
+                self._send(200, proxy.config())
+            else:
+                self._send(404, {"error": f"no route {self.command} {path}"})
+        except (ValueError, TypeError) as exc:
+            self._send(400, {"error": f"{type(exc).__name__}: {exc}"})
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], proxy: "Proxy"):
+        self.proxy = proxy
+        super().__init__(address, _Handler)
+
+
+class Proxy:
+    """The proxy, served from a thread of this process. See the module docstring."""
+
+    def __init__(
+        self,
+        upstream: str,
+        quotas: Mapping[str, float | None] | None = None,
+        burst_seconds: float = 1.0,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.upstream = _UpstreamPool(upstream)
+        self._clock = clock
+        self._rand = random.Random(seed)
+        self._rand_lock = threading.Lock()
+        self._counts = Counts(clock)
+        self._quotas: dict[str, float | None] = {}
+        self._burst_seconds = burst_seconds
+        self._buckets: dict[str, TokenBucket] = {}
+        self.faults = faults or Faults()
+        self.configure(quotas=quotas if quotas is not None else {}, burst_seconds=burst_seconds)
+        self._server = _Server((host, port), self)
+        self.endpoint = f"http://{host}:{self._server.server_port}"
+        self._thread: threading.Thread | None = None
+
+    # ----- configuration -----
+    def configure(
+        self,
+        quotas: Mapping[str, float | None] | None = None,
+        burst_seconds: float | None = None,
+        **faults: float,
+    ) -> None:
+        """Change quotas (merged over the defaults: ``{category: rate or None}``), the
+        bucket size, or any ``Faults`` field, while running. New quotas start with full buckets."""
+        if quotas is not None or burst_seconds is not None:
+            unknown = sorted(set(quotas or {}) - set(DEFAULT_QUOTAS))
+            if unknown:
+                raise ValueError(f"unknown quota categories {unknown}; known: {sorted(DEFAULT_QUOTAS)}")
+            merged = {**DEFAULT_QUOTAS, **self._quotas, **(quotas or {})}
+            burst = self._burst_seconds if burst_seconds is None else float(burst_seconds)
+            if burst <= 0:
+                raise ValueError(f"burst_seconds must be positive, got {burst}")
+            self._buckets = make_buckets(merged, burst, self._clock)
+            self._quotas, self._burst_seconds = merged, burst
+        if faults:
+            current = self.faults.__dict__.copy()
+            unknown = sorted(set(faults) - set(current))
+            if unknown:
+                raise ValueError(f"unknown settings {unknown}")
+            self.faults = Faults(**{**current, **faults})
+
+    def config(self) -> dict[str, Any]:
+        return {"quotas": dict(self._quotas), "burst_seconds": self._burst_seconds, **self.faults.__dict__}
+
+    # ----- per request -----
+    def decide(self, operation: str) -> tuple[str, float]:
+        category = category_of(operation)
+        bucket = self._buckets.get(category) if category else None
+        with self._rand_lock:
+            return decide(bucket, self.faults, self._rand.random)
+
+    def count(self, operation: str, action: str) -> None:
+        self._counts.add(operation, action)
+
+    def counts(self) -> dict[str, dict[str, Any]]:
+        """``{operation: {"forwarded", "throttled", "faulted", and per fault kind}}``.
+        A drop after forwarding counts as forwarded and faulted."""
+        return self._counts.snapshot()
+
+    def rate(self, operation: str) -> float | None:
+        """Forwarded ``operation`` requests per second, first to last (None: fewer than 2)."""
+        return self._counts.rate(operation)
+
+    def reset_counts(self) -> None:
+        self._counts.reset()
+
+    # ----- life cycle -----
+    def start(self) -> "Proxy":
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), name="cognito-proxy", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+        self.upstream.close()
+
+    def __enter__(self) -> "Proxy":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _quota_arg(text: str) -> tuple[str, float | None]:
+    name, _, value = text.partition("=")
+    if not value:
+        raise argparse.ArgumentTypeError(f"expected CATEGORY=RATE, got {text!r}")
+    return name, (None if value.lower() in ("none", "off", "0") else float(value))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="A Cognito-like quota and fault proxy in front of the stand-in.")
+    parser.add_argument("--upstream", required=True, help="the stand-in's endpoint, http://127.0.0.1:PORT")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--quota", type=_quota_arg, action="append", default=[], metavar="CATEGORY=RATE",
+                        help=f"override a default quota (none: unlimited); categories: {', '.join(DEFAULT_QUOTAS)}")
+    parser.add_argument("--burst-seconds", type=float, default=1.0)
+    parser.add_argument("--error-rate", type=float, default=0.0)
+    parser.add_argument("--drop-rate", type=float, default=0.0)
+    parser.add_argument("--drop-after-forward", type=float, default=0.0)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--latency-rate", type=float, default=1.0)
+    parser.add_argument("--seed", type=int)
+    args = parser.parse_args(argv)
+    faults = Faults(args.error_rate, args.drop_rate, args.drop_after_forward, args.latency, args.latency_rate)
+    proxy = Proxy(args.upstream, dict(args.quota), args.burst_seconds, faults, args.host, args.port, args.seed)
+    print(f"PROXY_READY {proxy.endpoint}", flush=True)
+    try:
+        proxy._server.serve_forever()  # pylint: disable=protected-access
+    except KeyboardInterrupt:
+        pass
+    finally:
+        proxy._server.server_close()  # pylint: disable=protected-access
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

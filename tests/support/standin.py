@@ -1,0 +1,811 @@
+"""The local Cognito stand-in: moto in server mode, in its own process.
+
+moto serves the Cognito user-pools API on ``http://127.0.0.1:<free port>``, with
+TOTP checking on (``MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true``) and moto's
+12-character TOTP secret replaced by ``STANDIN_TOTP_SECRET`` (32 base32
+characters, like Cognito's). moto uses that one secret for every user.
+
+Besides the AWS API, the server answers a few routes of its own:
+
+``GET  /_standin/health``        ``{"ok": true, "pid": ...}``
+``GET  /_standin/counts``        calls per operation (``X-Amz-Target``) since the
+                                 last reset: ``{"total": n, "operations": {op: n},
+                                 "failures": {op: n}, "pools": {pool id: {op: n}},
+                                 "pool_failures": {...}}``; a call's pool is its
+                                 UserPoolId, or the pool of its AccessToken;
+                                 failures are calls answered with an error
+``POST /_standin/counts/reset``  set the counts to zero
+``POST /_standin/rename_pool``   give a new, empty pool the id you choose
+``POST /_standin/seed``          create users directly in moto's backend, in a given
+                                 MFA state (see ``USER_STATES``); 100,000 users take
+                                 a few seconds. Body: ``{"user_pool_id": ...,
+                                 "users": [{"username", "state", "attributes"}]}``
+                                 or ``{"user_pool_id", "prefix", "count", "state",
+                                 "start"}`` for ``<prefix><start>``...
+
+Use it from Python::
+
+    with StandIn() as standin:
+        client = standin.client()          # boto3 cognito-idp client, fake keys
+        ...
+
+or from a shell::
+
+    python -m tests.support.standin start --state-file build/standin.json
+    python -m tests.support.standin stop --state-file build/standin.json
+
+Speed: moto 5.2.5 redoes two costly lookups per request (patched away here, see
+``_speed_up_moto``), and werkzeug's server, which ``moto_server`` uses, closes every
+connection; this one keeps them open. Together about 2.5x less CPU per call than
+``moto_server`` (``STANDIN_HTTP_SERVER=werkzeug`` serves with werkzeug, to compare).
+A hung stand-in dumps its threads to its log on SIGUSR1.
+
+This file only needs the standard library on the client side; the server side
+imports moto. It can be run by path (``python tests/support/standin.py serve``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import faulthandler
+import http.server
+import io
+import json
+import os
+import select
+import signal
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+# The secret moto hands out to every user (AssociateSoftwareToken) and checks codes
+# against. 32 base32 characters = 160 bits, the size Cognito uses.
+STANDIN_TOTP_SECRET = "TKRAZINCFKGU5ZH2QFDJSEYR5G7XQDBI"
+# Password of every user the stand-in's seeders create (meets the default policy).
+STANDIN_PASSWORD = "Standin-Passw0rd!"
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+# Fake credentials: moto accepts anything; never a real key here.
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": DEFAULT_REGION,
+    "AWS_REGION": DEFAULT_REGION,
+}
+
+# Operations that change state. "No write call" means none of these was counted.
+WRITE_OPERATIONS = frozenset(
+    {
+        "AdminSetUserMFAPreference",
+        "SetUserMFAPreference",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "AdminDeleteSoftwareToken",
+        "SetUserPoolMfaConfig",
+        "AdminCreateUser",
+        "AdminDeleteUser",
+        "AdminDisableUser",
+        "AdminEnableUser",
+        "AdminSetUserPassword",
+        "AdminUpdateUserAttributes",
+        "AdminAddUserToGroup",
+        "AdminRemoveUserFromGroup",
+        "UpdateUserPool",
+        "CreateUserPool",
+        "DeleteUserPool",
+    }
+)
+
+# MFA states a seeded user can be in: CognitoIdpUser fields (moto 5.2.5) per state.
+# seed.py reaches the same states through the real API and documents each one.
+USER_STATES: dict[str, dict[str, Any]] = {
+    "no_mfa": {},
+    "totp_verified": {"token_verified": True},
+    "totp_enabled": {"token_verified": True, "software_token_mfa_enabled": True},
+    "totp_preferred": {
+        "token_verified": True,
+        "software_token_mfa_enabled": True,
+        "preferred_mfa_setting": "SOFTWARE_TOKEN_MFA",
+    },
+    "sms_only": {
+        "phone": True,
+        "sms_mfa_enabled": True,
+        "preferred_mfa_setting": "SMS_MFA",
+    },
+    "sms_totp_verified": {
+        "phone": True,
+        "token_verified": True,
+        "sms_mfa_enabled": True,
+        "preferred_mfa_setting": "SMS_MFA",
+    },
+    "disabled": {"enabled": False},
+    "disabled_totp_verified": {"enabled": False, "token_verified": True},
+}
+
+
+def phone_number_for(username: str) -> str:
+    """A stable fake E.164 number (+1 555 01xx range is reserved for fiction)."""
+    digits = sum((i + 1) * ord(c) for i, c in enumerate(username)) % 10_000
+    return f"+1555010{digits:04d}"
+
+
+def write_calls(operations: dict[str, int]) -> dict[str, int]:
+    """The write operations among ``{operation: count}``."""
+    return {op: n for op, n in operations.items() if op in WRITE_OPERATIONS and n}
+
+
+# --------------------------------------------------------------------------------------
+# Server side: runs in the stand-in's own process.
+# --------------------------------------------------------------------------------------
+
+
+class _Counts:
+    """Calls per operation, overall and per user pool, and how many of them got an
+    error reply (HTTP >= 400); thread safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ops: dict[str, int] = {}
+        self._failures: dict[str, int] = {}
+        self._pools: dict[str, dict[str, int]] = {}
+        self._pool_failures: dict[str, dict[str, int]] = {}
+
+    @staticmethod
+    def _bump(table: dict[str, int], key: str) -> None:
+        table[key] = table.get(key, 0) + 1
+
+    def add(self, operation: str, pool_id: str | None, failed: bool) -> None:
+        with self._lock:
+            self._bump(self._ops, operation)
+            if failed:
+                self._bump(self._failures, operation)
+            if pool_id:
+                self._bump(self._pools.setdefault(pool_id, {}), operation)
+                if failed:
+                    self._bump(self._pool_failures.setdefault(pool_id, {}), operation)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "total": sum(self._ops.values()),
+                "operations": dict(self._ops),
+                "failures": dict(self._failures),
+                "pools": {p: dict(o) for p, o in self._pools.items()},
+                "pool_failures": {p: dict(o) for p, o in self._pool_failures.items()},
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            for table in (self._ops, self._failures, self._pools, self._pool_failures):
+                table.clear()
+
+
+class _NotFound(Exception):
+    """A /_standin/ route's object does not exist (404)."""
+
+
+def _seed_in_backend(body: dict[str, Any]) -> dict[str, Any]:
+    """Create users directly in moto's cognito-idp backend (no API, no checks on
+    MFA rules). All-or-nothing: everything is validated before the first user."""
+    from moto.cognitoidp.models import (  # pylint: disable=import-outside-toplevel
+        CognitoIdpUser,
+        UserStatus,
+        cognitoidp_backends,
+    )
+    from moto.core.utils import utcnow  # pylint: disable=import-outside-toplevel
+
+    started = time.monotonic()
+    pool_id = body["user_pool_id"]
+    region = body.get("region") or pool_id.split("_", 1)[0]
+    backend = cognitoidp_backends[ACCOUNT_ID][region]
+    pool = backend.user_pools.get(pool_id)
+    if pool is None:
+        raise _NotFound(f"user pool {pool_id} not found in {region}")
+
+    if "users" in body:
+        wanted = [
+            (u["username"], u.get("state", "no_mfa"), u.get("attributes") or {})
+            for u in body["users"]
+        ]
+    else:
+        start, count = int(body.get("start", 0)), int(body["count"])
+        prefix, state = body.get("prefix", "user-"), body.get("state", "no_mfa")
+        width = int(body.get("width", 0))
+        wanted = [(f"{prefix}{i:0{width}d}", state, {}) for i in range(start, start + count)]
+
+    names = [w[0] for w in wanted]
+    bad_states = sorted({w[1] for w in wanted} - set(USER_STATES))
+    if bad_states:
+        raise ValueError(f"unknown state(s) {bad_states}; known: {sorted(USER_STATES)}")
+    existing = [n for n in names if n in pool.users]
+    if existing or len(set(names)) != len(names):
+        raise ValueError(f"username(s) exist or repeat, e.g. {(existing or names)[:3]}")
+
+    now = utcnow()
+    for username, state, attributes in wanted:
+        fields = dict(USER_STATES[state])
+        attrs = {"email": f"{username}@example.com", **attributes}
+        if fields.pop("phone", False):
+            attrs.setdefault("phone_number", phone_number_for(username))
+        user = CognitoIdpUser(
+            pool_id,
+            username,
+            STANDIN_PASSWORD,
+            UserStatus.CONFIRMED,
+            [{"Name": k, "Value": v} for k, v in attrs.items()],
+        )
+        for field, value in fields.items():
+            setattr(user, field, value)
+        user.create_date = user.last_modified_date = now
+        pool.users[username] = user
+    return {"created": len(wanted), "seconds": round(time.monotonic() - started, 3)}
+
+
+def _rename_pool(body: dict[str, Any]) -> dict[str, Any]:
+    """Give a new, still empty pool the id you want (e.g. the one an example
+    inventory names). moto makes up random ids."""
+    from moto.cognitoidp.models import cognitoidp_backends  # pylint: disable=import-outside-toplevel
+
+    old_id, new_id = body["user_pool_id"], body["new_user_pool_id"]
+    region = old_id.split("_", 1)[0]
+    if new_id.split("_", 1)[0] != region:
+        raise ValueError(f"{new_id} is not in the region of {old_id}")
+    backend = cognitoidp_backends[ACCOUNT_ID][region]
+    pool = backend.user_pools.get(old_id)
+    if pool is None:
+        raise _NotFound(f"user pool {old_id} not found in {region}")
+    if pool.users or pool.clients or pool.groups:
+        raise ValueError(f"user pool {old_id} is not empty")
+    if new_id in backend.user_pools:
+        raise ValueError(f"user pool {new_id} exists")
+    del backend.user_pools[old_id]
+    pool.id, pool.arn = new_id, pool.arn.replace(old_id, new_id)
+    backend.user_pools[new_id] = pool
+    return {"user_pool_id": new_id}
+
+
+class _StandInApp:
+    """WSGI middleware around moto: counts calls, serves /_standin/ routes."""
+
+    def __init__(self, moto_app: Any) -> None:
+        self.moto_app = moto_app
+        self.counts = _Counts()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_standin/"):
+            return self._own_route(environ, start_response, path)
+        body = self._read_body(environ)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target:
+            return self.moto_app(environ, start_response)
+        operation, pool_id = target.rsplit(".", 1)[-1], self._pool_id(body)
+
+        def counting_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            self.counts.add(operation, pool_id, failed=status[:1] in "45")
+            return start_response(status, headers, exc_info)
+
+        return self.moto_app(environ, counting_start_response)
+
+    @staticmethod
+    def _read_body(environ: dict[str, Any]) -> bytes:
+        """The request body (read once; the application gets a copy)."""
+        if "standin.body" not in environ:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            environ["standin.body"] = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(environ["standin.body"])
+        return environ["standin.body"]
+
+    @staticmethod
+    def _pool_id(body: bytes) -> str | None:
+        """The pool a call is about: its UserPoolId, or the pool that issued its
+        AccessToken (self-service calls)."""
+        if b"UserPoolId" not in body and b"AccessToken" not in body:
+            return None
+        try:
+            params = json.loads(body)
+        except ValueError:
+            return None
+        if params.get("UserPoolId"):
+            return params["UserPoolId"]
+        token = params.get("AccessToken")
+        if not token:
+            return None
+        from moto.cognitoidp.models import cognitoidp_backends  # pylint: disable=import-outside-toplevel
+
+        for backend in dict.values(cognitoidp_backends[ACCOUNT_ID]):
+            for pool in list(backend.user_pools.values()):
+                if token in pool.access_tokens:
+                    return str(pool.id)
+        return None
+
+    def _own_route(self, environ: dict[str, Any], start_response: Any, path: str) -> Any:
+        method = environ.get("REQUEST_METHOD", "GET")
+        status, payload = "404 Not Found", {"error": f"no route {method} {path}"}
+        try:
+            if path == "/_standin/health":
+                status, payload = "200 OK", {"ok": True, "pid": os.getpid()}
+            elif path == "/_standin/counts" and method == "GET":
+                status, payload = "200 OK", self.counts.snapshot()
+            elif path == "/_standin/counts/reset" and method == "POST":
+                self.counts.reset()
+                status, payload = "200 OK", {"ok": True}
+            elif path == "/_standin/rename_pool" and method == "POST":
+                payload = _rename_pool(json.loads(self._read_body(environ)))
+                status = "200 OK"
+            elif path == "/_standin/seed" and method == "POST":
+                payload = _seed_in_backend(json.loads(self._read_body(environ)))
+                status = "200 OK"
+        except _NotFound as exc:
+            status, payload = "404 Not Found", {"error": str(exc)}
+        except (ValueError, KeyError, TypeError) as exc:
+            status, payload = "400 Bad Request", {"error": f"{type(exc).__name__}: {exc}"}
+        data = json.dumps(payload).encode()
+        start_response(
+            status,
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+
+class _KeepAliveHandler(http.server.BaseHTTPRequestHandler):
+    """A minimal WSGI gateway with HTTP/1.1 keep-alive.
+
+    werkzeug's dev server (what ``moto_server`` uses) closes every connection, so
+    each boto3 call pays a new TCP connection and a new thread; its handler can't be
+    made to keep connections alive safely (it drains the socket after each
+    response). This one reads each body by Content-Length and answers with one,
+    so connections stay open.
+    """
+
+    protocol_version = "HTTP/1.1"
+    timeout = 300  # idle keep-alive connections go away
+    wbufsize = 65536  # one send per response (flushed by handle_one_request)...
+    disable_nagle_algorithm = True  # ...and no 40 ms Nagle/delayed-ACK stall
+    server: _KeepAliveServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # pylint: disable=redefined-builtin
+        pass
+
+    def _handle(self) -> None:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            self.send_error(411, "chunked request bodies are not supported; send Content-Length")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path, query = (self.path.split("?", 1) + [""])[:2]
+        environ = {
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": urllib.parse.unquote(path, "latin-1"),
+            "QUERY_STRING": query,
+            "RAW_URI": self.path,
+            "REQUEST_URI": self.path,
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "standin.body": body,
+        }
+        for name, value in self.headers.items():
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        response: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            response["status"], response["headers"] = status, headers
+            return lambda data: None
+
+        try:
+            chunks = self.server.app(environ, start_response)
+            try:
+                data = b"".join(chunks)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+        except Exception:  # pylint: disable=broad-exception-caught
+            traceback.print_exc()
+            self.send_error(500, "stand-in error (see its log)")
+            return
+        code, reason = (response["status"].split(" ", 1) + [""])[:2]
+        self.send_response(int(code), reason)
+        for name, value in response["headers"]:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = _handle
+
+
+class _KeepAliveServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], app: Any) -> None:
+        self.app = app
+        super().__init__(address, _KeepAliveHandler)
+
+
+def _prepare_moto() -> None:
+    """Env and patch that must be in place before moto serves a request."""
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
+    os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
+    import moto.cognitoidp.models as cognito_models  # pylint: disable=import-outside-toplevel
+
+    cognito_models.COGNITO_TOTP_MFA_SECRET = STANDIN_TOTP_SECRET  # type: ignore[misc]
+    _speed_up_moto()
+
+
+def _speed_up_moto() -> None:
+    """Cache two lookups moto 5.2.5 redoes on every request (about 40% of its time):
+    the list of its service packages (a directory scan, under a global lock) and the
+    method names of a response class (inspect.getmembers). Both never change while
+    the server runs."""
+    # pylint: disable=import-outside-toplevel
+    import functools
+
+    import moto.backends
+    import moto.core.responses
+
+    modules = list(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    moto.core.responses.method_names_from_class = functools.cache(  # type: ignore[assignment]
+        moto.core.responses.method_names_from_class
+    )
+
+
+def _watch_stdin_then_exit() -> None:
+    """Exit when stdin reaches EOF: the parent died or closed it (no orphans)."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        os._exit(0)  # pylint: disable=protected-access
+
+
+def serve(host: str, port: int, state_file: str | None, watch_stdin: bool) -> None:
+    """Run the stand-in in this process until killed (SIGUSR1 dumps its threads)."""
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    _prepare_moto()
+    # pylint: disable=import-outside-toplevel
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = _StandInApp(DomainDispatcherApplication(create_backend_app))
+    if os.environ.get("STANDIN_HTTP_SERVER") == "werkzeug":  # moto_server's own, for comparison
+        from werkzeug.serving import make_server
+
+        server: Any = make_server(host, port, app, threaded=True)
+    else:
+        server = _KeepAliveServer((host, port), app)
+    endpoint = f"http://{host}:{server.server_port}"
+    # Warm up: the first cognito-idp call builds moto's Flask app for the service.
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _warm_up(endpoint)
+    app.counts.reset()
+    if state_file:
+        _write_state(state_file, {"pid": os.getpid(), "endpoint": endpoint})
+    print(f"STANDIN_READY {endpoint}", flush=True)
+    if watch_stdin:
+        threading.Thread(target=_watch_stdin_then_exit, daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # pylint: disable=protected-access
+    while True:
+        time.sleep(3600)
+
+
+def _warm_up(endpoint: str) -> None:
+    request = urllib.request.Request(
+        endpoint + "/",
+        data=b'{"MaxResults": 1}',
+        headers={
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.ListUserPools",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20240101/"
+            f"{DEFAULT_REGION}/cognito-idp/aws4_request, SignedHeaders=host, Signature=x",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+def _write_state(state_file: str, state: dict[str, Any]) -> None:
+    path = Path(state_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(state))
+    tmp.replace(path)
+
+
+# --------------------------------------------------------------------------------------
+# Client side: start, talk to, stop the stand-in.
+# --------------------------------------------------------------------------------------
+
+
+def _http_json(url: str, body: Any = None, timeout: float = 120) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method="GET" if data is None else "POST"
+    )
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")
+        raise RuntimeError(f"stand-in {url}: HTTP {exc.code}: {detail}") from None
+
+
+def _answers(endpoint: str) -> bool:
+    try:
+        return bool(_http_json(endpoint + "/_standin/health", timeout=2).get("ok"))
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+class StandInClient:
+    """Talks to a running stand-in at ``endpoint``."""
+
+    def __init__(self, endpoint: str, region: str = DEFAULT_REGION) -> None:
+        self.endpoint = endpoint
+        self.region = region
+
+    def client(self, region: str | None = None, **kwargs: Any) -> Any:
+        """A boto3 cognito-idp client on the stand-in, with fake credentials."""
+        import boto3  # pylint: disable=import-outside-toplevel
+        from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+        kwargs.setdefault(
+            "config", Config(max_pool_connections=32, retries={"mode": "standard"})
+        )
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.endpoint,
+            region_name=region or self.region,
+            aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_AWS_ENV["AWS_SESSION_TOKEN"],
+            **kwargs,
+        )
+
+    def counts(self, user_pool_id: str | None = None) -> dict[str, int]:
+        """Calls per operation since the last reset (in one pool if given)."""
+        snapshot = _http_json(self.endpoint + "/_standin/counts")
+        if user_pool_id is None:
+            return snapshot["operations"]
+        return snapshot["pools"].get(user_pool_id, {})
+
+    def failures(self, user_pool_id: str | None = None) -> dict[str, int]:
+        """Calls per operation that got an error reply, since the last reset."""
+        snapshot = _http_json(self.endpoint + "/_standin/counts")
+        if user_pool_id is None:
+            return snapshot["failures"]
+        return snapshot["pool_failures"].get(user_pool_id, {})
+
+    def rename_pool(self, user_pool_id: str, new_user_pool_id: str) -> None:
+        """POST /_standin/rename_pool: a new, empty pool takes the id you choose."""
+        _http_json(
+            self.endpoint + "/_standin/rename_pool",
+            body={"user_pool_id": user_pool_id, "new_user_pool_id": new_user_pool_id},
+        )
+
+    def reset_counts(self) -> None:
+        _http_json(self.endpoint + "/_standin/counts/reset", body={})
+
+    def seed(self, user_pool_id: str, **body: Any) -> dict[str, Any]:
+        """POST /_standin/seed: see the module docstring for the body."""
+        return _http_json(
+            self.endpoint + "/_standin/seed", body={"user_pool_id": user_pool_id, **body}
+        )
+
+
+class StandIn(StandInClient):
+    """Context manager: a fresh stand-in process for the ``with`` block.
+
+    The child exits when this process closes its stdin, so it cannot outlive
+    the test run even if the parent is killed.
+    """
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 60
+    ) -> None:
+        super().__init__(endpoint="")
+        self.host, self.port, self.start_timeout = host, port, start_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start_seconds: float | None = None
+        self._log: Any = None
+
+    def start(self) -> StandIn:
+        started = time.monotonic()
+        # pylint: disable-next=consider-using-with
+        self._log = tempfile.NamedTemporaryFile(prefix="standin-", suffix=".log", delete=False)
+        # pylint: disable-next=consider-using-with
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "serve",
+             "--host", self.host, "--port", str(self.port), "--watch-stdin"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env={**os.environ, **FAKE_AWS_ENV},
+        )
+        atexit.register(self.stop)
+        self.endpoint = self._wait_ready()
+        self.start_seconds = time.monotonic() - started
+        return self
+
+    def _wait_ready(self) -> str:
+        assert self.process is not None and self.process.stdout is not None
+        deadline = time.monotonic() + self.start_timeout
+        line = b""
+        while time.monotonic() < deadline and not line.endswith(b"\n"):
+            if select.select([self.process.stdout], [], [], 0.2)[0]:
+                chunk = os.read(self.process.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                line += chunk
+            elif self.process.poll() is not None:
+                break
+        if not line.startswith(b"STANDIN_READY "):
+            log = self.log_text()
+            self.stop()
+            raise RuntimeError(f"stand-in did not start; its log:\n{log}")
+        return line.split()[1].decode()
+
+    def log_text(self) -> str:
+        return Path(self._log.name).read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream:
+                stream.close()
+        if self._log is not None:
+            self._log.close()
+            Path(self._log.name).unlink(missing_ok=True)
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --------------------------------------------------------------------------------------
+# Command line: start / stop / status (background process with a state file).
+# --------------------------------------------------------------------------------------
+
+
+def _read_state(state_file: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(Path(state_file).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _is_standin(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"standin" in cmdline and b"serve" in cmdline
+
+
+def cli_start(state_file: str, host: str, port: int) -> int:
+    state = _read_state(state_file)
+    if state and _is_standin(state["pid"]) and _answers(state["endpoint"]):
+        print(f"stand-in already running: {state['endpoint']} (pid {state['pid']})")
+        return 0
+    Path(state_file).unlink(missing_ok=True)
+    log_path = Path(state_file).with_suffix(".log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        # pylint: disable-next=consider-using-with
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "serve",
+             "--host", host, "--port", str(port), "--state-file", state_file],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **FAKE_AWS_ENV},
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = _read_state(state_file)
+        if state and _answers(state["endpoint"]):
+            print(f"stand-in running: {state['endpoint']} (pid {state['pid']})")
+            print(f"export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER={state['endpoint']}")
+            return 0
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    print(f"stand-in did not start; see {log_path}", file=sys.stderr)
+    if process.poll() is None:
+        process.kill()
+    return 1
+
+
+def cli_stop(state_file: str) -> int:
+    state = _read_state(state_file)
+    if not state:
+        print("stand-in not running (no state file)")
+        return 0
+    pid = int(state["pid"])
+    if _is_standin(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while _is_standin(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _is_standin(pid):
+            os.kill(pid, signal.SIGKILL)
+        print(f"stand-in stopped (pid {pid})")
+    else:
+        print("stand-in was not running (stale state file removed)")
+    Path(state_file).unlink(missing_ok=True)
+    return 0
+
+
+def cli_status(state_file: str) -> int:
+    state = _read_state(state_file)
+    if state and _is_standin(state["pid"]) and _answers(state["endpoint"]):
+        print(f"running: {state['endpoint']} (pid {state['pid']})")
+        return 0
+    print("not running")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="standin", description=__doc__.split("\n", maxsplit=1)[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("start", "stop", "status", "serve"):
+        command = sub.add_parser(name)
+        command.add_argument("--state-file", required=name != "serve")
+        if name in ("start", "serve"):
+            command.add_argument("--host", default="127.0.0.1")
+            command.add_argument("--port", type=int, default=0, help="0: a free port")
+        if name == "serve":
+            command.add_argument("--watch-stdin", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        serve(args.host, args.port, args.state_file, args.watch_stdin)
+        return 0
+    if args.command == "start":
+        return cli_start(args.state_file, args.host, args.port)
+    if args.command == "stop":
+        return cli_stop(args.state_file)
+    return cli_status(args.state_file)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
