@@ -1,0 +1,48 @@
+"""The enforce_mfa role's per-pool summary over batch results."""
+
+from ansible_collections.mfaops.cognito.plugins.filter.mfa_summary import mfa_summary
+
+
+def batch(counts, users=()):
+    full = {"unchanged": 0, "changed": 0, "not_enrolled": 0, "not_found": 0, "failed": 0, "not_attempted": 0}
+    full.update(counts)
+    return {"counts": dict(full, total=sum(full.values())), "users": list(users), "item": []}
+
+
+def test_sums_batches_and_lists_users():
+    result = mfa_summary(
+        {
+            "results": [
+                batch({"unchanged": 3, "changed": 1}, [{"username": "bob", "outcome": "changed"}]),
+                batch(
+                    {"not_enrolled": 1, "failed": 1},
+                    [
+                        {"username": "amy", "outcome": "not_enrolled"},
+                        {"username": "cy", "outcome": "failed", "error_code": "InternalErrorException", "message": "x"},
+                    ],
+                ),
+                {"skipped": True},
+            ]
+        },
+        already_compliant=10,
+    )
+    assert result["counts"] == {
+        "unchanged": 13, "changed": 1, "not_enrolled": 1, "not_found": 0, "failed": 1, "not_attempted": 0, "total": 16
+    }
+    assert (result["changed"], result["not_enrolled"], result["not_found"]) == (["bob"], ["amy"], [])
+    assert result["failed"] == [{"username": "cy", "outcome": "failed", "error_code": "InternalErrorException", "message": "x"}]
+    assert result["message"] == "16 users: 13 already compliant, 1 changed, 1 not enrolled, 1 failed"
+
+
+def test_a_batch_that_failed_whole_loses_no_user():
+    failed_batch = {"failed": True, "msg": "Couldn't connect to AWS", "item": [{"username": "a"}, {"username": "b"}]}
+    result = mfa_summary([failed_batch, batch({"changed": 1})], check_mode=True)
+    assert result["counts"]["not_attempted"] == 2
+    assert [row["username"] for row in result["failed"]] == ["a", "b"]
+    assert result["message"] == "3 users: 0 already compliant, 1 would change, 2 not attempted"
+
+
+def test_nothing_to_do():
+    result = mfa_summary({"results": [], "skipped": True, "msg": "No items in the list"}, already_compliant=5)
+    assert result["counts"]["total"] == 5
+    assert result["message"] == "5 users: 5 already compliant, 0 changed"
