@@ -17,14 +17,6 @@ options:
       - The engine lowers its pace by itself when Cognito throttles, then climbs back to this rate.
     type: float
     default: 60
-  writes_per_second:
-    description:
-      - Most MFA writes (C(AdminSetUserMFAPreference) and the like) this task makes per second.
-      - Cognito's C(UserResourceUpdate) quota is 25 requests per second per account and region and cannot
-        be raised. Live users enrolling authenticators draw on the same budget, so the default takes
-        no more than half of it.
-    type: float
-    default: 12
   workers:
     description:
       - How many users are worked on at the same time.
@@ -39,4 +31,17 @@ options:
         a user pool that does not exist, an endpoint that cannot be reached) stop the run at once.
     type: int
     default: 10
+"""
+
+    # For modules that write: cognito_user_mfa and the like.
+    WRITES = r"""
+options:
+  writes_per_second:
+    description:
+      - Most MFA writes (C(AdminSetUserMFAPreference) and the like) this task makes per second.
+      - Cognito's C(UserResourceUpdate) quota is 25 requests per second per account and region and cannot
+        be raised. Live users enrolling authenticators draw on the same budget, so the default takes
+        no more than half of it.
+    type: float
+    default: 12
 """

@@ -15,7 +15,7 @@ description:
   - A batch that failed as a whole (for example expired credentials) counts its users as V(not_attempted), so no user
     is ever lost from the summary.
 author:
-  - mfaops.cognito contributors
+  - mfaops.cognito contributors (@mfaops)
 options:
   _input:
     description: The registered loop result (with C(results)), or a list of batch results.

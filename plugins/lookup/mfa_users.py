@@ -21,7 +21,7 @@ description:
     ones are left out.
   - Files may be encrypted with ansible-vault.
 author:
-  - mfaops.cognito contributors
+  - mfaops.cognito contributors (@mfaops)
 options:
   users:
     description: Users given inline.

@@ -282,15 +282,14 @@ def run_bulk(
 
     workers = max(1, workers)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(worker) for _ in range(workers)]
+        futures = [pool.submit(worker) for _worker in range(workers)]
         while True:
             with done:
                 while not results and finished[0] < workers:
                     done.wait()
                 batch, results[:] = list(results), []
                 all_done = finished[0] >= workers
-            for pair in batch:
-                yield pair
+            yield from batch
             if all_done and not batch:
                 break
         for future in futures:

@@ -201,6 +201,17 @@ def check_user_pool_id(user_pool_id: Any, region: Optional[str] = None) -> str:
     return user_pool_id
 
 
+def check_bulk_options(params: Mapping[str, Any], rate_options: Tuple[str, ...]) -> None:
+    """The bulk engine's options, as every module that works on many users has them."""
+    for name in rate_options:
+        if params[name] <= 0:
+            raise InvalidRequest(f"{name} must be greater than 0, got {params[name]}")
+    if params["workers"] < 1:
+        raise InvalidRequest(f"workers must be at least 1, got {params['workers']}")
+    if params["retries"] < 0:
+        raise InvalidRequest(f"retries must be 0 or more, got {params['retries']}")
+
+
 def task_request(params: Mapping[str, Any]) -> Dict[str, MethodRequest]:
     request = {
         method: method_request(params[method], method) for method in METHODS if params.get(method) is not None

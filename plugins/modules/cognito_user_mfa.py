@@ -21,7 +21,7 @@ description:
     TOTP never disables SMS or email MFA.
   - An administrator cannot enrol a user in TOTP. Enabling TOTP works only for users who have already
     verified an authenticator app; the others end as V(not_enrolled). To make them enrol, put the pool's
-    MFA configuration to C(ON) with software-token MFA enabled: each of them then meets an C(MFA_SETUP)
+    MFA configuration to C(ON) with software-token MFA enabled; each of them then meets an C(MFA_SETUP)
     challenge at the next sign-in.
   - Reading a user with C(AdminGetUser) makes that user a billable monthly active user for the month.
   - With O(access_token) it works as C(aws cognito-idp set-user-mfa-preference --access-token) does,
@@ -30,7 +30,7 @@ description:
     limit. Throttling and transient errors are retried and slow the pace down; they fail a user only
     when its retries run out. One user's failure never stops the others.
 author:
-  - mfaops.cognito contributors
+  - mfaops.cognito contributors (@mfaops)
 options:
   user_pool_id:
     description:
@@ -97,7 +97,7 @@ options:
   reset_software_token:
     description:
       - Delete the TOTP authenticator (software token) of each user whose TOTP MFA is enabled, with
-        C(AdminDeleteSoftwareToken): the lost-phone reset. TOTP and any preference for it are removed;
+        C(AdminDeleteSoftwareToken), the lost-phone reset. TOTP and any preference for it are removed;
         other methods stay as they are.
       - The user then enrols a new authenticator; in a pool whose MFA is C(ON), Cognito asks for it with an
         C(MFA_SETUP) challenge at the next sign-in.
@@ -122,7 +122,9 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - mfaops.cognito.bulk
+  - mfaops.cognito.bulk.writes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -138,7 +140,10 @@ attributes:
     support: full
     details: The diff shows the enabled methods and the preferred method, before and after, of exactly the users that change.
   idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second run changes nothing.
     support: full
+  platform:
+    platforms: all
 """
 
 EXAMPLES = r"""
@@ -303,7 +308,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Calle
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
 
-METHOD_OPTION = dict(type="dict", options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
+METHOD_OPTION = dict(type="dict", no_log=False, options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str"),
     username=dict(type="str"),
@@ -325,13 +330,7 @@ ARGUMENT_SPEC = dict(
 def validated_requests(module):
     """All input checks, before any call. Returns the list of user requests."""
     params = module.params
-    for name in ("reads_per_second", "writes_per_second"):
-        if params[name] <= 0:
-            raise mfa.InvalidRequest(f"{name} must be greater than 0, got {params[name]}")
-    if params["workers"] < 1:
-        raise mfa.InvalidRequest(f"workers must be at least 1, got {params['workers']}")
-    if params["retries"] < 0:
-        raise mfa.InvalidRequest(f"retries must be 0 or more, got {params['retries']}")
+    mfa.check_bulk_options(params, ("reads_per_second", "writes_per_second"))
     base = mfa.task_request(params)
     reset = params["reset_software_token"]
     if params["access_token"] is not None:

@@ -44,7 +44,7 @@ class FlakyClient:
 def test_limiter_paces_calls_evenly():
     clock = FakeClock()
     limiter = engine.RateLimiter(10, clock=clock, sleep=clock.sleep)
-    for _ in range(50):
+    for _call in range(50):
         limiter.acquire()
     # 50 calls at 10/s: the first goes at once, the 50th at 4.9 s
     assert clock.now == pytest.approx(4.9)
@@ -54,7 +54,7 @@ def test_limiter_does_not_bank_idle_time():
     clock = FakeClock()
     limiter = engine.RateLimiter(10, clock=clock, sleep=clock.sleep)
     clock.now = 100.0
-    for _ in range(11):
+    for _call in range(11):
         limiter.acquire()
     assert clock.now == pytest.approx(101.0)
 
@@ -69,7 +69,7 @@ def test_limiter_slows_on_throttle_once_per_cooldown_and_recovers():
     clock.now += 1.0
     limiter.on_throttle()
     assert limiter.rate == pytest.approx(5)
-    for _ in range(100):
+    for _call in range(100):
         limiter.on_success()
     assert limiter.rate == pytest.approx(20)  # never above the ceiling
 
@@ -77,7 +77,7 @@ def test_limiter_slows_on_throttle_once_per_cooldown_and_recovers():
 def test_limiter_has_a_floor():
     clock = FakeClock()
     limiter = engine.RateLimiter(2, clock=clock, sleep=clock.sleep, min_rate=0.5, cooldown=0)
-    for _ in range(20):
+    for _call in range(20):
         limiter.on_throttle()
     assert limiter.rate == pytest.approx(0.5)
 

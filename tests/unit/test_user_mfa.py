@@ -1,7 +1,6 @@
 """One user's convergence against a fake Cognito, and the bulk report."""
 
 import botocore.exceptions
-import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
@@ -80,9 +79,14 @@ def test_not_enrolled():
 
 def test_other_invalid_parameter_is_a_failure():
     user = FakeUser()
-    user.write = lambda _u, _b: (_ for _ in ()).throw(client_error("InvalidParameterException", "SMS configuration missing"))
+    error = client_error("InvalidParameterException", "SMS configuration missing")
+
+    def refuse(_username, _blocks):
+        raise error
+
+    user.write = refuse
     result = converge(user)
-    assert (result.outcome, result.error_code, result.message) == ("failed", "InvalidParameterException", str(client_error("InvalidParameterException", "SMS configuration missing")))
+    assert (result.outcome, result.error_code, result.message) == ("failed", "InvalidParameterException", str(error))
 
 
 def test_not_found():
