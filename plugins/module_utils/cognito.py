@@ -54,3 +54,34 @@ def get_user(call: Caller, access_token: str) -> Dict[str, Any]:
 
 def set_user_mfa_preference(call: Caller, access_token: str, blocks: Mapping[str, Mapping[str, bool]]) -> None:
     call(WRITE, "set_user_mfa_preference", AccessToken=access_token, **blocks)
+
+
+# Listing (UserList quota) and the pool's MFA configuration (UserPoolResourceRead / Update quotas).
+LIST = "list"
+POOL_READ = "pool_read"
+POOL_WRITE = "pool_write"
+LIST_PAGE_SIZE = 60  # the most ListUsers / ListUsersInGroup return per page
+
+
+def list_users(call: Caller, user_pool_id: str, filter_: str = "", pagination_token: str = "") -> Dict[str, Any]:
+    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": LIST_PAGE_SIZE}
+    if filter_:
+        params["Filter"] = filter_
+    if pagination_token:
+        params["PaginationToken"] = pagination_token
+    return call(LIST, "list_users", **params)
+
+
+def list_users_in_group(call: Caller, user_pool_id: str, group_name: str, next_token: str = "") -> Dict[str, Any]:
+    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "GroupName": group_name, "Limit": LIST_PAGE_SIZE}
+    if next_token:
+        params["NextToken"] = next_token
+    return call(LIST, "list_users_in_group", **params)
+
+
+def get_user_pool_mfa_config(call: Caller, user_pool_id: str) -> Dict[str, Any]:
+    return call(POOL_READ, "get_user_pool_mfa_config", UserPoolId=user_pool_id)
+
+
+def set_user_pool_mfa_config(call: Caller, user_pool_id: str, config: Mapping[str, Any]) -> Dict[str, Any]:
+    return call(POOL_WRITE, "set_user_pool_mfa_config", UserPoolId=user_pool_id, **config)
