@@ -38,14 +38,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     HAS_PYOTP = False
     PYOTP_IMPORT_ERROR = exc
 
-try:
-    from pycognito.aws_srp import AWSSRP
-
-    HAS_PYCOGNITO = True
-    PYCOGNITO_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    HAS_PYCOGNITO = False
-    PYCOGNITO_IMPORT_ERROR = exc
+# pycognito (SRP) is imported only when USER_SRP_AUTH is used (srp_import_error, make_srp):
+# it pulls in boto3, requests and PyJWT, which the totp lookup, also a user of this file,
+# does not need on the controller.
 
 
 # --- names ----------------------------------------------------------------------
@@ -347,8 +342,19 @@ def judge(expect: str, result: Dict[str, Any]) -> "tuple[bool, str]":
 # --- SRP ----------------------------------------------------------------------------------
 
 
+def srp_import_error() -> Optional[BaseException]:
+    """Why pycognito's AWSSRP cannot be imported, or None."""
+    try:
+        from pycognito.aws_srp import AWSSRP  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    except ImportError as e:
+        return e
+    return None
+
+
 def make_srp(username: str, password: str, user_pool_id: str, client_id: str, client_secret: Optional[str], client: Any) -> Any:
     """pycognito's AWSSRP, used only for its SRP math (no calls)."""
+    from pycognito.aws_srp import AWSSRP  # pylint: disable=import-outside-toplevel
+
     return AWSSRP(
         username=username,
         password=password,
