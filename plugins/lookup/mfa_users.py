@@ -125,5 +125,5 @@ class LookupModule(LookupBase):
         if data is None:
             return []
         if not isinstance(data, list):
-            raise AnsibleError(f"pool {pool}: users file '{path}' must hold a list of users, not a {type(data).__name__}")
+            raise AnsibleError(f"pool {pool}: users file '{path}' must hold a list of users, not a {'mapping' if isinstance(data, dict) else 'single value'}")
         return data

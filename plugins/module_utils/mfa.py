@@ -237,6 +237,8 @@ def user_requests(
         if isinstance(entry, Mapping):
             unknown = sorted(set(entry) - set(USER_ENTRY_KEYS))
             if unknown:
+                if isinstance(entry.get("username"), str):
+                    where = f"{where} ({entry['username']})"
                 raise InvalidRequest(
                     f"{where}: unknown key(s) {', '.join(map(str, unknown))} (allowed: {', '.join(USER_ENTRY_KEYS)})"
                 )

@@ -115,28 +115,34 @@ def collections_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def run_playbook(standin: StandIn, collections_path: str, tmp_path: Path) -> Callable[..., PlaybookRun]:
-    """``run_playbook(playbook, extra_vars=None, check=False, diff=False, args=())``.
+    """``run_playbook(playbook, extra_vars=None, check=False, diff=False, args=(), config=None)``.
 
     ``playbook``: YAML text, a list of plays, or a list of tasks (wrapped in
-    ``standard_play``). ``cognito_endpoint`` is always passed as an extra var.
+    ``standard_play``); or the ``Path`` of a playbook file, run as it is.
+    ``cognito_endpoint`` is always passed as an extra var. ``config``: more Ansible
+    settings, e.g. ``{"show_custom_stats": "true"}`` (as ``ANSIBLE_SHOW_CUSTOM_STATS``).
     """
     command_base = [ansible.ansible_playbook(), "-i", "localhost,"]
     counter = iter(range(1, 1000))
 
     def run(
-        playbook: str | list[dict[str, Any]],
+        playbook: str | Path | list[dict[str, Any]],
         extra_vars: dict[str, Any] | None = None,
         check: bool = False,
         diff: bool = False,
         args: tuple[str, ...] = (),
         timeout: float = 600,
+        config: dict[str, str] | None = None,
     ) -> PlaybookRun:
         n = next(counter)
-        if not isinstance(playbook, str):
-            plays = playbook if playbook and "hosts" in playbook[0] else standard_play(playbook)
-            playbook = yaml.safe_dump(plays, sort_keys=False)
-        path = tmp_path / f"playbook-{n}.yml"
-        path.write_text(playbook)
+        if isinstance(playbook, Path):
+            path = playbook
+        else:
+            if not isinstance(playbook, str):
+                plays = playbook if playbook and "hosts" in playbook[0] else standard_play(playbook)
+                playbook = yaml.safe_dump(plays, sort_keys=False)
+            path = tmp_path / f"playbook-{n}.yml"
+            path.write_text(playbook)
         vars_path = tmp_path / f"vars-{n}.json"
         vars_path.write_text(json.dumps({"cognito_endpoint": standin.endpoint, **(extra_vars or {})}))
         command = [*command_base, str(path), "-e", f"@{vars_path}", *args]
@@ -145,7 +151,9 @@ def run_playbook(standin: StandIn, collections_path: str, tmp_path: Path) -> Cal
         done = subprocess.run(
             command,
             cwd=tmp_path,
-            env=ansible.playbook_env(collections_path, tmp_path, stdout_callback="ansible.posix.json", nocolor="1"),
+            env=ansible.playbook_env(
+                collections_path, tmp_path, stdout_callback="ansible.posix.json", nocolor="1", **(config or {})
+            ),
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -1,13 +1,19 @@
-"""`make demo`: put the users of a Cognito user pool on TOTP MFA, against a local stand-in.
+"""`make demo`: put every user of the example inventory's two Cognito user pools on
+TOTP MFA with playbooks/enforce_mfa.yml, against a local stand-in.
 
 1. Starts the local Cognito stand-in (moto, on 127.0.0.1; nothing reaches AWS).
-2. Creates a demo pool with users in mixed MFA states, through the Cognito API as
-   users and administrators would (an authenticator app set up with real codes...).
-3. Runs examples/demo_enforce.yml: in check mode with a diff, for real, then once
-   more to show that nothing changes; after each step, the users' MFA state as
-   read back from the pool, and the calls the stand-in saw.
-4. Stops the stand-in, also on failure or Ctrl-C. Safe to run again: each run
-   starts from a fresh stand-in.
+2. Creates the two pools of examples/inventory.yml (their ids, in their regions) with
+   users in mixed MFA states, through the Cognito API as users and administrators
+   would (tests/support/demo_pools.py).
+3. Runs `ansible-playbook -i examples/inventory.yml playbooks/enforce_mfa.yml`: in
+   check mode with a diff, for real, then once more to show that nothing changes;
+   after each step, the users' MFA state as read back from the pools, and the calls
+   the stand-in saw per pool.
+4. Proves it: one enforced user signs in with password + TOTP code
+   (examples/demo_signin.yml, mfaops.cognito.cognito_auth_test). The password and the
+   TOTP secret go through an extra-vars file, never on a command line or in the output.
+5. Stops the stand-in, also on failure or Ctrl-C. Safe to run again: each run starts
+   from a fresh stand-in.
 
 Run it with `make demo` (which builds the venv and the collection first), or
 `python tests/support/demo.py` with the venv's Python.
@@ -15,11 +21,14 @@ Run it with `make demo` (which builds the venv and the collection first), or
 
 from __future__ import annotations
 
+import json
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,28 +37,24 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # pylint: disable=wrong-import-position
-import yaml  # noqa: E402
-
+from tests.support import demo_pools  # noqa: E402
 from tests.support import playbook as ansible  # noqa: E402
 from tests.support import seed  # noqa: E402
-from tests.support.standin import StandIn  # noqa: E402
+from tests.support.standin import STANDIN_PASSWORD, STANDIN_TOTP_SECRET, StandIn  # noqa: E402
 
-PLAYBOOK = ROOT / "examples" / "demo_enforce.yml"
-# Each demo user and the MFA state it starts in (tests/support/seed.py), in words.
-USERS = {
-    "alice": ("totp_verified", "set up an authenticator app; TOTP never switched on"),
-    "bob": ("no_mfa", "no MFA; never set up an authenticator app"),
-    "carol": ("sms_totp_verified", "SMS preferred; also set up an authenticator app"),
-    "dave": ("totp_preferred", "TOTP on and preferred: already compliant"),
-    "erin": ("totp_enabled", "TOTP on, but not the preferred method"),
-    "frank": ("sms_only", "SMS only; no authenticator app"),
-}
+INVENTORY = "examples/inventory.yml"
+ENFORCE = "playbooks/enforce_mfa.yml"
+SIGNIN = "examples/demo_signin.yml"
+SIGNIN_USER = ("staff-us", "alice")  # an enforced user: the sign-in test of step 4
+SECRETS = (STANDIN_PASSWORD, STANDIN_TOTP_SECRET)
+RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SHORT = {"software_token_mfa": "TOTP", "sms_mfa": "SMS", "email_mfa": "email"}
 WIDTH = 78
 
 
-def say(text: str = "") -> None:
-    print(text, flush=True)
+def say(text: str = "", end: str = "\n") -> None:
+    print(text, end=end, flush=True)
 
 
 def banner(text: str) -> None:
@@ -65,113 +70,206 @@ def describe(state: dict[str, Any]) -> str:
     return f"MFA on: {enabled:<10} preferred: {preferred:<5}"
 
 
+@dataclass
+class Step:
+    """What one playbook run did: per pool host, (reads, accepted writes, refused
+    writes) at the stand-in, and the PLAY RECAP's changed count."""
+
+    calls: dict[str, tuple[int, int, int]]
+    changed: dict[str, int]
+
+    def accepted_writes(self) -> int:
+        return sum(pool_calls[1] for pool_calls in self.calls.values())
+
+    def refused_writes(self) -> int:
+        return sum(pool_calls[2] for pool_calls in self.calls.values())
+
+
+def stream(command: list[str], env: dict[str, str]) -> tuple[int, bool, dict[str, int]]:
+    """Run ``command`` with its output (stdout and stderr) passed through line by
+    line, any secret masked. Returns (exit code, whether a secret was masked,
+    {host: changed} from the PLAY RECAP)."""
+    leaked, changed = False, {}
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as process:
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                for secret in SECRETS:
+                    if secret in line:
+                        line, leaked = line.replace(secret, "********"), True
+                sys.stdout.write(line)
+                sys.stdout.flush()
+                recap = RECAP.match(ANSI.sub("", line))
+                if recap:
+                    changed[recap[1]] = int(recap[2])
+        except BaseException:
+            if process.poll() is None:
+                process.terminate()
+            raise
+    return process.returncode, leaked, changed
+
+
 class Demo:
-    """The stand-in, the demo pool, and the three playbook runs."""
+    """The stand-in, the example pools, and the playbook runs."""
 
     def __init__(self, standin: StandIn, scratch: Path) -> None:
         self.standin = standin
         self.scratch = scratch
-        self.client = standin.client()
-        play = yaml.safe_load(PLAYBOOK.read_text())[0]
-        self.pool_id = play["vars"]["demo_user_pool_id"]
-        self.listed = play["vars"]["demo_users"]
-        self.pool: seed.Pool | None = None
-        self.states: dict[str, dict[str, Any]] = {}
+        self.hosts = demo_pools.inventory_hosts()
+        self.pools: dict[str, seed.Pool] = {}
+        self.clients = {host: standin.client(region=v["cognito_region"]) for host, v in self.hosts.items()}
+        self.states: dict[tuple[str, str], dict[str, Any]] = {}
         self.collections = ansible.collections_path(scratch / "collections")
 
-    def create_pool(self) -> None:
-        self.pool = seed.create_pool(self.client, "mfaops-demo", pool_id=self.pool_id, standin=self.standin)
-        seed.seed_api(self.client, self.pool, [(name, state_and_words[0]) for name, state_and_words in USERS.items()])
+    def create_pools(self) -> None:
+        self.pools = demo_pools.create(self.standin)
         self.standin.reset_counts()
+
+    def show_sources(self) -> None:
+        """Where each pool's users come from, in the inventory's words."""
+        for pool in demo_pools.POOLS:
+            hostvars = self.hosts[pool.host]
+            sources = []
+            if hostvars.get("cognito_users"):
+                sources.append("inline " + ", ".join(demo_pools.usernames(hostvars["cognito_users"])))
+            sources += [f"file {path}" for path in hostvars.get("cognito_users_files") or []]
+            sources += [f"group {group}" for group in hostvars.get("cognito_groups") or []]
+            say(f"  {pool.host:<13} pool {hostvars['cognito_user_pool_id']} in {hostvars['cognito_region']}")
+            say(f"  {'':<13} users: {'; '.join(sources)}")
 
     def show_users(self, story: bool = False) -> int:
-        """Print each user's MFA state as read from the pool; return how many changed."""
-        assert self.pool is not None
+        """Print each user's MFA state as read from the pools; return how many changed."""
         changed = 0
-        for name, story_line in USERS.items():
-            words = story_line[1]
-            state = seed.mfa_state(self.client, self.pool.id, name)
-            note = words if story else ""
-            if not story and self.states[name] != state:
-                note, changed = "<- changed", changed + 1
-            self.states[name] = state
-            say(f"    {name:<7} {describe(state)}  {note}")
+        for pool in demo_pools.POOLS:
+            say(f"  {pool.host} ({self.pools[pool.host].id})")
+            for user in pool.users:
+                state = seed.mfa_state(self.clients[pool.host], self.pools[pool.host].id, user.name)
+                key = (pool.host, user.name)
+                note = user.story if story else ""
+                if not story and self.states[key] != state:
+                    note, changed = "<- changed", changed + 1
+                self.states[key] = state
+                say(f"    {user.name:<16} {describe(state)}  {note}".rstrip())
         return changed
 
-    def calls(self) -> tuple[int, int, int]:
-        """(reads, accepted writes, refused writes) the stand-in saw since the last call."""
-        counts, failures = self.standin.counts(), self.standin.failures()
+    def calls(self) -> dict[str, tuple[int, int, int]]:
+        """Per pool host: (reads, accepted writes, refused writes) since the last call."""
+        seen = {}
+        for host, pool in self.pools.items():
+            counts, failures = self.standin.counts(pool.id), self.standin.failures(pool.id)
+            writes = {op: n for op, n in counts.items() if op.startswith(("AdminSet", "SetUser"))}
+            refused = sum(failures.get(op, 0) for op in writes)
+            seen[host] = (sum(counts.values()) - sum(writes.values()), sum(writes.values()) - refused, refused)
         self.standin.reset_counts()
-        writes = {op: n for op, n in counts.items() if op.startswith(("AdminSet", "SetUser"))}
-        refused = sum(failures.get(op, 0) for op in writes)
-        return sum(counts.values()) - sum(writes.values()), sum(writes.values()) - refused, refused
+        return seen
 
-    def run_playbook(self, title: str, *flags: str) -> tuple[int, int, int]:
-        shown = " ".join(["ansible-playbook", "examples/demo_enforce.yml", *flags])
-        banner(f"{title}\n$ {shown}")
-        command = [
-            ansible.ansible_playbook(),
-            "-i",
-            "localhost,",
-            str(PLAYBOOK),
-            "-e",
-            f"demo_endpoint_url={self.standin.endpoint}",
-            *flags,
-        ]
-        env = ansible.playbook_env(self.collections, self.scratch, callback_result_format="yaml")
+    def run(self, title: str, playbook: str, *args: str, shown: tuple[str, ...] | None = None) -> Step:
+        """Run ``playbook`` on the example inventory against the stand-in; its output
+        streams through (a secret in it would be masked, and stop the demo)."""
+        endpoint = ["-e", f"cognito_endpoint_url={self.standin.endpoint}"]
+        command = [ansible.ansible_playbook(), "-i", INVENTORY, playbook, *endpoint, *args]
+        banner(f"{title}\n$ " + " ".join(["ansible-playbook", "-i", INVENTORY, playbook, *endpoint, *(shown or args)]))
+        extra = {"force_color": "1"} if sys.stdout.isatty() else {}
+        env = {**ansible.playbook_env(self.collections, self.scratch, callback_result_format="yaml", **extra), "PYTHONUNBUFFERED": "1"}
         self.standin.reset_counts()
         started = time.monotonic()
-        done = subprocess.run(command, cwd=ROOT, env=env, check=False)
-        if done.returncode in (99, -signal.SIGINT):  # ansible-playbook's "user interrupted"
+        returncode, leaked, changed = stream(command, env)
+        if returncode in (99, -signal.SIGINT):  # ansible-playbook's "user interrupted"
             raise KeyboardInterrupt
-        if done.returncode != 0:
-            raise SystemExit(f"\nThe playbook failed (exit code {done.returncode}); see its output above.")
-        reads, accepted, refused = calls = self.calls()
-        say(
-            f"({time.monotonic() - started:.1f} s. The stand-in saw {reads} reads, {accepted} accepted writes"
-            f" and {refused} refused ones.)"
+        if leaked:
+            raise SystemExit("\nA secret appeared in the output above (masked there): that is a bug.")
+        if returncode != 0:
+            raise SystemExit(f"\nThe playbook failed (exit code {returncode}); see its output above.")
+        calls = self.calls()
+        say(f"({time.monotonic() - started:.1f} s.", end="")
+        if playbook == ENFORCE:
+            say(" Calls the stand-in saw, per pool:")
+            for host, (reads, accepted, refused) in calls.items():
+                say(f"   {host:<13} {reads:>3} reads, {accepted} accepted writes, {refused} refused writes")
+        say(")")
+        return Step(calls, changed)
+
+    def sign_in(self) -> None:
+        """Step 4: examples/demo_signin.yml, secrets in a private extra-vars file."""
+        host, username = SIGNIN_USER
+        secrets = self.scratch / "signin-secrets.json"
+        secrets.touch(mode=0o600)
+        secrets.write_text(json.dumps({"signin_password": STANDIN_PASSWORD, "signin_totp_secret": STANDIN_TOTP_SECRET}))
+        args = ["--limit", host, "-e", f"signin_username={username}", "-e", f"signin_client_id={self.pools[host].client_id}"]
+        self.run(
+            f"Step 4 of 4: prove it: {username} signs in with her password and a code from her app",
+            SIGNIN,
+            *args,
+            "-e",
+            f"@{secrets}",
+            shown=(*args, "-e", "@signin-secrets.json"),
         )
-        return calls
 
 
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    banner("mfaops.cognito demo: put the users of a Cognito user pool on TOTP MFA")
+    banner("mfaops.cognito demo: put the users of two Cognito user pools on TOTP MFA")
     say("Starting a local stand-in for Amazon Cognito (moto). Nothing here reaches AWS.")
     with StandIn() as standin, tempfile.TemporaryDirectory(prefix="mfaops-demo-") as scratch:
         demo = Demo(standin, Path(scratch))
-        demo.create_pool()
-        say(f"Stand-in at {standin.endpoint}. Demo pool {demo.pool_id}, created through the Cognito API:\n")
+        demo.create_pools()
+        not_enrolled = [u.name for pool in demo_pools.POOLS for u in pool.users if u.outcome == demo_pools.NOT_ENROLLED]
+        say(f"Stand-in at {standin.endpoint}.")
+        say(
+            f"\nThe inventory {INVENTORY} has one host per user pool (group cognito_pools)"
+            "\nand says which users of each pool must be on TOTP (an authenticator app):\n"
+        )
+        demo.show_sources()
+        say(
+            "\nbreakglass-admin is excluded in both pools, whichever source names it. The demo has"
+            "\ncreated both pools with these ids, through the Cognito API. Their users start as:\n"
+        )
         demo.show_users(story=True)
         say(
-            f"\nThe playbook asks for TOTP (authenticator app) enabled and preferred for {', '.join(demo.listed)}."
-            "\nzoe is not in the pool (she left). An administrator cannot set up an authenticator for"
-            "\nsomeone else, so users who never did are reported as not enrolled, not failed."
+            f"\n{ENFORCE} runs the role mfaops.cognito.enforce_mfa on both pools at the same"
+            "\ntime (one Ansible fork per pool). Per pool, it checks every input before any call,"
+            "\nfinds the users (lists, files, groups), makes TOTP enabled and preferred where it is"
+            "\nnot, in batches, then sums up. An administrator cannot set up an authenticator for"
+            "\nsomeone else: users who never did are reported as not enrolled, not as failures."
         )
 
-        accepted = demo.run_playbook("Step 1 of 3: dry run: read every user, change nothing", "--check", "--diff")[1]
+        step = demo.run("Step 1 of 4: dry run: read every user, change nothing", ENFORCE, "--check", "--diff")
         say("Users after the dry run:")
-        if demo.show_users() or accepted:
+        if demo.show_users() or step.accepted_writes():
             raise SystemExit("The dry run changed something: that is a bug.")
         say(
-            "Nothing changed. bob and frank show as 'would change': whether a user has set up an\n"
-            "authenticator cannot be read, only tried; the real run tells."
+            "Nothing changed: the stand-in saw reads only. The diff lists, per pool, who would change.\n"
+            f"{', '.join(not_enrolled)} are listed too: whether a user has set up an authenticator\n"
+            "cannot be read, only tried. The real run tells."
         )
 
-        demo.run_playbook("Step 2 of 3: enforce", "--diff")
+        demo.run("Step 2 of 4: enforce", ENFORCE, "--diff")
         say("Users after enforcing:")
         demo.show_users()
+        say(
+            "carol keeps SMS as a fallback (her entry in the inventory asks for it); olivia's entry\n"
+            "turns her SMS off. Excluded and unselected users were not even read."
+        )
 
-        accepted, refused = demo.run_playbook("Step 3 of 3: run it again: nothing is left to change")[1:]
+        step = demo.run("Step 3 of 4: run it again: nothing is left to change", ENFORCE)
         say("Users after the second run:")
-        if demo.show_users() or accepted:
+        if demo.show_users() or step.accepted_writes() or step.changed != dict.fromkeys(demo.pools, 0):
             raise SystemExit("The second run changed something: that is a bug.")
+        say(
+            f"Nothing changed: changed=0 for both pools, no write accepted. The {step.refused_writes()} refused"
+            f" writes are\n{', '.join(not_enrolled)}: Cognito refuses TOTP for a user until the user has set"
+            " up an\nauthenticator."
+        )
+
+        demo.sign_in()
 
         banner("Done")
         say(
-            "Everyone with an authenticator app is on TOTP now; SMS stays on as a fallback where it was.\n"
-            f"The {refused} refused writes of the last run are the users who must set up an authenticator\n"
-            "themselves: put the pool's MFA configuration to ON and Cognito asks them at their next sign-in.\n"
+            "Everyone with an authenticator app is on TOTP now, and alice's sign-in shows that Cognito\n"
+            f"asks for her code and accepts it. To make {', '.join(not_enrolled)} set one up, run the\n"
+            'playbook with -e enforce_mfa_pool_policy=ON: Cognito then asks them at their next sign-in.\n'
             "Stopping the stand-in."
         )
     return 0

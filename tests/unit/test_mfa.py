@@ -138,7 +138,7 @@ def test_user_requests_merge_and_names():
     "entries, message",
     [
         (["alice", "alice"], "users[1] (alice): duplicate of users[0]"),
-        ([{"username": "bob", "sms": {}}], "users[0]: unknown key(s) sms (allowed: username, software_token_mfa, sms_mfa, email_mfa)"),
+        ([{"username": "bob", "sms": {}}], "users[0] (bob): unknown key(s) sms (allowed: username, software_token_mfa, sms_mfa, email_mfa)"),
         ([{"user": "bob"}], "users[0]: unknown key(s) user"),
         ([{"software_token_mfa": {"enabled": True}}], "users[0]: username must be a non-empty string, got None"),
         ([""], "users[0]: username must be a non-empty string"),
