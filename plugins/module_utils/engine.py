@@ -73,7 +73,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         decrease: float = 0.7,
-        increase: float = 0.01,
+        increase: float = 0.002,
         cooldown: float = 1.0,
         min_rate: float = 0.5,
     ):
