@@ -199,8 +199,8 @@ class OperationCounts:
     throttled: int = 0
     faulted: int = 0
     detail: dict[str, int] = field(default_factory=dict)  # error_500 / drop_before / drop_after
-    first_forward: float = 0.0  # clock() of the first and the last forwarded request
-    last_forward: float = 0.0
+    first_forward: float | None = None  # clock() of the first and the last forwarded request
+    last_forward: float | None = None
 
 
 class Counts:
@@ -219,7 +219,8 @@ class Counts:
             elif action == FORWARD:
                 counts.forwarded += 1
                 counts.last_forward = self._clock()
-                counts.first_forward = counts.first_forward or counts.last_forward
+                if counts.first_forward is None:
+                    counts.first_forward = counts.last_forward
             else:
                 counts.faulted += 1
                 counts.detail[action] = counts.detail.get(action, 0) + 1
@@ -238,7 +239,9 @@ class Counts:
         forwarded request (None before the second one)."""
         with self._lock:
             counts = self._ops.get(operation)
-            if counts is None or counts.forwarded < 2 or counts.last_forward <= counts.first_forward:
+            if counts is None or counts.first_forward is None or counts.last_forward is None:
+                return None
+            if counts.forwarded < 2 or counts.last_forward <= counts.first_forward:
                 return None
             return (counts.forwarded - 1) / (counts.last_forward - counts.first_forward)
 
@@ -489,7 +492,8 @@ class Proxy:
 
     def counts(self) -> dict[str, dict[str, Any]]:
         """``{operation: {"forwarded", "throttled", "faulted", and per fault kind}}``.
-        A drop after forwarding counts as forwarded and faulted."""
+        ``forwarded``: sent on to the stand-in (so a drop after forwarding counts as
+        forwarded and faulted); ``throttled`` and other faults never reached it."""
         return self._counts.snapshot()
 
     def rate(self, operation: str) -> float | None:
@@ -521,7 +525,7 @@ class Proxy:
 
 
 def _quota_arg(text: str) -> tuple[str, float | None]:
-    name, _, value = text.partition("=")
+    name, dummy, value = text.partition("=")
     if not value:
         raise argparse.ArgumentTypeError(f"expected CATEGORY=RATE, got {text!r}")
     return name, (None if value.lower() in ("none", "off", "0") else float(value))

@@ -1,0 +1,422 @@
+"""`make bench`: how fast cognito_user_mfa works, against the local stand-in.
+
+Every measurement gets a fresh pool of users that all need a change (TOTP verified, not
+enabled, not preferred), seeded straight into the stand-in's memory.
+
+Part "throughput" (issue 2): the stand-in's own speed is the limit.
+  bulk     the module on --users users in ONE task (ansible-playbook), its rates raised
+           above what the stand-in can serve (--rate, --workers)
+  loop     the same module once per user in a `loop:` on --loop-users users
+  boto3    plain boto3 from --boto3-workers threads on --boto3-users users, doing the
+           module's three calls per user (AdminGetUser, AdminSetUserMFAPreference,
+           AdminGetUser read-back), run before and after the bulk task (the ratio uses
+           their mean), and the two-call variant without the read-back
+  Goals: bulk >= 60x the loop's users/s, and >= 0.8 of boto3's three-call rate.
+
+Part "quota" (issue 8): the module through tests/support/proxy.py, which enforces
+Cognito's default quotas (reads 120/s, writes 25/s) and throttles like Cognito.
+  at-quota-writes  --quota-users users, the module told the proxy's rates: writes/s >= 0.9 x 25
+  at-quota-audit   check mode (reads only) on --users users: reads/s >= 0.9 x 120
+  shared-account   the module told twice the proxy's quota: >= 0.8 of the quota, no failed user
+
+Module timings are taken on the controller around the task only (set_fact with now()
+before and after it): they include the module's start-up (AnsiballZ, imports, client)
+and Ansible's handling of the result, not ansible-playbook's own start-up. The start-up
+is measured on its own too: the bulk task on one compliant user ("fixed cost").
+
+Results: tables on stdout and build/bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import seed  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.proxy import Proxy, totals  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.standin import FAKE_AWS_ENV, StandIn  # noqa: E402  pylint: disable=wrong-import-position
+
+HERE = Path(__file__).resolve().parent
+OUT_DIR = ROOT / "build" / "bench"
+TOTP_PREFERRED = {"Enabled": True, "PreferredMfa": True}
+BULK_GOAL_VS_LOOP = 60.0
+BULK_GOAL_VS_BOTO3 = 0.8
+AT_QUOTA_GOAL = 0.9  # issue 8: achieved rate / the rate the module was given (= the proxy's quota)
+SHARED_GOAL = 0.8  # issue 8: achieved rate / the proxy's quota, module told more than that
+READ, WRITE = "AdminGetUser", "AdminSetUserMFAPreference"
+
+
+def ansible_env() -> dict[str, str]:
+    """The environment ansible-playbook runs in: this collection from build/, fake keys."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BOTO_"))}
+    env.update(FAKE_AWS_ENV)
+    env.update(
+        AWS_CONFIG_FILE="/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+        ANSIBLE_COLLECTIONS_PATH=env.get("ANSIBLE_COLLECTIONS_PATH", str(ROOT / "build" / "collections")),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+    )
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return env
+
+
+def run_playbook(playbook: str, extra: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run benchmarks/<playbook> on a local 'bench' host; return what it wrote to `out`."""
+    inventory = workdir / "inventory.yml"
+    inventory.write_text(
+        "bench:\n  hosts:\n    standin:\n      ansible_connection: local\n"
+        '      ansible_python_interpreter: "{{ ansible_playbook_python }}"\n'
+    )
+    out = workdir / f"{playbook}.out.json"
+    out.unlink(missing_ok=True)
+    extra_file = workdir / f"{playbook}.vars.json"
+    extra_file.write_text(json.dumps({**extra, "out": str(out)}))
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), str(HERE / playbook), "-e", f"@{extra_file}"],
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-6000:] + proc.stderr[-3000:])
+        raise SystemExit(f"ansible-playbook {playbook} failed (rc {proc.returncode})")
+    result = json.loads(out.read_text())
+    result["task_seconds"] = result["t1"] - result["t0"]
+    result["playbook_seconds"] = wall
+    return result
+
+
+def fresh_pool(standin: StandIn, client: Any, name: str, count: int, state: str = "totp_verified") -> seed.Pool:
+    pool = seed.create_pool(client, name)
+    seed.seed_backdoor(standin, pool, {state: count}, prefix=f"{name}-")
+    return pool
+
+
+def check_all_changed(client: Any, pool: seed.Pool, names: list[str]) -> None:
+    """Spot check: TOTP enabled and preferred for the first, middle and last user."""
+    for name in sorted({names[0], names[len(names) // 2], names[-1]}):
+        state = seed.mfa_state(client, pool.id, name)
+        if state != {"enabled_methods": ["software_token_mfa"], "preferred_method": "software_token_mfa"}:
+            raise SystemExit(f"{pool.name}: {name} not changed: {state}")
+
+
+def row(name: str, users: int, seconds: float, calls: int, note: str) -> dict[str, Any]:
+    return {
+        "scenario": name,
+        "users": users,
+        "seconds": round(seconds, 2),
+        "users_per_second": round(users / seconds, 2),
+        "calls": calls,
+        "calls_per_second": round(calls / seconds, 1),
+        "note": note,
+    }
+
+
+def bench_module_bulk(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    pool = fresh_pool(standin, client, "bulk", args.users)
+    names = pool.names()
+    standin.reset_counts()
+    result = run_playbook(
+        "bulk.yml",
+        {
+            "endpoint": standin.endpoint,
+            "pool_id": pool.id,
+            "users": names,
+            "reads_per_second": args.rate,
+            "writes_per_second": args.rate,
+            "workers": args.workers,
+        },
+        workdir,
+    )
+    counts = result["counts"]
+    if counts["changed"] != len(names):
+        raise SystemExit(f"bulk: expected {len(names)} changed, got {counts}")
+    calls = sum(standin.counts(pool.id).values())
+    check_all_changed(client, pool, names)
+    out = row(
+        "module, one task (bulk)",
+        len(names),
+        result["task_seconds"],
+        calls,
+        f"workers {args.workers}, reads/writes_per_second {args.rate:g}; "
+        f"ansible-playbook wall {result['playbook_seconds']:.1f} s",
+    )
+    out["module_calls"] = result["calls"]
+    return out
+
+
+def bench_module_fixed_cost(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """The bulk task on one user that needs no change: what any module task costs."""
+    pool = fresh_pool(standin, client, "fixed", 1, state="totp_preferred")
+    result = run_playbook(
+        "bulk.yml",
+        {"endpoint": standin.endpoint, "pool_id": pool.id, "users": pool.names(),
+         "reads_per_second": args.rate, "writes_per_second": args.rate, "workers": args.workers},
+        workdir,
+    )
+    return {"task_seconds": round(result["task_seconds"], 3), "playbook_seconds": round(result["playbook_seconds"], 2)}
+
+
+def bench_module_loop(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    pool = fresh_pool(standin, client, "loop", args.loop_users)
+    names = pool.names()
+    standin.reset_counts()
+    result = run_playbook("loop.yml", {"endpoint": standin.endpoint, "pool_id": pool.id, "users": names}, workdir)
+    if result["changed"] != len(names):
+        raise SystemExit(f"loop: expected {len(names)} changed, got {result['changed']}")
+    calls = sum(standin.counts(pool.id).values())
+    check_all_changed(client, pool, names)
+    return row("module, loop: one task per user", len(names), result["task_seconds"], calls,
+               f"ansible-playbook wall {result['playbook_seconds']:.1f} s")
+
+
+def bench_boto3(standin: StandIn, args: argparse.Namespace, readback: bool) -> dict[str, Any]:
+    client = standin.client()  # standard retries, 32 pooled connections
+    pool = fresh_pool(standin, client, f"boto3-{3 if readback else 2}", args.boto3_users)
+    names = pool.names()
+
+    def one_user(name: str) -> None:
+        client.admin_get_user(UserPoolId=pool.id, Username=name)
+        client.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=name, SoftwareTokenMfaSettings=TOTP_PREFERRED)
+        if readback:
+            client.admin_get_user(UserPoolId=pool.id, Username=name)
+
+    standin.reset_counts()
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=args.boto3_workers) as executor:
+        list(executor.map(one_user, names))
+    seconds = time.monotonic() - started
+    calls = sum(standin.counts(pool.id).values())
+    check_all_changed(client, pool, names)
+    label = "get + set + get" if readback else "get + set"
+    return row(f"boto3, {args.boto3_workers} threads, {label}", len(names), seconds, calls,
+               "the module's calls" if readback else "no read-back")
+
+
+def bench_quota(
+    standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path, name: str,
+    proxy_rates: tuple[float, float], module_rates: tuple[float, float], check: bool = False,
+) -> dict[str, Any]:
+    """The module through the Cognito-like proxy. Rates are (reads, writes) per second.
+    An audit (check mode, reads only) runs on --users users, the others on --quota-users."""
+    pool = fresh_pool(standin, client, name, args.users if check else args.quota_users)
+    names = pool.names()
+    quotas = {"UserRead": proxy_rates[0], "UserResourceUpdate": proxy_rates[1]}
+    with Proxy(standin.endpoint, quotas=quotas) as proxy:
+        result = run_playbook(
+            "bulk.yml",
+            {"endpoint": proxy.endpoint, "pool_id": pool.id, "users": names,
+             "reads_per_second": module_rates[0], "writes_per_second": module_rates[1],
+             "workers": args.workers, "bench_check_mode": check},
+            workdir,
+        )
+        counts = proxy.counts()
+        window = {op: proxy.rate(op) for op in (READ, WRITE)}
+    seconds = result["task_seconds"]
+    total = totals(counts)
+    calls = total["forwarded"] + total["throttled"] + total["faulted"]
+    kind = READ if check else WRITE
+    quota = proxy_rates[0] if check else proxy_rates[1]
+    told = module_rates[0] if check else module_rates[1]
+    achieved = counts.get(kind, {}).get("forwarded", 0) / seconds
+    if result["counts"]["changed"] != len(names):  # check mode: "would change"
+        raise SystemExit(f"{name}: expected {len(names)} changed, got {result['counts']}")
+    if not check:
+        check_all_changed(client, pool, names)
+    goal = SHARED_GOAL if told > quota else AT_QUOTA_GOAL
+    return {
+        "scenario": name,
+        "users": len(names),
+        "proxy_quota": {"reads": proxy_rates[0], "writes": proxy_rates[1]},
+        "module_rates": {"reads": module_rates[0], "writes": module_rates[1]},
+        "check_mode": check,
+        "seconds": round(seconds, 2),
+        "measured": "reads" if check else "writes",
+        "achieved_per_second": round(achieved, 2),
+        "achieved_per_second_proxy_window": round(window[kind] or 0.0, 2),
+        "reads_per_second": round(counts.get(READ, {}).get("forwarded", 0) / seconds, 2),
+        "goal_rate": round(goal * min(quota, told), 2),
+        "ratio": round(achieved / min(quota, told), 3),
+        "goal_ratio": goal,
+        "throttled": total["throttled"],
+        "throttled_share": round(total["throttled"] / calls, 4) if calls else 0.0,
+        "calls": calls,
+        "failed_users": result["counts"]["failed"] + result["counts"]["not_attempted"],
+        "module_calls": result["calls"],
+        "proxy_counts": counts,
+    }
+
+
+def print_quota_table(rows: list[dict[str, Any]]) -> None:
+    headers = ("scenario", "users", "proxy r/w", "module r/w", "seconds", "measured", "per s", "goal per s",
+               "ratio", "per s in window", "throttled", "failed")
+    cells = [
+        [r["scenario"], str(r["users"]),
+         f"{r['proxy_quota']['reads']:g}/{r['proxy_quota']['writes']:g}",
+         f"{r['module_rates']['reads']:g}/{r['module_rates']['writes']:g}",
+         f"{r['seconds']:.1f}", r["measured"], f"{r['achieved_per_second']:.2f}", f"{r['goal_rate']:.2f}",
+         f"{r['ratio']:.2f} {'OK' if r['ratio'] >= r['goal_ratio'] else 'SHORT'}",
+         f"{r['achieved_per_second_proxy_window']:.2f}",
+         f"{r['throttled']} ({100 * r['throttled_share']:.1f}%)", str(r["failed_users"])]
+        for r in rows
+    ]
+    _table(headers, cells)
+
+
+def _table(headers: tuple[str, ...], cells: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for c in cells:
+        print("| " + " | ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths))) + " |")
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    headers = ("scenario", "users", "seconds", "users/s", "calls/s")
+    keys = ("scenario", "users", "seconds", "users_per_second", "calls_per_second")
+    _table(headers, [[str(r[k]) for k in keys] for r in rows])
+
+
+def throughput_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Issue 2: bulk vs loop vs boto3, the stand-in's own speed as the limit."""
+    # boto3 get+set+get runs before and after the bulk task: other jobs on the machine
+    # come and go, and the ratio uses the mean of the two.
+    steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        ("boto3 get+set+get", lambda: bench_boto3(standin, args, readback=True)),
+        ("boto3 get+set", lambda: bench_boto3(standin, args, readback=False)),
+        ("module bulk", lambda: bench_module_bulk(standin, client, args, workdir)),
+        ("boto3 get+set+get, again", lambda: bench_boto3(standin, args, readback=True)),
+        ("module loop", lambda: bench_module_loop(standin, client, args, workdir)),
+    ]
+    rows: list[dict[str, Any]] = []
+    for label, step in steps:
+        print(f"... {label}", flush=True)
+        rows.append(step())
+        print(f"    {rows[-1]['users']} users in {rows[-1]['seconds']} s: {rows[-1]['users_per_second']} users/s",
+              flush=True)
+    print("... fixed cost of one module task (1 compliant user)", flush=True)
+    fixed = bench_module_fixed_cost(standin, client, args, workdir)
+    boto3_3, boto3_2, bulk, boto3_3_again, loop = rows
+    boto3_3_rate = (boto3_3["users_per_second"] + boto3_3_again["users_per_second"]) / 2
+    return {
+        "rows": rows,
+        "fixed_task_cost": fixed,
+        "boto3_get_set_get_mean_users_per_second": round(boto3_3_rate, 2),
+        "ratios": {
+            "bulk_vs_loop": round(bulk["users_per_second"] / loop["users_per_second"], 1),
+            "bulk_vs_boto3_get_set_get": round(bulk["users_per_second"] / boto3_3_rate, 3),
+            "bulk_vs_boto3_get_set": round(bulk["users_per_second"] / boto3_2["users_per_second"], 3),
+        },
+        "goals": {"bulk_vs_loop": BULK_GOAL_VS_LOOP, "bulk_vs_boto3_get_set_get": BULK_GOAL_VS_BOTO3},
+    }
+
+
+def print_throughput(part: dict[str, Any]) -> None:
+    ratios, goals = part["ratios"], part["goals"]
+
+    def verdict(key: str) -> str:
+        return "OK" if ratios[key] >= goals[key] else "SHORT"
+
+    print_table(part["rows"])
+    print()
+    print(f"fixed cost of one module task (start-up, 1 user): {part['fixed_task_cost']['task_seconds']:.2f} s")
+    print(f"bulk vs loop, users/s:             {ratios['bulk_vs_loop']:6.1f}x  (goal >= {goals['bulk_vs_loop']:g}x)"
+          f"  {verdict('bulk_vs_loop')}")
+    print(f"bulk vs boto3 get+set+get:         {ratios['bulk_vs_boto3_get_set_get']:6.2f}   (goal >= "
+          f"{goals['bulk_vs_boto3_get_set_get']:g})  {verdict('bulk_vs_boto3_get_set_get')}"
+          f"  [boto3: mean of the 2 runs, {part['boto3_get_set_get_mean_users_per_second']:.1f} users/s]")
+    print(f"bulk vs boto3 get+set (2 calls):   {ratios['bulk_vs_boto3_get_set']:6.2f}   "
+          "(reference only: the module also reads back)")
+
+
+def quota_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Issue 8: the module through the Cognito-like proxy at Cognito's default quotas."""
+    quota = (120.0, 25.0)
+    shared = (2 * quota[0], 2 * quota[1])
+    scenarios = [
+        ("at-quota-writes", quota, quota, False),
+        ("at-quota-audit", quota, quota, True),
+        ("shared-account", quota, shared, False),
+    ]
+    rows = []
+    for name, proxy_rates, module_rates, check in scenarios:
+        print(f"... {name}: proxy reads/writes {proxy_rates[0]:g}/{proxy_rates[1]:g} per s, module told "
+              f"{module_rates[0]:g}/{module_rates[1]:g}{', check mode' if check else ''}", flush=True)
+        rows.append(bench_quota(standin, client, args, workdir, name, proxy_rates, module_rates, check))
+        r = rows[-1]
+        print(f"    {r['users']} users in {r['seconds']} s: {r['achieved_per_second']} {r['measured']}/s, "
+              f"{r['throttled']} throttled, {r['failed_users']} failed", flush=True)
+    return {"rows": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--part", choices=("all", "throughput", "quota"), default="all",
+                        help="throughput: bulk vs loop vs boto3; quota: through the Cognito-like proxy")
+    parser.add_argument("--users", type=int, default=5000, help="users in the one-task run (default 5000)")
+    parser.add_argument("--loop-users", type=int, default=100, help="users in the loop run (default 100)")
+    parser.add_argument("--boto3-users", type=int, default=2000, help="users per boto3 run (default 2000)")
+    parser.add_argument("--boto3-workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=8, help="the module's workers (default 8)")
+    parser.add_argument("--rate", type=float, default=1000.0, help="the module's reads/writes_per_second")
+    parser.add_argument("--quota-users", type=int, default=2000,
+                        help="users per proxy scenario (default 2000: 80 s of writes at 25/s)")
+    parser.add_argument("--out", default=str(OUT_DIR / "results.json"))
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    load_start = os.getloadavg()[0]
+    results: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "settings": vars(args),
+    }
+    with StandIn() as standin, tempfile.TemporaryDirectory(prefix="mfaops-bench-") as tmp:
+        workdir = Path(tmp)
+        client = standin.client()
+        print(f"stand-in {standin.endpoint} (moto, own process); {os.cpu_count()} CPUs", flush=True)
+        if args.part in ("all", "throughput"):
+            results["throughput"] = throughput_part(standin, client, args, workdir)
+        if args.part in ("all", "quota"):
+            results["quota"] = quota_part(standin, client, args, workdir)
+    load_end = os.getloadavg()[0]
+    results["load_average_1min"] = {"start": round(load_start, 2), "end": round(load_end, 2)}
+    results["total_seconds"] = round(time.monotonic() - started, 1)
+
+    if "throughput" in results:
+        print("\nThroughput against the stand-in (its own speed is the limit)\n")
+        print_throughput(results["throughput"])
+    if "quota" in results:
+        print("\nThrough the Cognito-like proxy. Rates per second over the task's time (module start-up included);"
+              "\nratio = that rate / min(proxy quota, module rate), goal"
+              f" {AT_QUOTA_GOAL:g} at the quota, {SHARED_GOAL:g} when the module is told more;"
+              "\n'in window': between the proxy's first and last forwarded call of that kind.\n")
+        print_quota_table(results["quota"]["rows"])
+    print(f"\nload average (1 min) at start / end: {load_start:.1f} / {load_end:.1f} on {os.cpu_count()} CPUs"
+          + ("  -- other jobs were competing for the CPUs: figures are noisy" if load_start > 1.0 else ""))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {args.out} (whole run {results['total_seconds']:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
