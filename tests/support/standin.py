@@ -275,6 +275,35 @@ def _rename_pool(body: dict[str, Any]) -> dict[str, Any]:
     return {"user_pool_id": new_id}
 
 
+def _aws_answer(start_response: Any, status: str, payload: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _admin_delete_software_token(params: dict[str, Any], start_response: Any) -> list[bytes]:
+    """AdminDeleteSoftwareToken, which moto 5.2.5 lacks: as Cognito documents it, the user's
+    TOTP token and any preference for TOTP go; other methods stay."""
+    from moto.cognitoidp.exceptions import ResourceNotFoundError, UserNotFoundError  # pylint: disable=import-outside-toplevel
+    from moto.cognitoidp.models import cognitoidp_backends  # pylint: disable=import-outside-toplevel
+
+    pool_id = params.get("UserPoolId", "")
+    backend = cognitoidp_backends[ACCOUNT_ID][pool_id.split("_", 1)[0]]
+    try:
+        user = backend.admin_get_user(pool_id, params.get("Username", ""))
+    except (ResourceNotFoundError, UserNotFoundError) as error:
+        return _aws_answer(start_response, "400 Bad Request", {"__type": error.error_type, "message": error.message})
+    user.token_verified = False
+    user.software_token_mfa_enabled = False
+    if user.preferred_mfa_setting == "SOFTWARE_TOKEN_MFA":
+        user.preferred_mfa_setting = ""
+    return _aws_answer(start_response, "200 OK", {})
+
+
+# Operations the stand-in answers itself because moto does not have them.
+MISSING_OPERATIONS = {"AdminDeleteSoftwareToken": _admin_delete_software_token}
+
+
 class _StandInApp:
     """WSGI middleware around moto: counts calls, serves /_standin/ routes."""
 
@@ -296,6 +325,8 @@ class _StandInApp:
             self.counts.add(operation, pool_id, failed=status[:1] in "45")
             return start_response(status, headers, exc_info)
 
+        if operation in MISSING_OPERATIONS:
+            return MISSING_OPERATIONS[operation](json.loads(body or b"{}"), counting_start_response)
         return self.moto_app(environ, counting_start_response)
 
     @staticmethod
