@@ -14,9 +14,14 @@ description:
     and checks every entry the way M(mfaops.cognito.cognito_user_mfa) will, before any call to AWS.
   - Each entry is a username, or a dict with C(username) and that user's own C(software_token_mfa), C(sms_mfa)
     or C(email_mfa) settings.
+  - The same entries may carry what onboarding needs (M(mfaops.cognito.cognito_user), the
+    C(mfaops.cognito.onboard_users) role) - C(email), C(phone_number) (E.164), C(name), C(attributes) (a dict),
+    C(groups) (a list) and C(service_account) (a boolean). They are checked too, and left out of the returned
+    entries unless O(keep_profile=true), so one users file serves both enforcement and onboarding.
   - The first problem fails the lookup with one message that names the pool, the file and the entry - a users file
     that does not exist or does not hold a list, an unknown key, a duplicate user (within or across sources),
-    a bad username, a bad or conflicting setting. Nothing is returned then, so nothing can be changed.
+    a bad username, a bad or conflicting setting, an invalid e-mail address or phone number, an unknown
+    attribute name, a bad group name. Nothing is returned then, so nothing can be changed.
   - Returns the list of entries, in order, each user once, each as a dict with at least C(username); the excluded
     ones are left out.
   - Files may be encrypted with ansible-vault.
@@ -53,6 +58,18 @@ options:
     description: The pool's name (usually C(inventory_hostname)), to say where a problem is.
     type: str
     default: this pool
+  keep_profile:
+    description:
+      - Keep the onboarding keys (C(email), C(phone_number), C(name), C(attributes), C(groups), C(service_account))
+        in the returned entries, C(service_account) as a boolean. They are checked either way.
+    type: bool
+    default: false
+  keep_mfa:
+    description:
+      - Keep the MFA keys (C(software_token_mfa), C(sms_mfa), C(email_mfa)) in the returned entries. They are
+        checked either way.
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -62,6 +79,12 @@ EXAMPLES = r"""
       {{ query('mfaops.cognito.mfa_users', users=enforce_mfa_users, files=enforce_mfa_users_files,
                base_dir=inventory_dir, exclude=enforce_mfa_exclude, pool=inventory_hostname,
                settings={'software_token_mfa': {'enabled': true, 'preferred': true}}) }}
+
+- name: The users to onboard, with their profiles and without their MFA settings
+  ansible.builtin.set_fact:
+    pool_users: >-
+      {{ query('mfaops.cognito.mfa_users', users=cognito_users, files=cognito_users_files, base_dir=inventory_dir,
+               exclude=cognito_exclude, pool=inventory_hostname, keep_profile=true, keep_mfa=false) }}
 """
 
 RETURN = r"""
@@ -78,6 +101,11 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import user_profile
+
+# Without task-wide MFA settings (onboarding), entries need no MFA setting of their own: check them against
+# a setting that asks for nothing.
+NO_SETTING = {mfa.TOTP: mfa.MethodRequest()}
 
 
 class LookupModule(LookupBase):
@@ -89,8 +117,9 @@ class LookupModule(LookupBase):
             sources.append((f"users file '{path}'", self._load_list(path, variables, pool)))
 
         excluded = set(self.get_option("exclude"))
+        keep_profile, keep_mfa = self.get_option("keep_profile"), self.get_option("keep_mfa")
         try:
-            base = mfa.task_request(self.get_option("settings"))
+            base = mfa.task_request(self.get_option("settings")) or NO_SETTING
         except mfa.InvalidRequest as e:
             raise AnsibleError(f"pool {pool}: {e}") from None
 
@@ -98,16 +127,28 @@ class LookupModule(LookupBase):
         for source, items in sources:
             for index, entry in enumerate(items):
                 where = f"{source}, entry {index + 1}"
+                rest, profile = user_profile.split_entry(entry)
                 try:
-                    mfa.user_requests([entry], base, label=lambda _index: where)
+                    if keep_profile and isinstance(entry, dict):
+                        # Onboarding: name every key an entry may have (enforcement names its own keys only).
+                        user_profile.check_keys(entry, where, mfa.USER_ENTRY_KEYS + user_profile.PROFILE_KEYS)
+                    mfa.user_requests([rest], base, label=lambda _index: where)
+                    spec = user_profile.user_spec(dict(profile, username=rest.get("username")), where) if profile else None
                 except mfa.InvalidRequest as e:
                     raise AnsibleError(f"pool {pool}: {e}") from None
-                name = entry.get("username") if isinstance(entry, dict) else entry
+                name = rest.get("username") if isinstance(rest, dict) else rest
                 if name in seen:
                     raise AnsibleError(f"pool {pool}: {where} ({name}): duplicate of {seen[name]}")
                 seen[name] = where
                 if name not in excluded:
-                    entries.append(entry if isinstance(entry, dict) else {"username": entry})
+                    kept = dict(rest) if isinstance(rest, dict) else {"username": rest}
+                    if not keep_mfa:
+                        kept = {"username": name}
+                    if keep_profile:
+                        kept.update(profile)
+                        if "service_account" in profile:
+                            kept["service_account"] = spec.service_account  # yes/no/"true" ... as a boolean
+                    entries.append(kept)
         return entries
 
     def _load_list(self, path, variables, pool):

@@ -85,3 +85,49 @@ def get_user_pool_mfa_config(call: Caller, user_pool_id: str) -> Dict[str, Any]:
 
 def set_user_pool_mfa_config(call: Caller, user_pool_id: str, config: Mapping[str, Any]) -> Dict[str, Any]:
     return call(POOL_WRITE, "set_user_pool_mfa_config", UserPoolId=user_pool_id, **config)
+
+
+# Onboarding (cognito_user): creating users (UserCreation quota), reading a user's groups
+# (UserResourceRead quota), per-user updates (WRITE: group membership, attributes, temporary
+# passwords), and the pool's groups and password policy (POOL_READ / POOL_WRITE).
+CREATE = "create"
+RESOURCE_READ = "resource_read"
+
+
+def admin_create_user(call: Caller, user_pool_id: str, username: str, **params: Any) -> Dict[str, Any]:
+    return call(CREATE, "admin_create_user", UserPoolId=user_pool_id, Username=username, **params)
+
+
+def admin_list_groups_for_user(call: Caller, user_pool_id: str, username: str, next_token: str = "") -> Dict[str, Any]:
+    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "Username": username, "Limit": LIST_PAGE_SIZE}
+    if next_token:
+        params["NextToken"] = next_token
+    return call(RESOURCE_READ, "admin_list_groups_for_user", **params)
+
+
+def admin_add_user_to_group(call: Caller, user_pool_id: str, username: str, group_name: str) -> None:
+    call(WRITE, "admin_add_user_to_group", UserPoolId=user_pool_id, Username=username, GroupName=group_name)
+
+
+def admin_update_user_attributes(call: Caller, user_pool_id: str, username: str, attributes: Mapping[str, str]) -> None:
+    items = [{"Name": name, "Value": value} for name, value in attributes.items()]
+    call(WRITE, "admin_update_user_attributes", UserPoolId=user_pool_id, Username=username, UserAttributes=items)
+
+
+def admin_set_user_password(call: Caller, user_pool_id: str, username: str, password: str, permanent: bool) -> None:
+    call(WRITE, "admin_set_user_password", UserPoolId=user_pool_id, Username=username, Password=password, Permanent=permanent)
+
+
+def list_groups(call: Caller, user_pool_id: str, next_token: str = "") -> Dict[str, Any]:
+    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": LIST_PAGE_SIZE}
+    if next_token:
+        params["NextToken"] = next_token
+    return call(POOL_READ, "list_groups", **params)
+
+
+def create_group(call: Caller, user_pool_id: str, group_name: str) -> None:
+    call(POOL_WRITE, "create_group", UserPoolId=user_pool_id, GroupName=group_name)
+
+
+def describe_user_pool(call: Caller, user_pool_id: str) -> Dict[str, Any]:
+    return call(POOL_READ, "describe_user_pool", UserPoolId=user_pool_id)
