@@ -1,0 +1,253 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: cognito_user_pool_info
+short_description: Read the settings of an Amazon Cognito user pool and of its app clients
+version_added: 0.1.0
+description:
+  - Reads a user pool's description (C(DescribeUserPool)) and, unless O(app_clients=false), every app client of the
+    pool (C(ListUserPoolClients), then C(DescribeUserPoolClient) for each), with snake_case keys.
+  - Gives what an MFA audit needs about the pool itself, such as the device configuration (remembered devices
+    that may skip MFA) and the authentication flows each app client allows.
+  - Read only. It never changes anything, reads no user (no monthly active user is billed), and works the same in
+    check mode.
+  - App client secrets are never returned; RV(app_clients[].has_client_secret) says whether a client has one.
+author:
+  - mfaops.cognito contributors (@mfaops)
+options:
+  user_pool_id:
+    description:
+      - The user pool, for example V(us-east-1_AbCdEf123). Its region prefix must match the region the task runs in.
+    type: str
+    required: true
+  app_clients:
+    description:
+      - Whether to read the pool's app clients too (one C(DescribeUserPoolClient) call per client).
+    type: bool
+    default: true
+  retries:
+    description:
+      - How many times one call is retried after throttling (C(TooManyRequestsException)) or a transient error,
+        with jittered exponential backoff.
+    type: int
+    default: 10
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+notes:
+  - Needs the IAM permissions C(cognito-idp:DescribeUserPool), and C(cognito-idp:ListUserPoolClients) and
+    C(cognito-idp:DescribeUserPoolClient) for the app clients.
+  - Calls are paced below Cognito's request quotas for pool and app client reads (5 and 10 requests per second),
+    which are shared by every job of the account and region.
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: none
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    support: full
+    details: Read only, never reports a change.
+seealso:
+  - module: mfaops.cognito.cognito_user_mfa_info
+  - module: mfaops.cognito.cognito_user_pool_mfa
+"""
+
+EXAMPLES = r"""
+- name: Read a pool and its app clients
+  mfaops.cognito.cognito_user_pool_info:
+    user_pool_id: us-east-1_AbCdEf123
+  register: pool
+
+- name: Warn about app clients that accept a plain password (no SRP)
+  ansible.builtin.debug:
+    msg: "{{ item.client_name }} allows {{ item.explicit_auth_flows | intersect(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH']) }}"
+  loop: "{{ pool.app_clients }}"
+  loop_control:
+    label: "{{ item.client_id }}"
+  when: item.explicit_auth_flows | intersect(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH'])
+
+- name: Does a remembered device let a sign-in skip MFA?
+  ansible.builtin.debug:
+    msg: "{{ pool.user_pool.device_configuration.challenge_required_on_new_device | default(false) }}"
+"""
+
+RETURN = r"""
+user_pool:
+  description:
+    - The pool's description from C(DescribeUserPool), with snake_case keys (tags are kept as they are).
+    - Keys the pool does not have are left out. C(device_configuration) is left out when the pool does not remember devices.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The pool id.
+      type: str
+    name:
+      description: The pool name.
+      type: str
+    mfa_configuration:
+      description: V(OFF), V(OPTIONAL) or V(ON).
+      type: str
+    device_configuration:
+      description:
+        - How the pool remembers devices; present only when it does.
+        - With C(challenge_required_on_new_device=true), a remembered device can sign in without MFA.
+        - With C(device_only_remembered_on_user_prompt=true), the user chooses whether a device is remembered.
+      type: dict
+    estimated_number_of_users:
+      description: Cognito's estimate of the number of users.
+      type: int
+  sample:
+    id: us-east-1_AbCdEf123
+    name: staff
+    mfa_configuration: OPTIONAL
+    device_configuration:
+      challenge_required_on_new_device: true
+      device_only_remembered_on_user_prompt: false
+    estimated_number_of_users: 1200
+app_clients:
+  description: The pool's app clients, sorted by name, each from C(DescribeUserPoolClient) with snake_case keys, without the secret.
+  returned: always (empty when O(app_clients=false))
+  type: list
+  elements: dict
+  contains:
+    client_id:
+      description: The app client id.
+      type: str
+    client_name:
+      description: The app client name.
+      type: str
+    explicit_auth_flows:
+      description:
+        - The authentication flows the client allows, for example V(ALLOW_USER_SRP_AUTH) or V(ALLOW_USER_PASSWORD_AUTH).
+        - Empty when Cognito applies its defaults (V(ALLOW_USER_SRP_AUTH), V(ALLOW_CUSTOM_AUTH), V(ALLOW_REFRESH_TOKEN_AUTH)).
+      type: list
+      elements: str
+    has_client_secret:
+      description: Whether the client has a secret. The secret itself is never returned.
+      type: bool
+  sample:
+    - client_id: 1example23456789
+      client_name: web
+      explicit_auth_flows: [ALLOW_USER_SRP_AUTH, ALLOW_REFRESH_TOKEN_AUTH]
+      has_client_secret: false
+calls:
+  description: AWS calls made per operation, with retries and throttled replies.
+  returned: always
+  type: dict
+  sample: {describe_user_pool: {calls: 1, retries: 0, throttled: 0}}
+"""
+
+from dataclasses import asdict
+from typing import Any, Dict, List, Mapping
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
+from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
+
+POOL_READS_PER_SECOND = 5  # DescribeUserPool: UserPoolRead quota, 20 req/s per account and region
+CLIENT_READS_PER_SECOND = 10  # ListUserPoolClients / DescribeUserPoolClient: UserPoolClientRead quota
+CLIENT_READ = "client_read"
+CLIENTS_PAGE_SIZE = 60  # the most ListUserPoolClients returns per page
+
+ARGUMENT_SPEC = dict(
+    user_pool_id=dict(type="str", required=True),
+    app_clients=dict(type="bool", default=True),
+    retries=dict(type="int", default=10),
+)
+
+
+# ---------------------------------------------------------------- pure shaping
+
+
+def user_pool_result(response: Mapping[str, Any]) -> Dict[str, Any]:
+    """DescribeUserPool's UserPool with snake_case keys; tag keys are the pool owner's and stay as they are."""
+    return camel_dict_to_snake_dict(dict(response.get("UserPool") or {}), ignore_list=["UserPoolTags"])
+
+
+def app_client_result(response: Mapping[str, Any]) -> Dict[str, Any]:
+    """DescribeUserPoolClient's UserPoolClient with snake_case keys, without its secret."""
+    client = dict(response.get("UserPoolClient") or {})
+    has_secret = bool(client.pop("ClientSecret", None))
+    result = camel_dict_to_snake_dict(client)
+    result["explicit_auth_flows"] = list(result.get("explicit_auth_flows") or [])
+    result["has_client_secret"] = has_secret
+    return result
+
+
+# ---------------------------------------------------------------- the module
+
+
+def list_client_ids(call: Caller, pool: str) -> List[str]:
+    ids, token = [], None
+    while True:
+        params: Dict[str, Any] = {"UserPoolId": pool, "MaxResults": CLIENTS_PAGE_SIZE}
+        if token:
+            params["NextToken"] = token
+        page = call(CLIENT_READ, "list_user_pool_clients", **params)
+        ids.extend(client["ClientId"] for client in page.get("UserPoolClients") or [])
+        token = page.get("NextToken")
+        if not token:
+            return ids
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    pool = params["user_pool_id"]
+    try:
+        mfa.check_user_pool_id(pool, module.region)
+        if params["retries"] < 0:
+            raise mfa.InvalidRequest(f"retries must be 0 or more, not {params['retries']}")
+    except mfa.InvalidRequest as e:
+        module.fail_json(msg=str(e))
+
+    client = module.client("cognito-idp", config=cognito.client_config(1))
+    call = Caller(
+        client,
+        {cognito.POOL_READ: RateLimiter(POOL_READS_PER_SECOND), CLIENT_READ: RateLimiter(CLIENT_READS_PER_SECOND)},
+        retries=params["retries"],
+    )
+
+    what = "the user pool"
+    try:
+        user_pool = user_pool_result(call(cognito.POOL_READ, "describe_user_pool", UserPoolId=pool))
+        app_clients = []
+        if params["app_clients"]:
+            what = "the app clients of the user pool"
+            for client_id in list_client_ids(call, pool):
+                described = call(CLIENT_READ, "describe_user_pool_client", UserPoolId=pool, ClientId=client_id)
+                app_clients.append(app_client_result(described))
+    except Abort as abort:
+        module.fail_json(msg=f"Could not read {what} {pool}: {abort.code}: {abort.message}")
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Could not read {what} {pool}")
+
+    app_clients.sort(key=lambda found: (found.get("client_name") or "", found.get("client_id") or ""))
+    module.exit_json(
+        changed=False,
+        user_pool=user_pool,
+        app_clients=app_clients,
+        calls={operation: asdict(counted) for operation, counted in sorted(call.stats.items())},
+    )
+
+
+if __name__ == "__main__":
+    main()
