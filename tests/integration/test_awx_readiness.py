@@ -91,7 +91,7 @@ def test_execution_environment_build_context(collections_path: str, tmp_path: Pa
     # The galaxy stage (WORKDIR /build = _build), offline: amazon.aws comes from Galaxy in a real build.
     installed = tmp_path / "installed"
     galaxy_step = subprocess.run(
-        [tool("ansible-galaxy"), "collection", "install", "-r", "requirements.yml", "-p", str(installed), "--no-deps"],
+        [tool("ansible-galaxy"), "collection", "install", "-r", "requirements.yml", "-p", str(installed), "--no-deps", "--force"],
         cwd=build, capture_output=True, text=True, timeout=300, check=False,
     )
     assert galaxy_step.returncode == 0, galaxy_step.stdout + galaxy_step.stderr
