@@ -19,6 +19,10 @@ Cognito's default quotas (reads 120/s, writes 25/s) and throttles like Cognito.
   at-quota-audit   check mode (reads only) on --users users: reads/s >= 0.9 x 120
   shared-account   the module told twice the proxy's quota: >= 0.8 of the quota, no failed user
 
+Part "scale" (issue 8, benchmarks/scale.py): --scale-users users (default 100,000) in one task on a
+mostly compliant pool (--scale-change-share need a write): peak RSS of the module process and the
+size of the task result; goals under 300 MB and under 1 MB. About 5-10 minutes at the stand-in's speed.
+
 Module timings are taken on the controller around the task only (set_fact with now()
 before and after it): they include the module's start-up (AnsiballZ, imports, client)
 and Ansible's handling of the result, not ansible-playbook's own start-up. The start-up
@@ -44,6 +48,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import scale  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support import seed  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support.proxy import Proxy, totals  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support.standin import FAKE_AWS_ENV, StandIn  # noqa: E402  pylint: disable=wrong-import-position
@@ -369,8 +374,9 @@ def quota_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--part", choices=("all", "throughput", "quota"), default="all",
-                        help="throughput: bulk vs loop vs boto3; quota: through the Cognito-like proxy")
+    parser.add_argument("--part", choices=("all", "throughput", "quota", "scale"), default="all",
+                        help="throughput: bulk vs loop vs boto3; quota: through the Cognito-like proxy; "
+                             "scale: 100,000 users in one task (memory, result size)")
     parser.add_argument("--users", type=int, default=5000, help="users in the one-task run (default 5000)")
     parser.add_argument("--loop-users", type=int, default=100, help="users in the loop run (default 100)")
     parser.add_argument("--boto3-users", type=int, default=2000, help="users per boto3 run (default 2000)")
@@ -379,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=1000.0, help="the module's reads/writes_per_second")
     parser.add_argument("--quota-users", type=int, default=2000,
                         help="users per proxy scenario (default 2000: 80 s of writes at 25/s)")
+    parser.add_argument("--scale-users", type=int, default=100_000, help="users in the scale part (default 100000)")
+    parser.add_argument("--scale-change-share", type=float, default=0.005,
+                        help="share of them that need a write (default 0.005)")
     parser.add_argument("--out", default=str(OUT_DIR / "results.json"))
     args = parser.parse_args(argv)
 
@@ -397,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
             results["throughput"] = throughput_part(standin, client, args, workdir)
         if args.part in ("all", "quota"):
             results["quota"] = quota_part(standin, client, args, workdir)
+        if args.part in ("all", "scale"):
+            print(f"... scale: {args.scale_users:,} users in one task, {args.scale_change_share:.2%} to change", flush=True)
+            results["scale"] = scale.run_scale(standin, args.scale_users, args.scale_change_share, args.workers, args.rate, workdir)
     load_end = os.getloadavg()[0]
     results["load_average_1min"] = {"start": round(load_start, 2), "end": round(load_end, 2)}
     results["total_seconds"] = round(time.monotonic() - started, 1)
@@ -410,6 +422,9 @@ def main(argv: list[str] | None = None) -> int:
               f" {AT_QUOTA_GOAL:g} at the quota, {SHARED_GOAL:g} when the module is told more;"
               "\n'in window': between the proxy's first and last forwarded call of that kind.\n")
         print_quota_table(results["quota"]["rows"])
+    if "scale" in results:
+        print("\nScale: one task on a mostly compliant pool (module peak RSS via getrusage of its process)\n")
+        scale.print_scale(results["scale"])
     print(f"\nload average (1 min) at start / end: {load_start:.1f} / {load_end:.1f} on {os.cpu_count()} CPUs"
           + ("  -- other jobs were competing for the CPUs: figures are noisy" if load_start > 1.0 else ""))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -125,6 +125,20 @@ def error_code(exc: BaseException) -> Optional[str]:
     return None
 
 
+def error_message(exc: BaseException) -> str:
+    """An error in words: AWS's own message and the operation, else the exception's text.
+
+    str() of a botocore ClientError repeats the code and says "(reached max retries: 0)",
+    which misleads here: botocore is told not to retry because the engine does.
+    """
+    response = getattr(exc, "response", None)
+    message = response.get("Error", {}).get("Message") if isinstance(response, dict) else None
+    if not message:
+        return str(exc).rstrip(".")
+    operation = getattr(exc, "operation_name", None)
+    return f"{message.rstrip('.')} ({operation})" if operation else message.rstrip(".")
+
+
 def _retry_context(exc: BaseException, attempt: int) -> "RetryContext":
     response = getattr(exc, "response", None)
     status = None
@@ -214,7 +228,7 @@ class Caller:
                     limiter.on_throttle()
                     self._count(operation, "throttled")
                 if kind == "fatal" or (kind == "unreachable" and attempt > UNREACHABLE_RETRIES):
-                    self.abort(Abort(error_code(exc) or type(exc).__name__, str(exc)))
+                    self.abort(Abort(error_code(exc) or type(exc).__name__, error_message(exc)))
                     raise self.aborted
                 if kind == "error" or attempt > self.retries:
                     raise
@@ -283,15 +297,22 @@ def run_bulk(
     workers = max(1, workers)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(worker) for _worker in range(workers)]
-        while True:
-            with done:
-                while not results and finished[0] < workers:
-                    done.wait()
-                batch, results[:] = list(results), []
-                all_done = finished[0] >= workers
-            yield from batch
-            if all_done and not batch:
-                break
+        try:
+            while True:
+                with done:
+                    while not results and finished[0] < workers:
+                        done.wait()
+                    batch, results[:] = list(results), []
+                    all_done = finished[0] >= workers
+                yield from batch
+                if all_done and not batch:
+                    break
+        except BaseException:
+            # The consumer went away (Ctrl-C raises KeyboardInterrupt here, or the generator was
+            # closed): start no new item. Without this the pool's shutdown would wait for the
+            # workers to work through every remaining item, unseen.
+            broken.set()
+            raise
         for future in futures:
             future.result()
 

@@ -10,8 +10,20 @@ the stand-in and behaves like Cognito's front door:
 - injected faults at configurable rates: HTTP 500 (``InternalErrorException``), dropped
   connections (closed without an answer, before or after the stand-in saw the request),
   and added latency;
-- counts per operation: ``forwarded``, ``throttled``, ``faulted`` (500s + drops), readable
-  from Python (``Proxy.counts()``) or over HTTP (``GET /_proxy/counts``).
+- expired credentials: after ``expire_after`` API requests (counted from when it was set),
+  every request is answered ``ExpiredTokenException`` (HTTP 400), as AWS does once a
+  session's credentials expire mid-run;
+- counts per operation: ``forwarded``, ``throttled``, ``faulted`` (500s + drops + expired),
+  readable from Python (``Proxy.counts()``) or over HTTP (``GET /_proxy/counts``);
+- with ``count_users=True``, counts per operation and per ``Username`` of what happened to
+  each request (``Proxy.user_counts()``, ``GET /_proxy/user_counts``): ``throttled``,
+  ``error_500``, ``drop_before``, ``expired`` (never reached the stand-in), ``ok`` / ``error``
+  (the stand-in's answer: < 400 or not), and ``lost`` (the stand-in answered, the proxy
+  dropped the answer). So ``ok + error`` requests reached the stand-in, and ``ok - lost``
+  successes were seen by the client;
+- with ``record_secrets=True``, every secret value that passes through it, in requests and
+  answers (``SECRET_FIELDS``: passwords, TOTP secrets and codes, sessions, tokens, SECRET_HASH),
+  so a test can search the output of a run for each of them (``Proxy.secrets()``).
 
 Requests without ``X-Amz-Target`` (the stand-in's own ``/_standin/`` routes) pass through
 untouched and uncounted.
@@ -23,13 +35,15 @@ From Python (the proxy runs on a thread of this process)::
         ...
         proxy.counts()["AdminSetUserMFAPreference"]   # {"forwarded": .., "throttled": .., "faulted": ..}
         proxy.configure(error_rate=0.03, drop_rate=0.01)
+        proxy.configure(expire_after=200)     # the 201st request on: ExpiredTokenException
 
 As its own process::
 
     python tests/support/proxy.py --upstream http://127.0.0.1:PORT [--port 0] \
-        [--quota UserRead=120 ...] [--error-rate 0.03] [--drop-rate 0.01] [--latency 0.05]
+        [--quota UserRead=120 ...] [--error-rate 0.03] [--drop-rate 0.01] [--latency 0.05] \
+        [--expire-after N] [--count-users]
 
-HTTP control routes: ``GET /_proxy/counts``, ``POST /_proxy/counts/reset``,
+HTTP control routes: ``GET /_proxy/counts``, ``GET /_proxy/user_counts``, ``POST /_proxy/counts/reset``,
 ``GET /_proxy/config``, ``POST /_proxy/config`` (a JSON body with any of the keyword
 arguments of ``Proxy.configure``).
 
@@ -92,6 +106,15 @@ CATEGORIES: dict[str, str] = {
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 THROTTLE_BODY = {"__type": "TooManyRequestsException", "message": "Too many requests"}
 FAULT_BODY = {"__type": "InternalErrorException", "message": "Internal error (injected by the proxy)"}
+EXPIRED_BODY = {"__type": "ExpiredTokenException", "message": "The security token included in the request is expired"}
+# Keys of request and answer bodies (at any depth) whose string values are secrets.
+SECRET_FIELDS = frozenset(
+    (
+        "Password", "PreviousPassword", "ProposedPassword", "TemporaryPassword", "PASSWORD", "NEW_PASSWORD",
+        "AccessToken", "IdToken", "RefreshToken", "REFRESH_TOKEN", "Session", "SecretCode", "UserCode",
+        "SOFTWARE_TOKEN_MFA_CODE", "SECRET_HASH", "PASSWORD_CLAIM_SIGNATURE", "ClientSecret",
+    )
+)
 # Hop-by-hop headers are not forwarded (RFC 9110 7.6.1).
 HOP_BY_HOP = frozenset(
     ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length")
@@ -166,6 +189,7 @@ class Faults:
     drop_after_forward: float = 0.0  # of the drops: the share that happens after the stand-in did the work
     latency: float = 0.0  # seconds added ...
     latency_rate: float = 1.0  # ... to this share of requests
+    expire_after: int | None = None  # API requests answered before credentials "expire" (None: never)
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "drop_rate", "drop_after_forward", "latency_rate"):
@@ -174,10 +198,13 @@ class Faults:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")
         if self.latency < 0:
             raise ValueError(f"latency must be 0 or more, got {self.latency}")
+        if self.expire_after is not None and (isinstance(self.expire_after, bool) or int(self.expire_after) < 0):
+            raise ValueError(f"expire_after must be None or 0 or more, got {self.expire_after}")
 
 
 # What the proxy does with one request (a pure decision, tested on its own).
 THROTTLE, ERROR_500, DROP_BEFORE, DROP_AFTER, FORWARD = "throttle", "error_500", "drop_before", "drop_after", "forward"
+EXPIRED = "expired"  # decided by Proxy.decide (it counts requests), before the quota
 
 
 def decide(bucket: TokenBucket | None, faults: Faults, rand: Callable[[], float]) -> tuple[str, float]:
@@ -248,6 +275,62 @@ class Counts:
     def reset(self) -> None:
         with self._lock:
             self._ops.clear()
+
+
+class UserCounts:
+    """``{operation: {username: {what happened: n}}}``; thread safe. See the module docstring."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ops: dict[str, dict[str, dict[str, int]]] = {}
+
+    def add(self, operation: str, username: str, *what: str) -> None:
+        with self._lock:
+            counts = self._ops.setdefault(operation, {}).setdefault(username, {})
+            for key in what:
+                counts[key] = counts.get(key, 0) + 1
+
+    def snapshot(self, operation: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            if operation is not None:
+                return {user: dict(c) for user, c in self._ops.get(operation, {}).items()}
+            return {op: {user: dict(c) for user, c in users.items()} for op, users in self._ops.items()}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._ops.clear()
+
+
+def username_of(body: bytes) -> str | None:
+    """The ``Username`` of a JSON request body, if it has one."""
+    if b'"Username"' not in body:
+        return None
+    try:
+        value = json.loads(body).get("Username")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def secret_values(body: bytes) -> list[tuple[str, str]]:
+    """``[(field, value)]`` for every ``SECRET_FIELDS`` key of a JSON body, at any depth."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []
+    found: list[tuple[str, str]] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in SECRET_FIELDS and isinstance(value, str) and value:
+                    found.append((key, value))
+                elif isinstance(value, (dict, list)):
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def totals(snapshot: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
@@ -354,6 +437,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         target = self.headers.get("X-Amz-Target")
         operation = operation_of(target) if target else None
+        username = username_of(body) if operation and proxy.count_users else None
+        if operation and proxy.record_secrets:
+            proxy.record(body)
+
+        def count_user(*what: str) -> None:
+            if username is not None:
+                proxy.user_counts_table.add(operation, username, *what)
+
         if operation is None:
             action, delay = FORWARD, 0.0
         else:
@@ -361,24 +452,37 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             proxy.count(operation, action)
         if delay:
             time.sleep(delay)
+        if action == EXPIRED:
+            count_user(EXPIRED)
+            self._send(400, EXPIRED_BODY, JSON_CONTENT_TYPE, self._aws_headers("ExpiredTokenException"))
+            return
         if action == THROTTLE:
+            count_user("throttled")
             self._send(400, THROTTLE_BODY, JSON_CONTENT_TYPE, self._aws_headers("TooManyRequestsException"))
             return
         if action == ERROR_500:
+            count_user(ERROR_500)
             self._send(500, FAULT_BODY, JSON_CONTENT_TYPE, self._aws_headers("InternalErrorException"))
             return
         if action == DROP_BEFORE:
+            count_user(DROP_BEFORE)
             self._drop()
             return
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
         try:
             status, reason, resp_headers, data = proxy.upstream.request(self.command, self.path, body, headers)
         except (OSError, http.client.HTTPException) as exc:
+            count_user("bad_gateway")
             self._send(502, {"__type": "BadGateway", "message": f"stand-in unreachable: {exc}"}, JSON_CONTENT_TYPE)
             return
+        answer = "ok" if status < 400 else "error"
         if action == DROP_AFTER:
+            count_user(answer, "lost")
             self._drop()
             return
+        count_user(answer)
+        if proxy.record_secrets:
+            proxy.record(data)
         self.send_response(status, reason)
         for name, value in resp_headers:
             if name.lower() not in HOP_BY_HOP:
@@ -398,6 +502,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if path == "/_proxy/counts" and self.command == "GET":
                 counts = proxy.counts()
                 self._send(200, {"operations": counts, "totals": totals(counts)})
+            elif path == "/_proxy/user_counts" and self.command == "GET":
+                self._send(200, proxy.user_counts())
             elif path == "/_proxy/counts/reset" and self.command == "POST":
                 proxy.reset_counts()
                 self._send(200, {"ok": True})
@@ -436,8 +542,16 @@ class Proxy:
         port: int = 0,
         seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        count_users: bool = False,
+        record_secrets: bool = False,
     ):
         self.upstream = _UpstreamPool(upstream)
+        self.count_users = count_users
+        self.record_secrets = record_secrets
+        self._secrets: dict[str, set[str]] = {}
+        self._secrets_lock = threading.Lock()
+        self.user_counts_table = UserCounts()
+        self._requests = 0  # API requests decided since expire_after was last set
         self._clock = clock
         self._rand = random.Random(seed)
         self._rand_lock = threading.Lock()
@@ -476,6 +590,9 @@ class Proxy:
             if unknown:
                 raise ValueError(f"unknown settings {unknown}")
             self.faults = Faults(**{**current, **faults})
+            if "expire_after" in faults:
+                with self._rand_lock:
+                    self._requests = 0
 
     def config(self) -> dict[str, Any]:
         return {"quotas": dict(self._quotas), "burst_seconds": self._burst_seconds, **self.faults.__dict__}
@@ -485,6 +602,9 @@ class Proxy:
         category = category_of(operation)
         bucket = self._buckets.get(category) if category else None
         with self._rand_lock:
+            self._requests += 1
+            if self.faults.expire_after is not None and self._requests > self.faults.expire_after:
+                return EXPIRED, 0.0
             return decide(bucket, self.faults, self._rand.random)
 
     def count(self, operation: str, action: str) -> None:
@@ -496,12 +616,30 @@ class Proxy:
         forwarded and faulted); ``throttled`` and other faults never reached it."""
         return self._counts.snapshot()
 
+    def user_counts(self, operation: str | None = None) -> dict[str, Any]:
+        """With ``count_users=True``: ``{operation: {username: {what: n}}}`` (or, given an
+        operation, ``{username: {what: n}}``); see the module docstring for the keys."""
+        return self.user_counts_table.snapshot(operation)
+
+    def record(self, *bodies: bytes) -> None:
+        for body in bodies:
+            for key, value in secret_values(body):
+                with self._secrets_lock:
+                    self._secrets.setdefault(key, set()).add(value)
+
+    def secrets(self) -> dict[str, set[str]]:
+        """With ``record_secrets=True``: ``{field: {values}}`` of every secret seen in a request
+        (any API request) or in an answer of the stand-in that reached the client."""
+        with self._secrets_lock:
+            return {key: set(values) for key, values in self._secrets.items()}
+
     def rate(self, operation: str) -> float | None:
         """Forwarded ``operation`` requests per second, first to last (None: fewer than 2)."""
         return self._counts.rate(operation)
 
     def reset_counts(self) -> None:
         self._counts.reset()
+        self.user_counts_table.reset()
 
     # ----- life cycle -----
     def start(self) -> "Proxy":
@@ -544,10 +682,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drop-after-forward", type=float, default=0.0)
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--latency-rate", type=float, default=1.0)
+    parser.add_argument("--expire-after", type=int, help="answer ExpiredTokenException after this many API requests")
+    parser.add_argument("--count-users", action="store_true", help="keep counts per operation and Username")
     parser.add_argument("--seed", type=int)
     args = parser.parse_args(argv)
-    faults = Faults(args.error_rate, args.drop_rate, args.drop_after_forward, args.latency, args.latency_rate)
-    proxy = Proxy(args.upstream, dict(args.quota), args.burst_seconds, faults, args.host, args.port, args.seed)
+    faults = Faults(args.error_rate, args.drop_rate, args.drop_after_forward, args.latency, args.latency_rate,
+                    args.expire_after)
+    proxy = Proxy(args.upstream, dict(args.quota), args.burst_seconds, faults, args.host, args.port, args.seed,
+                  count_users=args.count_users)
     print(f"PROXY_READY {proxy.endpoint}", flush=True)
     try:
         proxy._server.serve_forever()  # pylint: disable=protected-access
