@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from . import mfa
-from .engine import Abort, error_code
+from .engine import Abort, error_code, error_message
 
 try:
     import botocore.exceptions
@@ -67,7 +67,7 @@ class UserApi:
 
 def _failed(username: str, exc: BaseException, before: Optional[mfa.MfaState] = None) -> Outcome:
     code = error_code(exc) or type(exc).__name__
-    return Outcome(username, FAILED, before=before, error_code=code, message=str(exc))
+    return Outcome(username, FAILED, before=before, error_code=code, message=error_message(exc))
 
 
 def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcome:

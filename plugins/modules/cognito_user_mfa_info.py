@@ -346,6 +346,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import error_code
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import error_message
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
 
@@ -442,7 +443,7 @@ def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: 
         code = error_code(exc) or type(exc).__name__
         if code == "UserNotFoundException":
             return UserAudit(username, NOT_FOUND)
-        return UserAudit(username, FAILED, error_code=code, message=str(exc))
+        return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
     state = mfa.state_from_user(response)
     return UserAudit(
         username,

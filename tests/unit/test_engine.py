@@ -194,3 +194,30 @@ def test_run_bulk_propagates_bugs():
 
     with pytest.raises(ZeroDivisionError):
         list(engine.run_bulk(range(3), work, workers=2, caller=call, on_not_attempted=lambda n, a: None))
+
+
+def test_run_bulk_starts_no_new_item_once_the_consumer_is_gone():
+    """Ctrl-C reaches the module while it iterates run_bulk; the workers must not go on unseen."""
+    call, _limiter, _clock = make_caller(FlakyClient())
+    started = []
+    gate = threading.Event()
+
+    def work(n):
+        started.append(n)
+        if n >= 2:  # items 2 and 3 are in flight when the consumer goes away
+            gate.wait(10)
+        return n
+
+    results = engine.run_bulk(range(10000), work, workers=2, caller=call, on_not_attempted=lambda n, a: None)
+    next(results)
+    threading.Timer(0.3, gate.set).start()
+    results.close()  # what an exception in the consumer (KeyboardInterrupt) does to the generator
+    assert sorted(started) == [0, 1, 2, 3]
+
+
+def test_error_message_drops_botocore_retry_note():
+    error = botocore.exceptions.ClientError(
+        {"Error": {"Code": "ResourceNotFoundException", "Message": "User pool us-east-1_X does not exist."}}, "AdminGetUser"
+    )
+    assert engine.error_message(error) == "User pool us-east-1_X does not exist (AdminGetUser)"
+    assert engine.error_message(KeyError("x")) == "'x'"

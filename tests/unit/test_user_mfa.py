@@ -86,7 +86,7 @@ def test_other_invalid_parameter_is_a_failure():
 
     user.write = refuse
     result = converge(user)
-    assert (result.outcome, result.error_code, result.message) == ("failed", "InvalidParameterException", str(error))
+    assert (result.outcome, result.error_code, result.message) == ("failed", "InvalidParameterException", "SMS configuration missing (op)")
 
 
 def test_not_found():
