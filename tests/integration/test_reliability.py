@@ -425,7 +425,7 @@ def test_role_on_a_pool_that_does_not_exist_stops_each_batch_at_once(proxy: Prox
     assert proxy.counts()[READ]["forwarded"] <= 4 * WORKERS, proxy.counts()
     assert _summary(run)["counts"]["not_attempted"] == 1000
     checked = role_result(run, "Check the pool against its thresholds")
-    assert checked["failed"] and "The run stopped early" in checked["msg"]
+    assert checked["failed"] and "The run stopped early (ResourceNotFoundException)" in checked["msg"], checked["msg"]
 
 
 def role_result(run: Any, task: str) -> dict[str, Any]:
