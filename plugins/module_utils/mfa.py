@@ -131,7 +131,8 @@ def satisfies(state: MfaState, request: Mapping[str, MethodRequest], reset_totp:
 # ---------------------------------------------------------------- input validation
 
 
-def _as_bool(value: Any, where: str) -> Optional[bool]:
+def as_bool(value: Any, where: str) -> Optional[bool]:
+    """A YAML-ish boolean (true, "yes", "off" ...); None stays None."""
     if value is None or isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -148,8 +149,8 @@ def method_request(settings: Any, where: str) -> MethodRequest:
     unknown = sorted(set(settings) - set(SETTING_KEYS))
     if unknown:
         raise InvalidRequest(f"{where}: unknown key(s) {', '.join(unknown)} (allowed: enabled, preferred)")
-    enabled = _as_bool(settings.get("enabled"), f"{where}.enabled")
-    preferred = _as_bool(settings.get("preferred"), f"{where}.preferred")
+    enabled = as_bool(settings.get("enabled"), f"{where}.enabled")
+    preferred = as_bool(settings.get("preferred"), f"{where}.preferred")
     if preferred and enabled is False:
         raise InvalidRequest(f"{where}: a method cannot be preferred and disabled at once")
     if preferred:

@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .mfa import InvalidRequest, check_username
+from .mfa import InvalidRequest, as_bool, check_username
 
 # Keys a user entry may carry for onboarding. `service_account` is for the onboard_users role;
 # the cognito_user module takes the others (MODULE_ENTRY_KEYS).
@@ -99,14 +99,10 @@ class UserSpec:
 
 
 def to_bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("yes", "on", "true", "1", "y", "t"):
-        return True
-    if text in ("no", "off", "false", "0", "n", "f"):
-        return False
-    raise InvalidRequest(f"{where}: {value!r} is not a boolean")
+    result = as_bool(value, where)
+    if result is None:
+        raise InvalidRequest(f"{where}: None is not a boolean")
+    return result
 
 
 def check_email(value: Any, where: str) -> str:
