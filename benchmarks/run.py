@@ -49,9 +49,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import scale  # noqa: E402  pylint: disable=wrong-import-position
+from benchmarks.scale import ansible_env  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support import seed  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support.proxy import Proxy, totals  # noqa: E402  pylint: disable=wrong-import-position
-from tests.support.standin import FAKE_AWS_ENV, StandIn  # noqa: E402  pylint: disable=wrong-import-position
+from tests.support.standin import StandIn  # noqa: E402  pylint: disable=wrong-import-position
 
 HERE = Path(__file__).resolve().parent
 OUT_DIR = ROOT / "build" / "bench"
@@ -61,23 +62,6 @@ BULK_GOAL_VS_BOTO3 = 0.8
 AT_QUOTA_GOAL = 0.9  # issue 8: achieved rate / the rate the module was given (= the proxy's quota)
 SHARED_GOAL = 0.8  # issue 8: achieved rate / the proxy's quota, module told more than that
 READ, WRITE = "AdminGetUser", "AdminSetUserMFAPreference"
-
-
-def ansible_env() -> dict[str, str]:
-    """The environment ansible-playbook runs in: this collection from build/, fake keys."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BOTO_"))}
-    env.update(FAKE_AWS_ENV)
-    env.update(
-        AWS_CONFIG_FILE="/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-        ANSIBLE_COLLECTIONS_PATH=env.get("ANSIBLE_COLLECTIONS_PATH", str(ROOT / "build" / "collections")),
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
-    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    return env
 
 
 def run_playbook(playbook: str, extra: dict[str, Any], workdir: Path) -> dict[str, Any]:

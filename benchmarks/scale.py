@@ -101,6 +101,7 @@ def write_wrapper(path: Path, log: Path, command: str) -> Path:
 
 
 def ansible_env() -> dict[str, str]:
+    """The environment ansible-playbook runs in: this collection from build/, fake keys."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BOTO_"))}
     env.update(FAKE_AWS_ENV)
     env.update(
