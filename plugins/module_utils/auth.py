@@ -168,6 +168,14 @@ class Decision:
     reason: str = ""
 
 
+def _without_totp(name: str, offered: Any) -> Optional[Decision]:
+    """A stop when the challenge lists the methods it offers and TOTP is not among them."""
+    choices = parse_name_list(offered)
+    if choices and SOFTWARE_TOKEN_MFA not in choices:
+        return Decision("stop", STOPPED, "{0} offers {1}, not SOFTWARE_TOKEN_MFA".format(name, ", ".join(choices)))
+    return None
+
+
 def decide_challenge(
     name: str,
     params: Dict[str, Any],
@@ -189,14 +197,7 @@ def decide_challenge(
             )
         return Decision("totp")
     if name == SELECT_MFA_TYPE:
-        choices = parse_name_list(params.get("MFAS_CAN_CHOOSE"))
-        if choices and SOFTWARE_TOKEN_MFA not in choices:
-            return Decision(
-                "stop",
-                STOPPED,
-                "SELECT_MFA_TYPE offers {0}, not SOFTWARE_TOKEN_MFA".format(", ".join(choices)),
-            )
-        return Decision("select_totp")
+        return _without_totp(name, params.get("MFAS_CAN_CHOOSE")) or Decision("select_totp")
     if name == NEW_PASSWORD_REQUIRED:
         if not has_new_password:
             return Decision(
@@ -204,13 +205,9 @@ def decide_challenge(
             )
         return Decision("new_password")
     if name == MFA_SETUP:
-        choices = parse_name_list(params.get("MFAS_CAN_SETUP"))
-        if choices and SOFTWARE_TOKEN_MFA not in choices:
-            return Decision(
-                "stop",
-                STOPPED,
-                "MFA_SETUP offers {0}, not SOFTWARE_TOKEN_MFA".format(", ".join(choices)),
-            )
+        without_totp = _without_totp(name, params.get("MFAS_CAN_SETUP"))
+        if without_totp:
+            return without_totp
         if enroll:
             return Decision("enroll")
         if expect == EXPECT_MFA_CHALLENGED:
