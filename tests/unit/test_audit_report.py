@@ -11,7 +11,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mfaops.cognito.plugins.filter import audit_report as audit
-from ansible_collections.mfaops.cognito.plugins.modules import cognito_user_pool_info as pool_info
+from ansible_collections.mfaops.cognito.plugins.module_utils import pool_info
 
 TOTP, SMS = "software_token_mfa", "sms_mfa"
 METHODS = {
