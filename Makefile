@@ -1,17 +1,25 @@
 # mfaops.cognito: set up, build and test. `make help` lists the targets.
 #
 # Every target that needs tools first makes .venv (Python 3.12+ when one is found, else
-# 3.11; pinned versions from tests/requirements-py3*.txt). A re-run installs nothing
+# 3.11; pinned versions from tests/requirements/ansible-*.txt). A re-run installs nothing
 # unless the requirements file changed. PYTHON=/path/to/python3.12 picks the interpreter.
+#
+# The version matrix: ANSIBLE_CORE=2.17 runs a target with .venv-2.17 (pins and Python from
+# tests/requirements/ansible-2.17.txt) and its own build/collections-2.17. `make test` runs
+# every suite on the newest entry, then sanity, unit and demo on each entry of MATRIX.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-VENV ?= .venv
+ANSIBLE_CORE ?=
+MATRIX ?= 2.17 2.18 2.19 2.20
+MATRIX_SUITES ?= sanity unit demo
+NEWEST_SUITES ?= sanity lint unit integration demo changelog-lint docs-lint docs
+VENV ?= $(if $(ANSIBLE_CORE),.venv-$(ANSIBLE_CORE),.venv)
 VENV_DIR := $(abspath $(VENV))
 PY := $(VENV_DIR)/bin/python
-COLLECTIONS := $(CURDIR)/build/collections
+COLLECTIONS := $(CURDIR)/build/collections$(if $(ANSIBLE_CORE),-$(ANSIBLE_CORE))
 COLLECTION_DIR := $(COLLECTIONS)/ansible_collections/mfaops/cognito
 PYTEST_ARGS ?=
 # Seconds one test may take before pytest-timeout fails it (a hung test must not hang CI).
@@ -31,23 +39,32 @@ RUN_ENV := env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN \
 	AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
-.PHONY: help venv collection sanity lint unit integration test demo bench clean distclean
+.PHONY: help venv collection sanity lint unit integration test matrix demo bench docs docs-lint \
+	changelog changelog-lint dist standin standin-stop clean distclean
 
 help:
 	@echo "make demo         run the demo against a local Cognito stand-in"
-	@echo "make test         sanity + lint + unit + integration (non-zero on any failure)"
+	@echo "make test         every suite on the newest ansible-core, then the version matrix (non-zero on any failure)"
+	@echo "make matrix       sanity + unit + demo on each older ansible-core of MATRIX ($(MATRIX))"
 	@echo "make sanity       ansible-test sanity on build/collections/.../mfaops/cognito"
 	@echo "make lint         ansible-lint, production profile"
 	@echo "make unit         pytest tests/unit"
 	@echo "make integration  pytest tests/integration (ansible-playbook against the stand-in)"
 	@echo "make bench        benchmark against the stand-in"
+	@echo "make standin      start the local Cognito stand-in with the example pools (make standin-stop ends it)"
+	@echo "make docs         documentation site (antsibull-docs + Sphinx) in build/docs/html"
+	@echo "make docs-lint    antsibull-docs lint-collection-docs"
+	@echo "make changelog    write CHANGELOG.md from changelogs/ (antsibull-changelog)"
+	@echo "make changelog-lint  antsibull-changelog lint (the fragments in changelogs/fragments/)"
+	@echo "make dist         build the collection tarball into build/dist/"
 	@echo "make collection   copy the tree to build/collections/ansible_collections/mfaops/cognito"
 	@echo "make venv         create/update .venv only"
 	@echo "make clean        remove build/ and test output; 'make distclean' also removes .venv"
 	@echo "Options: PYTHON=/path/to/python3.12  PYTEST_ARGS='-k name'  SANITY_ARGS='--test pep8'"
+	@echo "         ANSIBLE_CORE=2.17 (one matrix entry)  MATRIX='2.17 2.20'  NEWEST_SUITES='unit demo'"
 
 venv:
-	@tests/tools/venv.sh "$(VENV_DIR)"
+	@ANSIBLE_CORE="$(ANSIBLE_CORE)" tests/tools/venv.sh "$(VENV_DIR)"
 
 collection:
 	@tests/tools/build_collection.sh "$(COLLECTION_DIR)"
@@ -65,16 +82,25 @@ unit: venv collection
 integration: venv collection
 	@$(RUN_ENV) PYTEST_TIMEOUT=$(INTEGRATION_TIMEOUT) tests/tools/pytest.sh tests/integration $(PYTEST_ARGS)
 
-# Run every suite even when one fails, then fail if any did.
+# Run every suite even when one fails, then fail if any did; say how long each took.
+# The newest ansible-core first (the default .venv), then each entry of the matrix.
 test: venv collection
 	@failed=""; summary=""; \
-	for suite in sanity lint unit integration; do \
-	    echo "==> make $$suite"; start=$$(date +%s); \
-	    if $(MAKE) --no-print-directory $$suite; then result=ok; else result=FAILED; failed="$$failed $$suite"; fi; \
-	    summary="$$summary $$suite=$$result($$(( $$(date +%s) - start ))s)"; \
+	run() { label=$$1; shift; echo "==> make $$label"; start=$$(date +%s); \
+	    if $(MAKE) --no-print-directory "$$@"; then result=ok; else result=FAILED; failed="$$failed $$label"; fi; \
+	    summary="$$summary"$$'\n'"  $$label=$$result($$(( $$(date +%s) - start ))s)"; }; \
+	newest=$$($(VENV_DIR)/bin/python -c 'import ansible.release as r; print(".".join(r.__version__.split(".")[:2]))'); \
+	for suite in $(NEWEST_SUITES); do run "$$suite@$$newest" $$suite; done; \
+	for core in $(MATRIX); do \
+	    run "venv@$$core" ANSIBLE_CORE=$$core VENV=$(CURDIR)/.venv-$$core venv; \
+	    for suite in $(MATRIX_SUITES); do run "$$suite@$$core" ANSIBLE_CORE=$$core VENV=$(CURDIR)/.venv-$$core $$suite; done; \
 	done; \
 	echo "make test:$$summary"; \
 	if [ -n "$$failed" ]; then echo "make test: FAILED:$$failed"; exit 1; fi
+
+# The matrix alone (what `make test` runs after the newest entry).
+matrix:
+	@$(MAKE) --no-print-directory test NEWEST_SUITES=
 
 demo: venv collection
 	$(RUN_ENV) $(PY) tests/support/demo.py
@@ -82,8 +108,34 @@ demo: venv collection
 bench: venv collection
 	$(RUN_ENV) $(PY) benchmarks/run.py
 
-clean:
+standin: venv collection
+	@$(RUN_ENV) $(PY) tests/tools/standin.py start
+
+standin-stop:
+	@if [ -x "$(PY)" ]; then $(PY) tests/tools/standin.py stop; else echo "stand-in not running (no venv)"; fi
+
+docs: venv collection
+	@$(RUN_ENV) tests/tools/docs.sh build "$(COLLECTIONS)" "$(CURDIR)/build/docs"
+
+docs-lint: venv collection
+	@$(RUN_ENV) tests/tools/docs.sh lint "$(COLLECTIONS)" "$(CURDIR)/build/docs"
+
+changelog: venv
+	@PATH="$(VENV_DIR)/bin:$$PATH" antsibull-changelog lint
+	@PATH="$(VENV_DIR)/bin:$$PATH" antsibull-changelog generate
+	@echo "changelog: CHANGELOG.md written from changelogs/"
+
+changelog-lint: venv
+	@echo "changelog-lint: antsibull-changelog lint (changelogs/fragments/)"
+	@PATH="$(VENV_DIR)/bin:$$PATH" antsibull-changelog lint
+
+# The collection tarball as galaxy.yml's manifest builds it (what a release ships).
+dist: venv
+	@mkdir -p build/dist
+	@$(RUN_ENV) ansible-galaxy collection build --force --output-path build/dist .
+
+clean: standin-stop
 	rm -rf build tests/output .pytest_cache .hypothesis .ansible
 
 distclean: clean
-	rm -rf "$(VENV_DIR)"
+	rm -rf "$(VENV_DIR)" $(CURDIR)/.venv-*

@@ -49,29 +49,52 @@ def pins(requirements: Path) -> dict[str, str]:
     return found
 
 
+def build_tarball(tree: Path, output: Path) -> Path:
+    """``ansible-galaxy collection build`` of ``tree`` (galaxy.yml's manifest) into ``output``."""
+    built = subprocess.run(
+        [tool("ansible-galaxy"), "collection", "build", "--force", "--output-path", str(output), str(tree)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    (tarball,) = output.glob("mfaops-cognito-*.tar.gz")
+    return tarball
+
+
 def test_execution_environment_build_context(collections_path: str, tmp_path: Path) -> None:
-    """`ansible-builder create` on execution-environment.yml, then the image build's galaxy and
-    introspection steps run on the context offline: the collection installs, and its Python and
-    system needs are found."""
+    """`ansible-builder create` on execution-environment.yml beside the release tarball, then the
+    image build's galaxy and introspection steps run on the context offline: the tarball's
+    collection installs next to the pinned amazon.aws, and its Python and system needs are found."""
     definition = yaml.safe_load((ROOT / "execution-environment.yml").read_text())
+    galaxy_yml = yaml.safe_load((ROOT / "galaxy.yml").read_text())
     assert definition["version"] == 3
-    # The image's ansible-core and ansible-runner are the versions tested here.
-    tested = pins(ROOT / "tests" / "requirements-py312.txt")
+    # The image's ansible-core, ansible-runner and amazon.aws are the versions tested here.
+    tested = pins(ROOT / "tests" / "requirements" / "ansible-2.21.txt")
     assert definition["dependencies"]["ansible_core"]["package_pip"] == f"ansible-core=={tested['ansible-core']}"
     assert definition["dependencies"]["ansible_runner"]["package_pip"] == f"ansible-runner=={tested['ansible-runner']}"
+    import ansible_collections.amazon.aws as amazon_aws  # pylint: disable=import-outside-toplevel
+    amazon_aws_dir = Path(list(amazon_aws.__path__)[0])
+    amazon_aws_version = json.loads((amazon_aws_dir / "MANIFEST.json").read_text())["collection_info"]["version"]
+    by_name = {entry["name"]: entry for entry in definition["dependencies"]["galaxy"]["collections"]}
+    assert by_name["amazon.aws"]["version"] == f"=={amazon_aws_version}"
+    tarball_name = f"mfaops-cognito-{galaxy_yml['version']}.tar.gz"
+    assert definition["additional_build_files"] == [{"src": tarball_name, "dest": "collections"}]
+    assert by_name[f"collections/{tarball_name}"]["type"] == "file"
 
-    # The checkout as `make collection` leaves it: the definition and build/collections/.../mfaops/cognito.
-    shutil.copy(ROOT / "execution-environment.yml", tmp_path)
+    # A released tarball beside the definition, as a user downloads it: nothing else of the checkout.
     source = next(Path(p) for p in collections_path.split(os.pathsep) if ansible.holds_collection(p)) / ansible.COLLECTION
-    shutil.copytree(source, tmp_path / "build" / "collections" / ansible.COLLECTION, ignore=ansible.COPY_IGNORE)
+    tarball = build_tarball(source, tmp_path / "dist")
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copy(ROOT / "execution-environment.yml", release)
+    shutil.copy(tarball, release / tarball_name)
     created = subprocess.run(
         [tool("ansible-builder"), "create", "--file", "execution-environment.yml", "--context", "context", "-v", "2"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+        cwd=release, capture_output=True, text=True, timeout=300, check=False,
     )
     assert created.returncode == 0, created.stdout + created.stderr
-    assert "No matches" not in created.stdout + created.stderr  # the collection was found and copied
+    assert "No matches" not in created.stdout + created.stderr  # the tarball was found and copied
 
-    context = tmp_path / "context"
+    context = release / "context"
     containerfile = next(context / name for name in ("Containerfile", "Dockerfile") if (context / name).exists())
     text = containerfile.read_text()
     assert 'ARG EE_BASE_IMAGE="quay.io/centos/centos:stream9"' in text
@@ -80,25 +103,27 @@ def test_execution_environment_build_context(collections_path: str, tmp_path: Pa
     assert "ansible-galaxy collection install" in text and "introspect.py introspect" in text
 
     build = context / "_build"
+    assert (build / "collections" / tarball_name).read_bytes() == tarball.read_bytes()
     galaxy = yaml.safe_load((build / "requirements.yml").read_text())
-    (entry,) = galaxy["collections"]
-    assert entry["type"] == "dir"
-    copied = build / entry["source"]
-    assert yaml.safe_load((copied / "galaxy.yml").read_text())["name"] == "cognito"
-    assert (copied / "roles" / "audit_mfa" / "tasks" / "main.yml").is_file()
-    assert not (copied / ".venv").exists() and not (copied / "build").exists()
+    assert {entry["name"]: entry.get("version") for entry in galaxy["collections"]} == {
+        "amazon.aws": f"=={amazon_aws_version}", f"collections/{tarball_name}": None}
 
-    # The galaxy stage (WORKDIR /build = _build), offline: amazon.aws comes from Galaxy in a real build.
+    # The galaxy stage (WORKDIR /build = _build), offline: amazon.aws comes from Galaxy in a real
+    # build; here the tested copy is in place first, so the pin must accept it and nothing is fetched.
     installed = tmp_path / "installed"
+    shutil.copytree(amazon_aws_dir, installed / "ansible_collections" / "amazon" / "aws",
+                    ignore=shutil.ignore_patterns("__pycache__", "tests"))
     galaxy_step = subprocess.run(
-        [tool("ansible-galaxy"), "collection", "install", "-r", "requirements.yml", "-p", str(installed), "--no-deps", "--force"],
+        [tool("ansible-galaxy"), "collection", "install", "-r", "requirements.yml", "-p", str(installed), "--offline"],
         cwd=build, capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(installed)},  # not the copy `make collection` made
     )
+    assert f"mfaops.cognito:{galaxy_yml['version']} was installed successfully" in galaxy_step.stdout, galaxy_step.stdout
     assert galaxy_step.returncode == 0, galaxy_step.stdout + galaxy_step.stderr
     manifest = json.loads((installed / ansible.COLLECTION / "MANIFEST.json").read_text())["collection_info"]
-    galaxy_yml = yaml.safe_load((ROOT / "galaxy.yml").read_text())
     assert (manifest["namespace"], manifest["name"], manifest["version"]) == ("mfaops", "cognito", galaxy_yml["version"])
     assert manifest["dependencies"] == galaxy_yml["dependencies"]
+    assert (installed / ansible.COLLECTION / "roles" / "audit_mfa" / "tasks" / "main.yml").is_file()
 
     # The builder stage's introspection finds the collection's Python and system needs.
     introspected = subprocess.run(
