@@ -331,35 +331,23 @@ calls:
 """
 
 from dataclasses import asdict
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
-from ansible_collections.mfaops.cognito.plugins.module_utils import pool_mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
+from ansible_collections.mfaops.cognito.plugins.module_utils.audit import AuditReport
+from ansible_collections.mfaops.cognito.plugins.module_utils.audit import audit_user
+from ansible_collections.mfaops.cognito.plugins.module_utils.audit import not_attempted
+from ansible_collections.mfaops.cognito.plugins.module_utils.audit import pool_config_result
+from ansible_collections.mfaops.cognito.plugins.module_utils.audit import policy_request
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import error_code
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import error_message
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
 
-TOTP = "software_token_mfa"
-MFA_STATES = ("totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa")
-DEFAULT_POLICY = {TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
-# Outcomes of reading one user; compliant + non_compliant + the rest = total.
-COMPLIANT = "compliant"
-NON_COMPLIANT = "non_compliant"
-NOT_FOUND = "not_found"
-FAILED = "failed"
-NOT_ATTEMPTED = "not_attempted"
-OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED, NOT_ATTEMPTED)
 POOL_READS_PER_SECOND = 5  # GetUserPoolMfaConfig: UserPoolResourceRead quota, 20 req/s
 
 METHOD_OPTION = dict(type="dict", options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
@@ -379,116 +367,6 @@ ARGUMENT_SPEC = dict(
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
 )
-
-
-# ---------------------------------------------------------------- pure decisions
-
-
-def policy_request(policy: Optional[Mapping[str, Any]]) -> Dict[str, mfa.MethodRequest]:
-    """The policy option as method requests (what cognito_user_mfa would have to do: nothing = compliant)."""
-    if policy is None:
-        return dict(DEFAULT_POLICY)
-    request = {
-        method: mfa.method_request(policy[method], f"policy.{method}") for method in mfa.METHODS if policy.get(method) is not None
-    }
-    if not any(want.enabled is not None or want.preferred is not None for want in request.values()):
-        raise mfa.InvalidRequest("policy: name at least one method with enabled and/or preferred")
-    mfa.check_one_preferred(request, "policy")
-    return request
-
-
-def mfa_state(state: mfa.MfaState) -> str:
-    if TOTP in state.enabled:
-        return "totp_preferred" if state.preferred == TOTP else "totp_enabled_not_preferred"
-    return "other_mfa_only" if state.enabled else "no_mfa"
-
-
-@dataclass
-class UserAudit:
-    username: str
-    outcome: str
-    enabled: Optional[bool] = None
-    user_status: Optional[str] = None
-    state: Optional[mfa.MfaState] = None
-    error_code: Optional[str] = None
-    message: Optional[str] = None
-
-    @property
-    def compliant(self) -> bool:
-        return self.outcome == COMPLIANT
-
-    def as_row(self) -> Dict[str, Any]:
-        state = self.state.as_dict() if self.state is not None else {"enabled_methods": None, "preferred_method": None}
-        row = {
-            "username": self.username,
-            "compliant": self.compliant,
-            "not_found": self.outcome == NOT_FOUND,
-            "enabled": self.enabled,
-            "user_status": self.user_status,
-            "enabled_methods": state["enabled_methods"],
-            "preferred_method": state["preferred_method"],
-            "mfa_state": mfa_state(self.state) if self.state is not None else None,
-        }
-        if self.error_code:
-            row["error_code"] = self.error_code
-            row["message"] = self.message
-        return row
-
-
-def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest]) -> UserAudit:
-    """Read one user and judge it against the policy. Runs on an engine worker."""
-    try:
-        response = read(username)
-    except AWS_ERRORS as exc:
-        code = error_code(exc) or type(exc).__name__
-        if code == "UserNotFoundException":
-            return UserAudit(username, NOT_FOUND)
-        return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
-    state = mfa.state_from_user(response)
-    return UserAudit(
-        username,
-        COMPLIANT if mfa.satisfies(state, policy) else NON_COMPLIANT,
-        enabled=response.get("Enabled"),
-        user_status=response.get("UserStatus"),
-        state=state,
-    )
-
-
-def not_attempted(username: str, abort: Abort) -> UserAudit:
-    return UserAudit(username, NOT_ATTEMPTED, error_code=abort.code, message="not read: the run stopped early")
-
-
-class AuditReport:
-    """Counts every user; keeps rows for all users or only for those out of line."""
-
-    def __init__(self, only_non_compliant: bool = False):
-        self.counts = dict.fromkeys(OUTCOMES + ("disabled",) + MFA_STATES, 0)
-        self.rows: List[Dict[str, Any]] = []
-        self.only_non_compliant = only_non_compliant
-
-    def add(self, audit: UserAudit) -> None:
-        self.counts[audit.outcome] += 1
-        if audit.state is not None:
-            self.counts[mfa_state(audit.state)] += 1
-        if audit.enabled is False:
-            self.counts["disabled"] += 1
-        if not (self.only_non_compliant and audit.compliant):
-            self.rows.append(audit.as_row())
-
-    def summary(self) -> str:
-        parts = [f"{self.counts[outcome]} {outcome.replace('_', '-' if outcome == NON_COMPLIANT else ' ')}" for outcome in OUTCOMES[:4]]
-        if self.counts[NOT_ATTEMPTED]:
-            parts.append(f"{self.counts[NOT_ATTEMPTED]} not attempted")
-        return f"{sum(self.counts[outcome] for outcome in OUTCOMES)} users: " + ", ".join(parts)
-
-    def result(self, excluded: int = 0) -> Dict[str, Any]:
-        counts = dict(self.counts, total=sum(self.counts[outcome] for outcome in OUTCOMES), excluded=excluded)
-        self.rows.sort(key=lambda row: row["username"])
-        return {"changed": False, "counts": counts, "users": self.rows}
-
-
-def pool_config_result(response: Mapping[str, Any]) -> Dict[str, Any]:
-    return camel_dict_to_snake_dict(pool_mfa.normalize(response))
 
 
 # ---------------------------------------------------------------- the module
