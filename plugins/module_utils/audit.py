@@ -10,20 +10,21 @@ for all users or only for those out of line. The words (MFA states) are mfa.py's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from . import bulk
 from . import mfa
 from . import pool_mfa
-from .engine import Abort, error_code, error_message
-from .user_mfa import AWS_ERRORS, FAILED, NOT_ATTEMPTED, NOT_FOUND
+from .bulk import FAILED, NOT_ATTEMPTED
+from .errors import AWS_ERRORS, Abort, error_code, error_message
 
 DEFAULT_POLICY = {mfa.TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
 # Outcomes of reading one user; compliant + non_compliant + the rest = total.
 COMPLIANT = mfa.COMPLIANT
 NON_COMPLIANT = "non_compliant"
+NOT_FOUND = mfa.NOT_FOUND
 OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED, NOT_ATTEMPTED)
 
 
@@ -40,31 +41,30 @@ def policy_request(policy: Optional[Mapping[str, Any]]) -> Dict[str, mfa.MethodR
     return request
 
 
-@dataclass
-class UserAudit:
-    username: str
-    outcome: str
-    enabled: Optional[bool] = None
-    user_status: Optional[str] = None
-    state: Optional[mfa.MfaState] = None
-    error_code: Optional[str] = None
-    message: Optional[str] = None
+class UserAudit(bulk.Outcome):
+    """One user's audit: the bulk Outcome, with the account's facts and its MFA state (after)."""
+
+    def __init__(self, username: str, outcome: str, enabled: Optional[bool] = None, user_status: Optional[str] = None,
+                 state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None):
+        super().__init__(username, outcome, error_code=error_code, message=message, after=state,
+                         fields={"enabled": enabled, "user_status": user_status})
 
     @property
     def compliant(self) -> bool:
         return self.outcome == COMPLIANT
 
-    def as_row(self) -> Dict[str, Any]:
-        state = self.state.as_dict() if self.state is not None else {"enabled_methods": None, "preferred_method": None}
+    def as_row(self, with_states: bool = False) -> Dict[str, Any]:
+        """The info module's row: every key always there (null when unknown), no outcome key."""
+        state = self.after.as_dict() if self.after is not None else {"enabled_methods": None, "preferred_method": None}
         row = {
             "username": self.username,
             "compliant": self.compliant,
             "not_found": self.outcome == NOT_FOUND,
-            "enabled": self.enabled,
-            "user_status": self.user_status,
+            "enabled": self.fields["enabled"],
+            "user_status": self.fields["user_status"],
             "enabled_methods": state["enabled_methods"],
             "preferred_method": state["preferred_method"],
-            "mfa_state": mfa.mfa_state(self.state) if self.state is not None else None,
+            "mfa_state": mfa.mfa_state(self.after) if self.after is not None else None,
         }
         if self.error_code:
             row["error_code"] = self.error_code
@@ -92,36 +92,37 @@ def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: 
 
 
 def not_attempted(username: str, abort: Abort) -> UserAudit:
-    return UserAudit(username, NOT_ATTEMPTED, error_code=abort.code, message="not read: the run stopped early")
+    return UserAudit(username, NOT_ATTEMPTED, error_code=abort.code, message=f"not read: {bulk.STOPPED_EARLY}")
 
 
-class AuditReport:
-    """Counts every user; keeps rows for all users or only for those out of line."""
+class AuditReport(bulk.Report):
+    """Counts every user, by outcome and by MFA state; keeps rows for all users or only for those out of line."""
 
     def __init__(self, only_non_compliant: bool = False):
-        self.counts = dict.fromkeys(OUTCOMES + (mfa.DISABLED,) + mfa.MFA_STATES, 0)
-        self.rows: List[Dict[str, Any]] = []
-        self.only_non_compliant = only_non_compliant
+        super().__init__(
+            OUTCOMES,
+            quiet=(COMPLIANT,),
+            shown=OUTCOMES[:4],
+            check_labels={NON_COMPLIANT: "non-compliant"},
+            report_quiet=not only_non_compliant,
+        )
+        self.states = dict.fromkeys((mfa.DISABLED,) + mfa.MFA_STATES, 0)
 
     def add(self, audit: UserAudit) -> None:
-        self.counts[audit.outcome] += 1
-        if audit.state is not None:
-            self.counts[mfa.mfa_state(audit.state)] += 1
-        if audit.enabled is False:
-            self.counts[mfa.DISABLED] += 1
-        if not (self.only_non_compliant and audit.compliant):
-            self.rows.append(audit.as_row())
+        super().add(audit)
+        if audit.after is not None:
+            self.states[mfa.mfa_state(audit.after)] += 1
+        if audit.fields["enabled"] is False:
+            self.states[mfa.DISABLED] += 1
 
-    def summary(self) -> str:
-        parts = [f"{self.counts[outcome]} {outcome.replace('_', '-' if outcome == NON_COMPLIANT else ' ')}" for outcome in OUTCOMES[:4]]
-        if self.counts[NOT_ATTEMPTED]:
-            parts.append(f"{self.counts[NOT_ATTEMPTED]} not attempted")
-        return f"{sum(self.counts[outcome] for outcome in OUTCOMES)} users: " + ", ".join(parts)
+    def summary(self, check_mode: bool = True) -> str:
+        # Read only: what the audit would say in check mode is what it says.
+        return super().summary(True)
 
     def result(self, excluded: int = 0) -> Dict[str, Any]:
-        counts = dict(self.counts, total=sum(self.counts[outcome] for outcome in OUTCOMES), excluded=excluded)
-        self.rows.sort(key=lambda row: row["username"])
-        return {"changed": False, "counts": counts, "users": self.rows}
+        result = super().result()
+        result["counts"] = dict(result["counts"], **self.states, excluded=excluded)
+        return result
 
 
 def pool_config_result(response: Mapping[str, Any]) -> Dict[str, Any]:

@@ -330,25 +330,22 @@ calls:
   sample: {admin_get_user: {calls: 5000, retries: 2, throttled: 2}, list_users: {calls: 84, retries: 0, throttled: 0}}
 """
 
-from dataclasses import asdict
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import audit
+from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
-from ansible_collections.mfaops.cognito.plugins.module_utils.audit import AuditReport
-from ansible_collections.mfaops.cognito.plugins.module_utils.audit import audit_user
-from ansible_collections.mfaops.cognito.plugins.module_utils.audit import not_attempted
-from ansible_collections.mfaops.cognito.plugins.module_utils.audit import pool_config_result
-from ansible_collections.mfaops.cognito.plugins.module_utils.audit import policy_request
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
+from ansible_collections.mfaops.cognito.plugins.module_utils import validate
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
-from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import InvalidRequest
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import fail_aws
 
-POOL_READS_PER_SECOND = 5  # GetUserPoolMfaConfig: UserPoolResourceRead quota, 20 req/s
+RATED = (cognito.READ, cognito.LIST)
+CATEGORIES = RATED + (cognito.POOL_READ,)
 
 METHOD_OPTION = dict(type="dict", options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 # "token" in the name is not a secret: no_log=False says so to the no-log sanity check.
@@ -362,55 +359,35 @@ ARGUMENT_SPEC = dict(
     exclude=dict(type="list", elements="str", default=[]),
     policy=dict(type="dict", options=POLICY_OPTIONS),
     report=dict(type="str", choices=["all", "non_compliant"], default="all"),
-    reads_per_second=dict(type="float", default=60),
-    lists_per_second=dict(type="float", default=15),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
+    **quotas.argspec(RATED),
 )
-
-
-# ---------------------------------------------------------------- the module
-
-
-def validate(module) -> tuple:
-    params = module.params
-    mfa.check_bulk_options(params, ("reads_per_second", "lists_per_second"))
-    mfa.check_user_pool_id(params["user_pool_id"], module.region)
-    return selection.from_params(params), policy_request(params["policy"])
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
+    pool = params["user_pool_id"]
     try:
-        chosen, policy = validate(module)
-    except mfa.InvalidRequest as e:
+        validate.check_bulk_options(params, quotas.rate_options(RATED))
+        validate.check_user_pool_id(pool, module.region)
+        chosen, policy = selection.from_params(params), audit.policy_request(params["policy"])
+    except InvalidRequest as e:
         module.fail_json(msg=str(e))
 
-    pool = params["user_pool_id"]
     client = module.client("cognito-idp", config=cognito.client_config(params["workers"]))
-    call = Caller(
-        client,
-        {
-            cognito.READ: RateLimiter(params["reads_per_second"]),
-            cognito.LIST: RateLimiter(params["lists_per_second"]),
-            cognito.POOL_READ: RateLimiter(POOL_READS_PER_SECOND),
-        },
-        retries=params["retries"],
-    )
-
+    call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
     try:
-        pool_config = pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
-    except Abort as abort:
-        module.fail_json(msg=f"Could not read the MFA configuration of user pool {pool}: {abort.code}: {abort.message}")
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Could not read the MFA configuration of user pool {pool}")
+        pool_config = audit.pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
+    except CALL_ERRORS as e:
+        fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}")
 
     def read(username):
         return cognito.admin_get_user(call, pool, username)
 
+    report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
     stats = selection.SelectionStats()
-    report = AuditReport(only_non_compliant=params["report"] == "non_compliant")
     listing_error = None
     try:
         # Lazy: pages are listed as the workers ask for users, side by side with the reads.
@@ -420,26 +397,15 @@ def main():
             lambda group, token: cognito.list_users_in_group(call, pool, group, token),
             stats,
         )
-        for _name, audit in run_bulk(
-            names,
-            lambda name: audit_user(read, name, policy),
-            workers=params["workers"],
-            caller=call,
-            on_not_attempted=not_attempted,
-        ):
-            report.add(audit)
+        for _name, outcome in run_bulk(names, lambda name: audit.audit_user(read, name, policy), params["workers"], call, audit.not_attempted):
+            report.add(outcome)
     except selection.SelectionError as e:
         listing_error = str(e)
 
-    result = report.result(excluded=stats.excluded)
-    result["user_pool_mfa_config"] = pool_config
-    result["calls"] = {operation: asdict(counted) for operation, counted in sorted(call.stats.items())}
-    summary = report.summary()
+    result = dict(report.result(excluded=stats.excluded), user_pool_mfa_config=pool_config, calls=bulk.calls(call))
     if listing_error:
-        module.fail_json(msg=f"{listing_error}. {summary}", **result)
-    if call.aborted:
-        module.fail_json(msg=f"Stopped early: {call.aborted.code}: {call.aborted.message}. {summary}", **result)
-    module.exit_json(msg=summary, **result)
+        module.fail_json(msg=f"{listing_error}. {report.summary()}", **result)
+    bulk.finish(module, call, result, report.summary(), (), "")
 
 
 if __name__ == "__main__":
