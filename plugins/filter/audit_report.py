@@ -7,9 +7,8 @@ plugins/plugin_utils/audit_report/."""
 
 from __future__ import annotations
 
-from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import csv_report
-from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import html_report
-from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import junit_report
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.formats import RENDERERS
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.formats import render
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.model import audit_pool
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.model import audit_pool_error
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.report import audit_report
@@ -21,7 +20,8 @@ class FilterModule:
             "audit_pool": audit_pool,
             "audit_pool_error": audit_pool_error,
             "audit_report": audit_report,
-            "audit_csv": csv_report.render,
-            "audit_junit": junit_report.render,
-            "audit_html": html_report.render,
+            "audit_render": render,
+            "audit_csv": RENDERERS["csv"],
+            "audit_junit": RENDERERS["junit.xml"],
+            "audit_html": RENDERERS["html"],
         }
