@@ -47,6 +47,12 @@ class Outcome:
     wrote: Optional[bool] = None
     secret: Optional[str] = field(default=None, repr=False)
 
+    def __getattr__(self, name: str) -> Any:
+        fields = self.__dict__.get("fields")
+        if fields is not None and name in fields:
+            return fields[name]
+        raise AttributeError(name)
+
     def as_row(self, with_states: bool = False) -> Dict[str, Any]:
         row: Dict[str, Any] = {"username": self.username, "outcome": self.outcome}
         if with_states:

@@ -12,11 +12,13 @@ reading about, so a 100,000-user pool that is compliant yields a tiny result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Any
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
+from . import cognito
 from . import mfa
 from .bulk import FAILED, NOT_ATTEMPTED, Outcome, Report, not_attempted as _not_attempted
-from .errors import AWS_ERRORS, Abort, error_code, error_message
+from .errors import AWS_ERRORS, Abort, InvalidRequest, error_code, error_message
+from .validate import check_bulk_options, check_user_pool_id
 
 UNCHANGED = "unchanged"
 CHANGED = "changed"
@@ -34,6 +36,38 @@ class UserApi:
     read: Callable[[str], Mapping[str, Any]]
     write: Callable[[str, Mapping[str, Mapping[str, bool]]], None]
     delete_token: Optional[Callable[[str], None]] = None
+
+
+def admin_api(call: Any, user_pool_id: str) -> UserApi:
+    """Read and write with the admin calls of one pool."""
+    return UserApi(
+        read=lambda name: cognito.admin_get_user(call, user_pool_id, name),
+        write=lambda name, blocks: cognito.admin_set_user_mfa_preference(call, user_pool_id, name, blocks),
+        delete_token=lambda name: cognito.admin_delete_software_token(call, user_pool_id, name),
+    )
+
+
+def token_api(call: Any, access_token: str) -> UserApi:
+    """Read and write as the user whose access token it is."""
+    return UserApi(
+        read=lambda _name: cognito.get_user(call, access_token),
+        write=lambda _name, blocks: cognito.set_user_mfa_preference(call, access_token, blocks),
+    )
+
+
+def validated_requests(params: Mapping[str, Any], region: Optional[str], rate_options: Sequence[str]) -> List[mfa.UserRequest]:
+    """All input checks of cognito_user_mfa, before any call. Returns the list of user requests."""
+    check_bulk_options(params, rate_options)
+    base = mfa.task_request(params)
+    reset = params["reset_software_token"]
+    if params["access_token"] is not None:
+        if not base:
+            raise InvalidRequest("no MFA setting requested (set software_token_mfa, sms_mfa or email_mfa)")
+        return [mfa.UserRequest(username="", methods=base)]
+    check_user_pool_id(params["user_pool_id"], region)
+    if params["username"] is not None:
+        return mfa.user_requests([params["username"]], base, reset_totp=reset, label=lambda _index: "username")
+    return mfa.user_requests(params["users"], base, reset_totp=reset)
 
 
 def _failed(username: str, exc: BaseException, before: Optional[mfa.MfaState] = None) -> Outcome:

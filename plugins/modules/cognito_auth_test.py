@@ -347,29 +347,18 @@ msg:
   sample: "The user signed in and TOTP was required (challenges: SOFTWARE_TOKEN_MFA)."
 """
 
-import functools
-
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import auth
+from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, fail_aws
+from ansible_collections.mfaops.cognito.plugins.module_utils.validate import is_user_pool_id
 
-
-class _RetryThrottled:
-    """Passes aws_retry=True to every call, so throttled calls are retried with backoff."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def __getattr__(self, name):
-        return functools.partial(getattr(self._client, name), aws_retry=True)
+# Sign-in calls and, for an enrolment, AssociateSoftwareToken / VerifySoftwareToken.
+CATEGORIES = (cognito.AUTH, cognito.WRITE)
+RETRIES = 8
 
 
 def argument_spec():
@@ -395,7 +384,7 @@ def argument_spec():
 def check_params(module):
     """Fail before any call on what can be checked locally. Messages never hold a secret."""
     p = module.params
-    if p["user_pool_id"] is not None and not auth.USER_POOL_ID_RE.match(p["user_pool_id"]):
+    if p["user_pool_id"] is not None and not is_user_pool_id(p["user_pool_id"]):
         module.fail_json(msg="user_pool_id must look like REGION_ID, for example us-east-1_AbCdEf123")
     if p["totp_code"] is not None and not auth.TOTP_CODE_RE.match(p["totp_code"]):
         module.fail_json(msg="totp_code must be exactly 6 digits")
@@ -460,13 +449,14 @@ def main():
             msg="Check mode: no sign-in was attempted.",
         )
 
-    client = module.client("cognito-idp", retry_decorator=AWSRetry.jittered_backoff(retries=8))
-    test = auth.SignInTest(_RetryThrottled(client), settings_from(module.params), protect=module.no_log_values.add)
+    client = module.client("cognito-idp", config=cognito.client_config(1))
+    call = cognito.caller(client, CATEGORIES, retries=RETRIES)
+    test = auth.SignInTest(cognito.Routed(call), settings_from(module.params), protect=module.no_log_values.add)
     try:
         outcome = test.run()
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        # Errors the test cannot judge: no endpoint, no credentials, ... (secrets are masked)
-        module.fail_json_aws(e, msg="Sign-in test failed")
+    except CALL_ERRORS as e:
+        # Errors the test cannot judge: no credentials, ... (secrets are masked)
+        fail_aws(module, e, "Sign-in test failed")
 
     result = outcome.as_dict()
     result = {key: value for key, value in result.items() if value is not None}

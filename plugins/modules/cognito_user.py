@@ -357,37 +357,15 @@ calls:
   sample: {admin_get_user: {calls: 500, retries: 0, throttled: 0}, admin_create_user: {calls: 480, retries: 2, throttled: 2}}
 """
 
-import threading
-from dataclasses import asdict
-from dataclasses import dataclass
-from dataclasses import field
-from typing import Any
-from typing import Callable
-from typing import Dict
-from typing import List
-from typing import Mapping
-from typing import Optional
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
-from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import onboarding
+from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_profile as profile
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import error_code
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
-from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
-
-CREATED = "created"
-EXISTING = "existing"
-UPDATED = "updated"
-FAILED = "failed"
-NOT_ATTEMPTED = "not_attempted"
-OUTCOMES = (CREATED, EXISTING, UPDATED, FAILED, NOT_ATTEMPTED)
-POOL_CALLS_PER_SECOND = 5
-RATE_OPTIONS = ("reads_per_second", "creates_per_second", "group_reads_per_second", "writes_per_second")
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import InvalidRequest
 
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str", required=True),
@@ -406,395 +384,12 @@ ARGUMENT_SPEC = dict(
     return_temporary_passwords=dict(type="bool", default=False, no_log=False),
     update_attributes=dict(type="bool", default=False),
     update_groups=dict(type="bool", default=False),
-    fail_on=dict(type="list", elements="str", choices=[FAILED], default=[FAILED]),
+    fail_on=dict(type="list", elements="str", choices=[bulk.FAILED], default=[bulk.FAILED]),
     report_existing=dict(type="bool", default=False),
-    reads_per_second=dict(type="float", default=60),
-    creates_per_second=dict(type="float", default=25),
-    group_reads_per_second=dict(type="float", default=25),
-    writes_per_second=dict(type="float", default=12),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
+    **quotas.argspec(onboarding.CATEGORIES),
 )
-
-# What each action is called in rows, and in failure messages.
-ACTION_WORDS = {
-    "create": "creating the user",
-    "update_attributes": "updating its attributes",
-    "add_to_groups": "adding it to group",
-    "resend_invitation": "resending the invitation",
-    "reset_temporary_password": "setting a new temporary password",
-}
-
-
-@dataclass
-class Options:
-    """The task-wide choices that decide what happens to each user."""
-
-    invitation: str = profile.SEND
-    mediums: Mapping[str, List[str]] = field(default_factory=dict)
-    update_attributes: bool = False
-    update_groups: bool = False
-    reset_temporary_password: bool = False
-    check_mode: bool = False
-
-
-@dataclass
-class Outcome:
-    username: str
-    outcome: str
-    user_status: Optional[str] = None
-    actions: List[str] = field(default_factory=list)
-    attributes: List[str] = field(default_factory=list)
-    groups_added: List[str] = field(default_factory=list)
-    invitation: Optional[str] = None
-    error_code: Optional[str] = None
-    message: Optional[str] = None
-    before: Optional[Dict[str, Any]] = None
-    after: Optional[Dict[str, Any]] = None
-    # A generated temporary password now set on the user; never part of a row.
-    temporary_password: Optional[str] = field(default=None, repr=False)
-
-    def as_row(self) -> Dict[str, Any]:
-        row: Dict[str, Any] = {"username": self.username, "outcome": self.outcome}
-        for key in ("user_status", "actions", "attributes", "groups_added", "invitation", "error_code", "message"):
-            value = getattr(self, key)
-            if value:
-                row[key] = list(value) if isinstance(value, list) else value
-        return row
-
-
-class Passwords:
-    """Temporary passwords: the one given, or a new one per user for the pool's policy, read once when first needed."""
-
-    def __init__(self, given: Optional[str], read_policy: Callable[[], Optional[Mapping[str, Any]]]):
-        self.given = given
-        self._read_policy = read_policy
-        self._lock = threading.Lock()
-        self._policy: Optional[Mapping[str, Any]] = None
-        self._read = False
-        self.unreadable: Optional[str] = None  # why the policy could not be read
-
-    def new(self):
-        """(password, generated)."""
-        if self.given:
-            return self.given, False
-        with self._lock:
-            if not self._read:
-                self._read = True
-                try:
-                    self._policy = self._read_policy()
-                except Abort as abort:
-                    self.unreadable = abort.code
-                except AWS_ERRORS as exc:
-                    self.unreadable = error_code(exc) or type(exc).__name__
-        return profile.generate_password(self._policy), True
-
-
-class UserApi:
-    """The calls for one pool, each through the engine's Caller."""
-
-    def __init__(self, call: Caller, user_pool_id: str):
-        self.call = call
-        self.pool = user_pool_id
-
-    def get(self, username: str) -> Dict[str, Any]:
-        return cognito.admin_get_user(self.call, self.pool, username)
-
-    def create(self, username: str, **params: Any) -> Dict[str, Any]:
-        return cognito.admin_create_user(self.call, self.pool, username, **params)
-
-    def groups_of(self, username: str) -> List[str]:
-        names: List[str] = []
-        token = ""
-        while True:
-            page = cognito.admin_list_groups_for_user(self.call, self.pool, username, token)
-            names += [group["GroupName"] for group in page.get("Groups", [])]
-            token = page.get("NextToken") or ""
-            if not token:
-                return names
-
-    def add_to_group(self, username: str, group: str) -> None:
-        cognito.admin_add_user_to_group(self.call, self.pool, username, group)
-
-    def update_attributes(self, username: str, attributes: Mapping[str, str]) -> None:
-        cognito.admin_update_user_attributes(self.call, self.pool, username, attributes)
-
-    def set_temporary_password(self, username: str, password: str) -> None:
-        cognito.admin_set_user_password(self.call, self.pool, username, password, permanent=False)
-
-
-def _failed(username: str, exc: BaseException, doing: str, **done: Any) -> Outcome:
-    code = error_code(exc) or type(exc).__name__
-    return Outcome(username, FAILED, error_code=code, message=f"{doing} failed: {exc}", **done)
-
-
-def _run_steps(outcome: Outcome, steps: List[Any], done: Optional[List[str]] = None) -> Outcome:
-    """Make the writes of one user in order; on the first error the user fails, with what was done before it.
-
-    Each step is (action, group or None, call); done lists what was written already. An Abort before the
-    first write is passed on (the user was not attempted); after it, the user fails, as something was written.
-    """
-    done = list(done or [])
-    groups: List[str] = []
-    for action, group, step in steps:
-        try:
-            step()
-        except (Abort,) + AWS_ERRORS as exc:
-            if isinstance(exc, Abort) and not done:
-                raise
-            doing = ACTION_WORDS[action] + (f" {group}" if group else "")
-            already = f" (already done: {', '.join(dict.fromkeys(done))})" if done else ""
-            failure = Outcome(
-                outcome.username,
-                FAILED,
-                user_status=outcome.user_status,
-                actions=list(dict.fromkeys(done)),
-                groups_added=groups,
-                temporary_password=outcome.temporary_password,
-            )
-            if isinstance(exc, Abort):
-                failure.error_code, failure.message = exc.code, f"{doing}: not attempted, the run stopped{already}: {exc.message}"
-            else:
-                failure.error_code = error_code(exc) or type(exc).__name__
-                failure.message = f"{doing} failed{already}: {exc}"
-            return failure
-        done.append(action)
-        if group:
-            groups.append(group)
-    return outcome
-
-
-def _create(api: UserApi, spec: profile.UserSpec, opts: Options, passwords: Passwords) -> Outcome:
-    username = spec.username
-    outcome = Outcome(
-        username,
-        CREATED,
-        user_status=profile.PENDING_STATUS,
-        actions=["create"] + (["add_to_groups"] if spec.groups else []),
-        attributes=sorted(spec.attributes),
-        groups_added=list(spec.groups),
-        invitation="suppressed" if opts.invitation == profile.SUPPRESS else "sent",
-        after={"status": profile.PENDING_STATUS, "attributes": dict(spec.attributes), "groups": sorted(spec.groups)},
-    )
-    if opts.check_mode:
-        return outcome
-    password, generated = passwords.new()
-    params: Dict[str, Any] = {"TemporaryPassword": password}
-    if spec.attributes:
-        params["UserAttributes"] = [{"Name": name, "Value": value} for name, value in spec.attributes.items()]
-    if opts.invitation == profile.SUPPRESS:
-        params["MessageAction"] = "SUPPRESS"
-    else:
-        params["DesiredDeliveryMediums"] = list(opts.mediums[username])
-    try:
-        created = api.create(username, **params)
-    except AWS_ERRORS as exc:
-        if error_code(exc) != "UsernameExistsException":
-            return _failed(username, exc, ACTION_WORDS["create"])
-        # Created by someone else since it was read: it is an existing user now.
-        try:
-            return _update(api, spec, opts, passwords, api.get(username))
-        except AWS_ERRORS as again:
-            return _failed(username, again, "reading the user")
-    outcome.user_status = created.get("User", {}).get("UserStatus", profile.PENDING_STATUS)
-    outcome.temporary_password = password if generated else None
-    steps = [("add_to_groups", group, lambda group=group: api.add_to_group(username, group)) for group in spec.groups]
-    return _run_steps(outcome, steps, done=["create"])
-
-
-def _update(api: UserApi, spec: profile.UserSpec, opts: Options, passwords: Passwords, current: Mapping[str, Any]) -> Outcome:
-    username = spec.username
-    status = current.get("UserStatus")
-    now = profile.attributes_of(current)
-    changes = profile.attribute_changes(now, spec.attributes) if opts.update_attributes else {}
-    groups_now: List[str] = []
-    to_add: List[str] = []
-    if opts.update_groups and spec.groups:
-        try:
-            groups_now = api.groups_of(username)
-        except AWS_ERRORS as exc:
-            return _failed(username, exc, "reading its groups", user_status=status)
-        to_add = profile.missing_groups(groups_now, spec.groups)
-    password_action = profile.password_action(status, opts.invitation, opts.reset_temporary_password)
-    if not (changes or to_add or password_action):
-        return Outcome(username, EXISTING, user_status=status)
-
-    outcome = Outcome(username, UPDATED, user_status=status, attributes=sorted(changes), groups_added=to_add)
-    before: Dict[str, Any] = {"status": status}
-    after: Dict[str, Any] = {"status": status}
-    steps: List[Any] = []
-    if changes:
-        before["attributes"] = {name: now.get(name) for name in sorted(changes)}
-        after["attributes"] = dict(sorted(changes.items()))
-        steps.append(("update_attributes", None, lambda: api.update_attributes(username, changes)))
-    if to_add:
-        before["groups"] = sorted(groups_now)
-        after["groups"] = sorted(set(groups_now) | set(to_add))
-        steps += [("add_to_groups", group, lambda group=group: api.add_to_group(username, group)) for group in to_add]
-    if password_action == "resend":
-        outcome.invitation = "resent"
-        after["invitation"] = "resent"
-        steps.append(("resend_invitation", None, lambda: _resend(api, username, opts, passwords, outcome)))
-    elif password_action == "reset":
-        after["temporary_password"] = "new"
-        steps.append(("reset_temporary_password", None, lambda: _reset(api, username, passwords, outcome)))
-    outcome.actions = list(dict.fromkeys(action for action, _group, _step in steps))
-    outcome.before, outcome.after = before, after
-    if opts.check_mode:
-        return outcome
-    return _run_steps(outcome, steps)
-
-
-def _resend(api: UserApi, username: str, opts: Options, passwords: Passwords, outcome: Outcome) -> None:
-    password, generated = passwords.new()
-    api.create(
-        username,
-        MessageAction="RESEND",
-        TemporaryPassword=password,
-        DesiredDeliveryMediums=list(opts.mediums[username]),
-    )
-    outcome.temporary_password = password if generated else None
-
-
-def _reset(api: UserApi, username: str, passwords: Passwords, outcome: Outcome) -> None:
-    password, generated = passwords.new()
-    api.set_temporary_password(username, password)
-    outcome.temporary_password = password if generated else None
-
-
-def converge(api: UserApi, spec: profile.UserSpec, opts: Options, passwords: Passwords) -> Outcome:
-    """What each engine worker runs for one user: read it, then create it, or update what was asked for."""
-    try:
-        current = api.get(spec.username)
-    except AWS_ERRORS as exc:
-        if error_code(exc) != "UserNotFoundException":
-            return _failed(spec.username, exc, "reading the user")
-        return _create(api, spec, opts, passwords)
-    return _update(api, spec, opts, passwords, current)
-
-
-def not_attempted(spec: profile.UserSpec, abort: Abort) -> Outcome:
-    return Outcome(spec.username, NOT_ATTEMPTED, error_code=abort.code, message="not attempted: the run stopped early")
-
-
-class Report:
-    """Counts every outcome; keeps rows for users created, updated or failed; collects generated passwords."""
-
-    def __init__(self, report_existing: bool = False, diff: bool = False):
-        self.counts = {outcome: 0 for outcome in OUTCOMES}
-        self.rows: List[Dict[str, Any]] = []
-        self.report_existing = report_existing
-        self.diff: Optional[Dict[str, Dict[str, Any]]] = {"before": {}, "after": {}} if diff else None
-        self.temporary_passwords: Dict[str, str] = {}
-        self.wrote = False
-
-    def add(self, result: Outcome) -> None:
-        self.counts[result.outcome] += 1
-        if result.outcome != EXISTING or self.report_existing:
-            self.rows.append(result.as_row())
-        if result.outcome in (CREATED, UPDATED) or result.actions:
-            self.wrote = True
-        if self.diff is not None and result.outcome in (CREATED, UPDATED):
-            if result.before is not None:
-                self.diff["before"][result.username] = result.before
-            self.diff["after"][result.username] = result.after
-        if result.temporary_password:
-            self.temporary_passwords[result.username] = result.temporary_password
-
-    def summary(self, check_mode: bool) -> str:
-        labels = {CREATED: "would be created", UPDATED: "would be updated"} if check_mode else {}
-        parts = [
-            f"{self.counts[outcome]} {labels.get(outcome, outcome.replace('_', ' '))}"
-            for outcome in OUTCOMES
-            if self.counts[outcome] or outcome in (CREATED, EXISTING, UPDATED)
-        ]
-        return f"{sum(self.counts.values())} users: " + ", ".join(parts)
-
-    def result(self) -> Dict[str, Any]:
-        counts = dict(self.counts, total=sum(self.counts.values()))
-        self.rows.sort(key=lambda row: row["username"])
-        return {"changed": self.wrote, "counts": counts, "users": self.rows}
-
-
-def validated(params: Mapping[str, Any], region: Optional[str], no_log: bool = False):
-    """All input checks, before any call: (user specs, invitation mediums by username).
-
-    no_log: whether the task has no_log set, which returning passwords requires.
-    """
-    if params["return_temporary_passwords"] and not no_log:
-        raise mfa.InvalidRequest(
-            "return_temporary_passwords needs no_log: true on the task, so that the passwords stay out of the output and logs"
-        )
-    mfa.check_bulk_options(params, RATE_OPTIONS)
-    mfa.check_user_pool_id(params["user_pool_id"], region)
-    base_groups = profile.check_groups(params["groups"] or [], "groups")
-    base_attributes = profile.check_attributes(params["attributes"] or {}, "attributes")
-    if params["username"] is not None:
-        entry = {key: params[key] for key in ("username",) + profile.ATTRIBUTE_KEYS if params[key] is not None}
-        specs = [profile.user_spec(entry, "", base_attributes, base_groups, profile.MODULE_ENTRY_KEYS)]
-        labels = ["username"]
-    else:
-        for key in profile.ATTRIBUTE_KEYS:
-            if params[key] is not None:
-                raise mfa.InvalidRequest(f"{key} goes with username; with users, give it in each entry")
-        specs = profile.user_specs(params["users"], base_attributes, base_groups)
-        labels = [f"users[{index}] ({spec.username})" for index, spec in enumerate(specs)]
-    if params["invitation"] == profile.RESEND and params["reset_temporary_password"]:
-        raise mfa.InvalidRequest(
-            "reset_temporary_password cannot be combined with invitation=resend, which gives a new temporary password too"
-        )
-    mediums: Dict[str, List[str]] = {}
-    if params["invitation"] != profile.SUPPRESS:
-        for spec, label in zip(specs, labels):
-            mediums[spec.username] = profile.delivery_mediums(spec, params["delivery_mediums"] or [], label)
-    return specs, mediums
-
-
-def pool_groups(call: Caller, user_pool_id: str) -> List[str]:
-    names: List[str] = []
-    token = ""
-    while True:
-        page = cognito.list_groups(call, user_pool_id, token)
-        names += [group["GroupName"] for group in page.get("Groups", [])]
-        token = page.get("NextToken") or ""
-        if not token:
-            return names
-
-
-def ensure_groups(module, call: Caller, user_pool_id: str, wanted: List[str]) -> List[str]:
-    """Check the groups before any write; create the missing ones if asked. Returns the groups created."""
-    if not wanted:
-        return []
-    try:
-        existing = set(pool_groups(call, user_pool_id))
-    except Abort as abort:
-        module.fail_json(msg=f"Could not list the groups of user pool {user_pool_id}: {abort.code}: {abort.message}")
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Could not list the groups of user pool {user_pool_id} (ListGroups)")
-    missing = [group for group in wanted if group not in existing]
-    if missing and not module.params["create_groups"]:
-        module.fail_json(
-            msg=f"Unknown group(s) in user pool {user_pool_id}: {', '.join(missing)}. Create them first, or set "
-            "create_groups: true. No user was created or changed.",
-            groups_missing=missing,
-        )
-    if not module.check_mode:
-        for group in missing:
-            try:
-                cognito.create_group(call, user_pool_id, group)
-            except Abort as abort:
-                module.fail_json(msg=f"Could not create group {group}: {abort.code}: {abort.message}")
-            except AWS_ERRORS as e:
-                if error_code(e) != "GroupExistsException":
-                    module.fail_json_aws(e, msg=f"Could not create group {group} in user pool {user_pool_id}")
-    return missing
-
-
-def unmet_message(rows: List[Dict[str, Any]]) -> str:
-    unmet = [row for row in rows if row["outcome"] in (FAILED, NOT_ATTEMPTED)]
-    shown = ", ".join(f"{row['username']} ({row['outcome']}: {row.get('error_code', '')})" for row in unmet[:10])
-    more = f" and {len(unmet) - 10} more" if len(unmet) > 10 else ""
-    return f"{len(unmet)} user(s) could not be created or updated: {shown}{more}"
 
 
 def main():
@@ -807,36 +402,23 @@ def main():
     params = module.params
     pool = params["user_pool_id"]
     try:
-        specs, mediums = validated(params, module.region, no_log=module.no_log)
-    except mfa.InvalidRequest as e:
+        specs, mediums = onboarding.validated(params, module.region, no_log=module.no_log)
+    except InvalidRequest as e:
         module.fail_json(msg=str(e))
     single = params["users"] is None
 
     client = module.client("cognito-idp", config=cognito.client_config(params["workers"]))
-    call = Caller(
-        client,
-        {
-            cognito.READ: RateLimiter(params["reads_per_second"]),
-            cognito.CREATE: RateLimiter(params["creates_per_second"]),
-            cognito.RESOURCE_READ: RateLimiter(params["group_reads_per_second"]),
-            cognito.WRITE: RateLimiter(params["writes_per_second"]),
-            cognito.POOL_READ: RateLimiter(POOL_CALLS_PER_SECOND),
-            cognito.POOL_WRITE: RateLimiter(POOL_CALLS_PER_SECOND),
-        },
-        retries=params["retries"],
-    )
-    wanted_groups = list(dict.fromkeys(group for spec in specs for group in spec.groups))
-    wanted_groups += [group for group in (params["groups"] or []) if group not in wanted_groups]
-    groups_created = ensure_groups(module, call, pool, wanted_groups)
+    call = cognito.caller(client, onboarding.CATEGORIES, params, retries=params["retries"])
+    groups_created = onboarding.ensure_groups(module, call, pool, onboarding.wanted_groups(specs, params["groups"]))
 
     # The password policy is read through a Caller of its own: a refusal there (no DescribeUserPool permission)
     # must only mean a longer generated password, not the end of the run.
-    policy_call = Caller(client, {cognito.POOL_READ: RateLimiter(POOL_CALLS_PER_SECOND)}, retries=params["retries"])
-    passwords = Passwords(
+    policy_call = cognito.caller(client, (cognito.USER_POOL_READ,), retries=params["retries"])
+    passwords = onboarding.Passwords(
         params["temporary_password"],
         lambda: cognito.describe_user_pool(policy_call, pool)["UserPool"].get("Policies", {}).get("PasswordPolicy") or {},
     )
-    opts = Options(
+    opts = onboarding.Options(
         invitation=params["invitation"],
         mediums=mediums,
         update_attributes=params["update_attributes"],
@@ -844,48 +426,23 @@ def main():
         reset_temporary_password=params["reset_temporary_password"],
         check_mode=module.check_mode,
     )
-    api = UserApi(call, pool)
-    report = Report(report_existing=params["report_existing"] or single, diff=module._diff)
+    api = onboarding.UserApi(call, pool)
+    report = onboarding.report(report_existing=params["report_existing"] or single, diff=module._diff)
     for _spec, outcome in run_bulk(
-        specs,
-        lambda spec: converge(api, spec, opts, passwords),
-        workers=params["workers"],
-        caller=call,
-        on_not_attempted=not_attempted,
+        specs, lambda spec: onboarding.converge(api, spec, opts, passwords), params["workers"], call, onboarding.not_attempted
     ):
         report.add(outcome)
 
-    result = report.result()
+    result, summary = bulk.shape(report, call, module.check_mode, single, params["report_existing"])
     result["changed"] = result["changed"] or bool(groups_created)
     result["groups_created"] = groups_created
-    result["calls"] = {operation: asdict(stats) for operation, stats in sorted(call.stats.items())}
-    summary = report.summary(module.check_mode)
-    if single and result["users"]:
-        result["user"] = result["users"][0]
-        if result["user"]["outcome"] == EXISTING and not params["report_existing"]:
-            result["users"] = []
-    if report.diff is not None:
-        result["diff"] = report.diff
     if params["return_temporary_passwords"]:
-        result["temporary_passwords"] = dict(sorted(report.temporary_passwords.items()))
+        result["temporary_passwords"] = dict(sorted(report.secrets.items()))
     else:
-        module.no_log_values.update(report.temporary_passwords.values())
-    if passwords.unreadable:
-        module.warn(
-            f"Could not read the password policy of user pool {pool} ({passwords.unreadable}): the generated temporary "
-            f"passwords have {profile.UNKNOWN_POLICY_LENGTH} characters of every kind"
-        )
-    if params["invitation"] == profile.SUPPRESS and report.temporary_passwords and not params["return_temporary_passwords"]:
-        module.warn(
-            f"{len(report.temporary_passwords)} user(s) got a generated temporary password that was neither sent "
-            "(invitation: suppress) nor returned: they cannot sign in until an administrator sets their password"
-        )
-
-    if call.aborted:
-        module.fail_json(msg=f"Stopped early: {call.aborted.code}: {call.aborted.message}. {summary}", **result)
-    if FAILED in params["fail_on"] and (result["counts"][FAILED] or result["counts"][NOT_ATTEMPTED]):
-        module.fail_json(msg=f"{unmet_message(result['users'])}. {summary}", **result)
-    module.exit_json(msg=summary, **result)
+        module.no_log_values.update(report.secrets.values())
+    for warning in onboarding.warnings(params, passwords, report.secrets):
+        module.warn(warning)
+    bulk.finish(module, call, result, summary, params["fail_on"], onboarding.UNMET_WORDS)
 
 
 if __name__ == "__main__":

@@ -291,8 +291,6 @@ calls:
   sample: {admin_get_user: {calls: 1900, retries: 3, throttled: 3}, admin_set_user_mfa_preference: {calls: 950, retries: 0, throttled: 0}}
 """
 
-from dataclasses import asdict
-
 try:
     import botocore
 except ImportError:
@@ -300,14 +298,15 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
 
+CATEGORIES = (cognito.READ, cognito.WRITE)
 METHOD_OPTION = dict(type="dict", no_log=False, options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str"),
@@ -320,36 +319,10 @@ ARGUMENT_SPEC = dict(
     fail_on=dict(type="list", elements="str", choices=list(user_mfa.UNMET_OUTCOMES)),
     reset_software_token=dict(type="bool", default=False),
     report_unchanged=dict(type="bool", default=False),
-    reads_per_second=dict(type="float", default=60),
-    writes_per_second=dict(type="float", default=12),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
+    **quotas.argspec(CATEGORIES),
 )
-
-
-def validated_requests(module):
-    """All input checks, before any call. Returns the list of user requests."""
-    params = module.params
-    mfa.check_bulk_options(params, ("reads_per_second", "writes_per_second"))
-    base = mfa.task_request(params)
-    reset = params["reset_software_token"]
-    if params["access_token"] is not None:
-        if not base:
-            raise mfa.InvalidRequest("no MFA setting requested (set software_token_mfa, sms_mfa or email_mfa)")
-        return [mfa.UserRequest(username="", methods=base)]
-    mfa.check_user_pool_id(params["user_pool_id"], module.region)
-    if params["username"] is not None:
-        return mfa.user_requests([params["username"]], base, reset_totp=reset, label=lambda _index: "username")
-    return mfa.user_requests(params["users"], base, reset_totp=reset)
-
-
-def unmet_message(report, fail_on):
-    unmet = [row for row in report.rows if row["outcome"] in fail_on or row["outcome"] == user_mfa.NOT_ATTEMPTED]
-    shown = ", ".join(
-        f"{row['username']} ({row['outcome']}{': ' + row['error_code'] if row.get('error_code') else ''})" for row in unmet[:10]
-    )
-    more = f" and {len(unmet) - 10} more" if len(unmet) > 10 else ""
-    return f"{len(unmet)} user(s) did not reach the requested MFA settings: {shown}{more}"
 
 
 def main():
@@ -367,13 +340,13 @@ def main():
     )
     params = module.params
     try:
-        requests = validated_requests(module)
-    except mfa.InvalidRequest as e:
+        requests = user_mfa.validated_requests(params, module.region, quotas.rate_options(CATEGORIES))
+    except InvalidRequest as e:
         module.fail_json(msg=str(e))
 
     single = params["users"] is None
     fail_on = params["fail_on"] if params["fail_on"] is not None else (
-        list(user_mfa.UNMET_OUTCOMES) if single else [user_mfa.FAILED]
+        list(user_mfa.UNMET_OUTCOMES) if single else [bulk.FAILED]
     )
 
     client = module.client("cognito-idp", config=cognito.client_config(params["workers"]))
@@ -382,64 +355,27 @@ def main():
             msg=f"reset_software_token needs botocore {cognito.ADMIN_DELETE_SOFTWARE_TOKEN_BOTOCORE} or newer "
             f"(AdminDeleteSoftwareToken); this controller has botocore {botocore.__version__}"
         )
-    call = Caller(
-        client,
-        {
-            cognito.READ: RateLimiter(params["reads_per_second"]),
-            cognito.WRITE: RateLimiter(params["writes_per_second"]),
-        },
-        retries=params["retries"],
-    )
+    call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
 
     if params["access_token"] is not None:
         token = params["access_token"]
         try:
             username = cognito.get_user(call, token)["Username"]
-        except Abort as abort:
-            module.fail_json(msg=f"Could not read the token owner's settings: {abort.code}: {abort.message}")
-        except user_mfa.AWS_ERRORS as e:
-            module.fail_json_aws(e, msg="Could not read the token owner's settings (GetUser)")
+        except CALL_ERRORS as e:
+            fail_aws(module, e, "Could not read the token owner's settings (GetUser)")
         requests = [mfa.UserRequest(username=username, methods=requests[0].methods)]
-        api = user_mfa.UserApi(
-            read=lambda _name: cognito.get_user(call, token),
-            write=lambda _name, blocks: cognito.set_user_mfa_preference(call, token, blocks),
-        )
+        api = user_mfa.token_api(call, token)
     else:
-        pool = params["user_pool_id"]
-        api = user_mfa.UserApi(
-            read=lambda name: cognito.admin_get_user(call, pool, name),
-            write=lambda name, blocks: cognito.admin_set_user_mfa_preference(call, pool, name, blocks),
-            delete_token=lambda name: cognito.admin_delete_software_token(call, pool, name),
-        )
+        api = user_mfa.admin_api(call, params["user_pool_id"])
 
-    report = user_mfa.Report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
+    report = user_mfa.report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
     for _request, outcome in run_bulk(
-        requests,
-        lambda request: user_mfa.converge(api, request, module.check_mode),
-        workers=params["workers"],
-        caller=call,
-        on_not_attempted=user_mfa.not_attempted,
+        requests, lambda request: user_mfa.converge(api, request, module.check_mode), params["workers"], call, user_mfa.not_attempted
     ):
         report.add(outcome)
 
-    result = report.result()
-    summary = report.summary(module.check_mode)
-    result["calls"] = {operation: asdict(stats) for operation, stats in sorted(call.stats.items())}
-    if single and result["users"]:
-        result["user"] = result["users"][0]
-        if result["user"]["outcome"] == user_mfa.UNCHANGED and not params["report_unchanged"]:
-            result["users"] = []
-    if report.diff is not None:
-        result["diff"] = report.diff
-
-    if call.aborted:
-        module.fail_json(
-            msg=f"Stopped early: {call.aborted.code}: {call.aborted.message}. {summary}",
-            **result,
-        )
-    if any(result["counts"][outcome] for outcome in fail_on):
-        module.fail_json(msg=f"{unmet_message(report, fail_on)}. {summary}", **result)
-    module.exit_json(msg=summary, **result)
+    result, summary = bulk.shape(report, call, module.check_mode, single, params["report_unchanged"])
+    bulk.finish(module, call, result, summary, fail_on, user_mfa.UNMET_WORDS)
 
 
 if __name__ == "__main__":

@@ -148,24 +148,13 @@ calls:
   sample: {describe_user_pool: {calls: 1, retries: 0, throttled: 0}}
 """
 
-from dataclasses import asdict
-from typing import Any, Dict, List, Mapping
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
-from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
-from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
-
-POOL_READS_PER_SECOND = 5  # DescribeUserPool: UserPoolRead quota, 20 req/s per account and region
-CLIENT_READS_PER_SECOND = 10  # ListUserPoolClients / DescribeUserPoolClient: UserPoolClientRead quota
-CLIENT_READ = "client_read"
-CLIENTS_PAGE_SIZE = 60  # the most ListUserPoolClients returns per page
+from ansible_collections.mfaops.cognito.plugins.module_utils import pool_info
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
+from ansible_collections.mfaops.cognito.plugins.module_utils.validate import check_bulk_options, check_user_pool_id
 
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str", required=True),
@@ -174,79 +163,29 @@ ARGUMENT_SPEC = dict(
 )
 
 
-# ---------------------------------------------------------------- pure shaping
-
-
-def user_pool_result(response: Mapping[str, Any]) -> Dict[str, Any]:
-    """DescribeUserPool's UserPool with snake_case keys; tag keys are the pool owner's and stay as they are."""
-    return camel_dict_to_snake_dict(dict(response.get("UserPool") or {}), ignore_list=["UserPoolTags"])
-
-
-def app_client_result(response: Mapping[str, Any]) -> Dict[str, Any]:
-    """DescribeUserPoolClient's UserPoolClient with snake_case keys, without its secret."""
-    client = dict(response.get("UserPoolClient") or {})
-    has_secret = bool(client.pop("ClientSecret", None))
-    result = camel_dict_to_snake_dict(client)
-    result["explicit_auth_flows"] = list(result.get("explicit_auth_flows") or [])
-    result["has_client_secret"] = has_secret
-    return result
-
-
-# ---------------------------------------------------------------- the module
-
-
-def list_client_ids(call: Caller, pool: str) -> List[str]:
-    ids, token = [], None
-    while True:
-        params: Dict[str, Any] = {"UserPoolId": pool, "MaxResults": CLIENTS_PAGE_SIZE}
-        if token:
-            params["NextToken"] = token
-        page = call(CLIENT_READ, "list_user_pool_clients", **params)
-        ids.extend(client["ClientId"] for client in page.get("UserPoolClients") or [])
-        token = page.get("NextToken")
-        if not token:
-            return ids
-
-
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     pool = params["user_pool_id"]
     try:
-        mfa.check_user_pool_id(pool, module.region)
-        if params["retries"] < 0:
-            raise mfa.InvalidRequest(f"retries must be 0 or more, not {params['retries']}")
-    except mfa.InvalidRequest as e:
+        check_user_pool_id(pool, module.region)
+        check_bulk_options(params, ())
+    except InvalidRequest as e:
         module.fail_json(msg=str(e))
 
     client = module.client("cognito-idp", config=cognito.client_config(1))
-    call = Caller(
-        client,
-        {cognito.POOL_READ: RateLimiter(POOL_READS_PER_SECOND), CLIENT_READ: RateLimiter(CLIENT_READS_PER_SECOND)},
-        retries=params["retries"],
-    )
-
+    call = cognito.caller(client, pool_info.CATEGORIES, retries=params["retries"])
     what = "the user pool"
     try:
-        user_pool = user_pool_result(call(cognito.POOL_READ, "describe_user_pool", UserPoolId=pool))
+        user_pool = pool_info.user_pool_result(cognito.describe_user_pool(call, pool))
         app_clients = []
         if params["app_clients"]:
             what = "the app clients of the user pool"
-            for client_id in list_client_ids(call, pool):
-                described = call(CLIENT_READ, "describe_user_pool_client", UserPoolId=pool, ClientId=client_id)
-                app_clients.append(app_client_result(described))
-    except Abort as abort:
-        module.fail_json(msg=f"Could not read {what} {pool}: {abort.code}: {abort.message}")
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Could not read {what} {pool}")
+            app_clients = pool_info.app_clients(call, pool)
+    except CALL_ERRORS as e:
+        fail_aws(module, e, f"Could not read {what} {pool}")
 
-    app_clients.sort(key=lambda found: (found.get("client_name") or "", found.get("client_id") or ""))
-    module.exit_json(
-        changed=False,
-        user_pool=user_pool,
-        app_clients=app_clients,
-        calls={operation: asdict(counted) for operation, counted in sorted(call.stats.items())},
-    )
+    module.exit_json(changed=False, user_pool=user_pool, app_clients=app_clients, calls=bulk.calls(call))
 
 
 if __name__ == "__main__":

@@ -201,15 +201,9 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
-from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import pool_mfa
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
-from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
-
-# UserPoolResourceRead / UserPoolResourceUpdate quotas are 20 / 15 requests per second; this module makes two or three calls.
-POOL_CALLS_PER_SECOND = 5
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
+from ansible_collections.mfaops.cognito.plugins.module_utils.validate import check_user_pool_id
 
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str", required=True),
@@ -248,29 +242,24 @@ def main():
     params = module.params
     pool = params["user_pool_id"]
     try:
-        mfa.check_user_pool_id(pool, module.region)
+        check_user_pool_id(pool, module.region)
         request = pool_mfa.pool_request(params)
-    except mfa.InvalidRequest as e:
+    except InvalidRequest as e:
         module.fail_json(msg=str(e))
 
     client = module.client("cognito-idp", config=cognito.client_config(1))
-    call = Caller(
-        client,
-        {cognito.POOL_READ: RateLimiter(POOL_CALLS_PER_SECOND), cognito.POOL_WRITE: RateLimiter(POOL_CALLS_PER_SECOND)},
-    )
+    call = cognito.caller(client, (cognito.POOL_READ, cognito.POOL_WRITE))
 
     def read(what):
         try:
             return pool_mfa.normalize(cognito.get_user_pool_mfa_config(call, pool))
-        except Abort as abort:
-            module.fail_json(msg=f"Could not read the MFA configuration of user pool {pool}{what}: {abort.code}: {abort.message}")
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Could not read the MFA configuration of user pool {pool}{what}")
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}{what}")
 
     before = read("")
     try:
         wanted = pool_mfa.desired(before, request, settable_keys(client))
-    except mfa.InvalidRequest as e:
+    except InvalidRequest as e:
         module.fail_json(msg=str(e), user_pool_mfa_config=as_result(before))
 
     changed = not pool_mfa.matches(before, wanted)
@@ -278,10 +267,8 @@ def main():
     if changed and not module.check_mode:
         try:
             cognito.set_user_pool_mfa_config(call, pool, wanted)
-        except Abort as abort:
-            module.fail_json(msg=f"Could not set the MFA configuration of user pool {pool}: {abort.code}: {abort.message}")
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg=f"Could not set the MFA configuration of user pool {pool}")
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not set the MFA configuration of user pool {pool}")
         after = read(" back after the change")
         if not pool_mfa.matches(after, wanted):
             module.fail_json(

@@ -11,12 +11,12 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import pool_info
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import csv_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import findings
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import junit_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import model
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.report import audit_report
-from ansible_collections.mfaops.cognito.plugins.modules import cognito_user_pool_info as pool_info
 
 TOTP, SMS = "software_token_mfa", "sms_mfa"
 METHODS = {

@@ -7,16 +7,15 @@ the input checks and the group check."""
 from __future__ import annotations
 
 import copy
-import threading
 
-import botocore.exceptions
 import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_profile as p
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller, RateLimiter, run_bulk
-from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import InvalidRequest
-from ansible_collections.mfaops.cognito.plugins.modules import cognito_user as m
+from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import InvalidRequest
+from ansible_collections.mfaops.cognito.plugins.module_utils import onboarding as m
 
 from fakes import POLICY, FakeCognito, client_error, fast_caller
 
@@ -68,7 +67,7 @@ def test_new_user_is_created_with_a_generated_password_and_added_to_its_groups()
         "UserAttributes": [{"Name": "email", "Value": "bob@example.com"}, {"Name": "given_name", "Value": "Bob"}],
         "DesiredDeliveryMediums": ["EMAIL"],
     }
-    assert len(password) == 16 and outcome.temporary_password == password
+    assert len(password) == 16 and outcome.secret == password
     assert password not in repr(outcome) and password not in str(outcome.as_row())
     assert fake.users["bob"]["groups"] == ["staff", "eng"]
     assert outcome.after == {"status": "FORCE_CHANGE_PASSWORD", "attributes": dict(BOB.attributes), "groups": ["eng", "staff"]}
@@ -78,7 +77,7 @@ def test_new_user_is_created_with_a_generated_password_and_added_to_its_groups()
 def test_suppressed_invitation_and_a_given_password():
     fake = FakeCognito()
     outcome = run(fake, p.UserSpec("svc"), given_password="Given-Passw0rd!", invitation="suppress")
-    assert (outcome.outcome, outcome.invitation, outcome.temporary_password) == ("created", "suppressed", None)
+    assert (outcome.outcome, outcome.invitation, outcome.secret) == ("created", "suppressed", None)
     assert fake.ops() == ["admin_get_user", "admin_create_user"]  # no policy read for a given password
     assert fake.calls[1][1] == {"UserPoolId": POOL, "Username": "svc", "TemporaryPassword": "Given-Passw0rd!", "MessageAction": "SUPPRESS"}
 
@@ -100,7 +99,7 @@ def test_a_failed_creation():
         "error_code": "InvalidPasswordException",
         "message": "creating the user failed: An error occurred (InvalidPasswordException) when calling the admin_create_user operation: boom",
     }
-    assert outcome.temporary_password is None
+    assert outcome.secret is None
 
 
 def test_created_but_a_group_failed():
@@ -112,7 +111,7 @@ def test_created_but_a_group_failed():
     assert row["error_code"] == "InvalidParameterException"
     assert row["message"].startswith("adding it to group eng failed (already done: create, add_to_groups): ")
     # The user exists with this password: a caller who asked for passwords still gets it.
-    assert outcome.temporary_password == fake.users["bob"]["password"]
+    assert outcome.secret == fake.users["bob"]["password"]
 
 
 def test_created_meanwhile_by_someone_else_counts_as_existing():
@@ -198,7 +197,7 @@ def test_resend_reaches_only_users_who_never_signed_in():
         "admin_create_user",
         {"UserPoolId": POOL, "Username": "bob", "MessageAction": "RESEND", "DesiredDeliveryMediums": ["EMAIL"]},
     )
-    assert outcome.temporary_password == password
+    assert outcome.secret == password
     assert outcome.after == {"status": "FORCE_CHANGE_PASSWORD", "invitation": "resent"}
 
     confirmed = FakeCognito(EXISTING)
@@ -212,7 +211,7 @@ def test_reset_temporary_password_is_silent_and_never_touches_a_chosen_password(
     assert (outcome.outcome, outcome.actions, outcome.invitation) == ("updated", ["reset_temporary_password"], None)
     operation, params = fake.calls[-1]
     assert operation == "admin_set_user_password" and params["Permanent"] is False
-    assert outcome.temporary_password == params["Password"] == fake.users["bob"]["password"]
+    assert outcome.secret == params["Password"] == fake.users["bob"]["password"]
 
     confirmed = FakeCognito(EXISTING)
     assert run(confirmed, BOB, invitation="suppress", reset_temporary_password=True).outcome == "existing"
@@ -224,7 +223,7 @@ def test_check_mode_updates_nothing():
     outcome = run(fake, BOB, update_attributes=True, update_groups=True, check_mode=True)
     assert (outcome.outcome, outcome.actions) == ("updated", ["update_attributes", "add_to_groups"])
     carl = run(fake, p.UserSpec("carl", {"email": "c@d.io"}), invitation="resend", check_mode=True)
-    assert (carl.outcome, carl.actions, carl.temporary_password) == ("updated", ["resend_invitation"], None)
+    assert (carl.outcome, carl.actions, carl.secret) == ("updated", ["resend_invitation"], None)
     assert set(fake.ops()) == {"admin_get_user", "admin_list_groups_for_user"}
     assert fake.users == dict(EXISTING, carl=PENDING["bob"])
 
@@ -289,36 +288,36 @@ def test_an_unreadable_policy_gives_long_passwords():
 
 
 def test_report_counts_everything_and_keeps_rows_for_users_worth_reading_about():
-    report = m.Report(diff=True)
-    report.add(m.Outcome("c", "created", actions=["create"], after={"status": "FORCE_CHANGE_PASSWORD"}, temporary_password="Secret-1"))
-    report.add(m.Outcome("a", "existing", user_status="CONFIRMED"))
-    report.add(m.Outcome("u", "updated", actions=["add_to_groups"], before={"groups": []}, after={"groups": ["g"]}))
-    report.add(m.Outcome("f", "failed", error_code="X", message="boom"))
+    report = m.report(diff=True)
+    report.add(m.outcome("c", "created", actions=["create"], after={"status": "FORCE_CHANGE_PASSWORD"}, temporary_password="Secret-1"))
+    report.add(m.outcome("a", "existing", user_status="CONFIRMED"))
+    report.add(m.outcome("u", "updated", actions=["add_to_groups"], before={"groups": []}, after={"groups": ["g"]}))
+    report.add(m.outcome("f", "failed", error_code="X", message="boom"))
     result = report.result()
     assert result["changed"] is True
     assert result["counts"] == {"total": 4, "created": 1, "existing": 1, "updated": 1, "failed": 1, "not_attempted": 0}
     assert [row["username"] for row in result["users"]] == ["c", "f", "u"]
     assert report.diff == {"before": {"u": {"groups": []}}, "after": {"c": {"status": "FORCE_CHANGE_PASSWORD"}, "u": {"groups": ["g"]}}}
-    assert report.temporary_passwords == {"c": "Secret-1"}
+    assert report.secrets == {"c": "Secret-1"}
     assert "Secret-1" not in repr(result)
     assert report.summary(False) == "4 users: 1 created, 1 existing, 1 updated, 1 failed"
     assert report.summary(True) == "4 users: 1 would be created, 1 existing, 1 would be updated, 1 failed"
 
 
 def test_report_of_existing_users_only():
-    report = m.Report()
-    report.add(m.Outcome("a", "existing"))
+    report = m.report()
+    report.add(m.outcome("a", "existing"))
     assert report.result() == {
         "changed": False,
         "counts": {"total": 1, "created": 0, "existing": 1, "updated": 0, "failed": 0, "not_attempted": 0},
         "users": [],
     }
-    assert m.Report(report_existing=True).report_existing
+    assert m.report(report_existing=True).report_quiet
 
 
 def test_a_failure_after_a_write_is_a_change():
-    report = m.Report()
-    report.add(m.Outcome("f", "failed", actions=["create"]))
+    report = m.report()
+    report.add(m.outcome("f", "failed", actions=["create"]))
     assert report.result()["changed"] is True
 
 
@@ -326,7 +325,11 @@ def test_a_failure_after_a_write_is_a_change():
 
 
 def params(**given):
-    base = {key: spec.get("default") for key, spec in m.ARGUMENT_SPEC.items()}
+    base = dict(
+        username=None, users=None, email=None, phone_number=None, name=None, attributes=None, groups=None,
+        invitation="send", delivery_mediums=None, reset_temporary_password=False, return_temporary_passwords=False,
+        workers=8, retries=10, **{name: spec["default"] for name, spec in quotas.argspec(m.CATEGORIES).items()},
+    )
     base.update(user_pool_id=POOL)
     base.update(given)
     return base
