@@ -58,11 +58,12 @@ def _has(entry, key):
 
 def accounts(entries):
     """The mfa_users entries of onboarding split into people and service accounts, without the role's own
-    service_account key (cognito_user does not take it)."""
-    split = {"people": [], "service": []}
+    service_account key (cognito_user does not take it), and the groups they join, in the order listed."""
+    split = {"people": [], "service": [], "groups": []}
     for entry in entries:
         kept = {key: value for key, value in entry.items() if key != "service_account"}
         split["service" if entry.get("service_account") else "people"].append(kept)
+        split["groups"] += [group for group in entry.get("groups") or [] if group not in split["groups"]]
     return split
 
 

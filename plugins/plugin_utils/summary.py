@@ -10,6 +10,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
+from ansible_collections.mfaops.cognito.plugins.module_utils import onboarding
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
 
 LISTED_NAMES = 10
@@ -23,15 +24,15 @@ KINDS = {
         "met": (user_mfa.UNCHANGED, user_mfa.CHANGED),
     },
     "onboarding": {
-        "outcomes": ("created", "existing", "updated", bulk.FAILED, bulk.NOT_ATTEMPTED),
+        "outcomes": onboarding.OUTCOMES,
         "listed": (),
         "words": {
-            "created": ("created", "would be created"),
-            "existing": ("existing", "existing"),
-            "updated": ("updated", "would be updated"),
+            onboarding.CREATED: ("created", "would be created"),
+            onboarding.EXISTING: ("existing", "existing"),
+            onboarding.UPDATED: ("updated", "would be updated"),
             bulk.FAILED: ("failed", "failed"),
         },
-        "met": ("created", "existing", "updated"),
+        "met": (onboarding.CREATED, onboarding.EXISTING, onboarding.UPDATED),
     },
 }
 
@@ -129,7 +130,7 @@ def service_accounts(service, run=None, signins=None, mfa_run=None, check_mode=F
     and the pool's line for people, from the users' line (summarise's message) on."""
     names = [entry["username"] if isinstance(entry, dict) else entry for entry in service or []]
     rows = (run or {}).get("users") or []
-    to_enrol = [row["username"] for row in rows if row["outcome"] in ("created", "updated")]
+    to_enrol = [row["username"] for row in rows if row["outcome"] in (onboarding.CREATED, onboarding.UPDATED)]
     signed = [result for result in (signins or {}).get("results") or [] if isinstance(result, dict)]
     enrolled = [result["item"] for result in signed if result.get("enrolled")]
     bad = [result for result in signed if result["item"] not in enrolled]
