@@ -56,10 +56,11 @@ def _has(entry, key):
     return key in entry or key in (entry.get("attributes") or {})
 
 
-def accounts(entries):
+def accounts(entries, groups=()):
     """The mfa_users entries of onboarding split into people and service accounts, without the role's own
-    service_account key (cognito_user does not take it), and the groups they join, in the order listed."""
-    split = {"people": [], "service": [], "groups": []}
+    service_account key (cognito_user does not take it), and every group they join - the task's groups, then
+    their own - each once, in the order listed."""
+    split = {"people": [], "service": [], "groups": list(dict.fromkeys(groups or ()))}
     for entry in entries:
         kept = {key: value for key, value in entry.items() if key != "service_account"}
         split["service" if entry.get("service_account") else "people"].append(kept)

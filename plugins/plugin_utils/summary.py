@@ -124,10 +124,12 @@ def problems(summary, role, fail_on=(), max_noncompliant_percent=None, max_faile
     return [sentence for sentence in found if sentence]
 
 
-def service_accounts(service, run=None, signins=None, mfa_run=None, check_mode=False, users_message="", groups_created=()):
+def service_accounts(service, run=None, signins=None, mfa_run=None, check_mode=False, users=None, groups_created=()):
     """How the service accounts of onboarding fared: those whose first sign-in this run completes (in check
-    mode, would complete), those signed in and enrolled, and those not on TOTP at the end, as "name: why";
-    and the pool's line for people, from the users' line (summarise's message) on."""
+    mode, would complete), those signed in and enrolled, and those not on TOTP at the end, as "name: why".
+    With the users' summary (summarise's, with its problems), the whole pool's: its line for people and the
+    sentences that fail it."""
+    users = users or {"message": "", "problems": []}
     names = [entry["username"] if isinstance(entry, dict) else entry for entry in service or []]
     rows = (run or {}).get("users") or []
     to_enrol = [row["username"] for row in rows if row["outcome"] in (onboarding.CREATED, onboarding.UPDATED)]
@@ -146,7 +148,7 @@ def service_accounts(service, run=None, signins=None, mfa_run=None, check_mode=F
     else:
         problems += [f"{name}: {mfa_run.get('msg', 'setting TOTP failed')}" for name in names]
     not_enrolled = [] if check_mode else problems
-    parts = [users_message]
+    parts = [users["message"]]
     if groups_created:
         parts.append(f"groups {'to create' if check_mode else 'created'}: {', '.join(groups_created)}")
     if to_enrol:
@@ -157,6 +159,8 @@ def service_accounts(service, run=None, signins=None, mfa_run=None, check_mode=F
     if not_enrolled:
         parts.append("service accounts NOT enrolled: " + ", ".join(problem.split(":")[0] for problem in not_enrolled))
     return {
+        **users,
+        "problems": users["problems"] + ([f"Service account(s) not enrolled - {'; '.join(not_enrolled)}."] if not_enrolled else []),
         "service_accounts": names,
         "to_enrol": to_enrol,
         "enrolled": enrolled,

@@ -6,13 +6,22 @@
 
 from __future__ import annotations
 
+import json
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import csv_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import html_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import junit_report
 
-RENDERERS = {"csv": csv_report.render, "html": html_report.render, "junit.xml": junit_report.render}
+
+
+def json_report(report):
+    """The report itself, as the history keeps it and the next run compares with."""
+    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"json": json_report, "csv": csv_report.render, "html": html_report.render, "junit.xml": junit_report.render}
 
 
 def render(report, extension):

@@ -91,6 +91,11 @@ def audit_report(pools, hosts=(), previous=None, min_compliance_percent=None, fa
     report = {
         "schema": model.SCHEMA,
         "generated_at": generated_at,
+        "message": (
+            f"{counts['total']} users in {len(records)} pools: {overall['compliance_percent']:g} % compliant. "
+            f"{comparison['note']}: {comparison['counts']['became_compliant']} became compliant, "
+            f"{comparison['counts']['fell_out']} fell out."
+        ),
         "passed": not failures,
         "failures": failures,
         "overall": overall,
