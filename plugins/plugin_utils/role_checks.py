@@ -103,7 +103,7 @@ def service_passwords(usernames, given=None):
         if username in given:
             chosen[username] = given[username]
             continue
-        characters = [secrets.choice(kind) for kind in PASSWORD_KINDS for _ in range(PASSWORD_EACH)]
+        characters = [secrets.choice(kind) for kind in PASSWORD_KINDS for _index in range(PASSWORD_EACH)]
         secrets.SystemRandom().shuffle(characters)
         chosen[username] = "".join(characters)
     return chosen

@@ -15,7 +15,6 @@ from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import junit_report
 
 
-
 def json_report(report):
     """The report itself, as the history keeps it and the next run compares with."""
     return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -103,7 +103,8 @@ def _summary(r):
   <h2>Summary</h2>
   <table>
     <thead>
-      <tr><th>Pool</th><th>Pool id</th><th>Region</th><th>Users</th>{heads}<th>Compliance %</th><th>Minimum %</th><th>Previous %</th><th>Findings</th><th>Result</th></tr>
+      <tr><th>Pool</th><th>Pool id</th><th>Region</th><th>Users</th>{heads}
+        <th>Compliance %</th><th>Minimum %</th><th>Previous %</th><th>Findings</th><th>Result</th></tr>
     </thead>
     <tbody>
 {chr(10).join(rows)}
@@ -219,7 +220,8 @@ def render(r):
 <header>
   <h1>MFA audit of Cognito user pools</h1>
   <p class="meta">Generated {_e(r["generated_at"])} &middot; {r["overall"]["pools"]} pools &middot; {r["overall"]["counts"]["total"]} users &middot;
-    compliant means meeting the audit's MFA policy (by default TOTP enabled and preferred); the percentage counts enabled users that exist, and users that could not be read as not compliant.</p>
+    compliant means meeting the audit's MFA policy (by default TOTP enabled and preferred); the percentage counts
+    enabled users that exist, and users that could not be read as not compliant.</p>
   <p id="verdict" class="verdict {verdict}">{"PASSED" if r["passed"] else "FAILED"}</p>{failures}
 </header>
 
