@@ -26,7 +26,7 @@ import hmac
 import re
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set
 
 from .errors import Abort, aws_message, error_code
@@ -378,6 +378,11 @@ class AuthSettings:
     enroll: bool = False
     device_name: str = "mfaops-cognito"
     expect: str = EXPECT_MFA_REQUIRED
+
+
+def settings_from(params: Dict[str, Any]) -> AuthSettings:
+    """The settings of a sign-in test, from the module's options of the same names."""
+    return AuthSettings(**{item.name: params[item.name] for item in fields(AuthSettings)})
 
 
 @dataclass

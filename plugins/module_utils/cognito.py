@@ -20,7 +20,6 @@ from .quotas import category_of
 
 __all__ = ["AUTH", "CLIENT_READ", "CREATE", "LIST", "POOL_READ", "POOL_WRITE", "READ", "RESOURCE_READ", "USER_POOL_READ", "WRITE"]
 PAGE_SIZE = 60  # the most any of these listings returns per page
-LIST_PAGE_SIZE = PAGE_SIZE
 ADMIN_DELETE_SOFTWARE_TOKEN_BOTOCORE = "1.43.82"
 
 
@@ -93,20 +92,22 @@ class Routed:
         return lambda **params: self._call(key, operation, **params)
 
 
+def _page(call: Caller, category: str, operation: str, token: str, token_param: str = "NextToken", size_param: str = "Limit",
+          **params: Any) -> Dict[str, Any]:
+    """One page of a listing: the largest page Cognito gives, from `token` on ("" for the first)."""
+    params[size_param] = PAGE_SIZE
+    if token:
+        params[token_param] = token
+    return call(category, operation, **params)
+
+
 def list_users(call: Caller, user_pool_id: str, filter_: str = "", pagination_token: str = "") -> Dict[str, Any]:
-    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": LIST_PAGE_SIZE}
-    if filter_:
-        params["Filter"] = filter_
-    if pagination_token:
-        params["PaginationToken"] = pagination_token
-    return call(LIST, "list_users", **params)
+    extra = {"Filter": filter_} if filter_ else {}
+    return _page(call, LIST, "list_users", pagination_token, "PaginationToken", UserPoolId=user_pool_id, **extra)
 
 
 def list_users_in_group(call: Caller, user_pool_id: str, group_name: str, next_token: str = "") -> Dict[str, Any]:
-    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "GroupName": group_name, "Limit": LIST_PAGE_SIZE}
-    if next_token:
-        params["NextToken"] = next_token
-    return call(LIST, "list_users_in_group", **params)
+    return _page(call, LIST, "list_users_in_group", next_token, UserPoolId=user_pool_id, GroupName=group_name)
 
 
 def get_user_pool_mfa_config(call: Caller, user_pool_id: str) -> Dict[str, Any]:
@@ -126,10 +127,7 @@ def admin_create_user(call: Caller, user_pool_id: str, username: str, **params: 
 
 
 def admin_list_groups_for_user(call: Caller, user_pool_id: str, username: str, next_token: str = "") -> Dict[str, Any]:
-    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "Username": username, "Limit": LIST_PAGE_SIZE}
-    if next_token:
-        params["NextToken"] = next_token
-    return call(RESOURCE_READ, "admin_list_groups_for_user", **params)
+    return _page(call, RESOURCE_READ, "admin_list_groups_for_user", next_token, UserPoolId=user_pool_id, Username=username)
 
 
 def groups_of_user(call: Caller, user_pool_id: str, username: str) -> List[str]:
@@ -151,10 +149,7 @@ def admin_set_user_password(call: Caller, user_pool_id: str, username: str, pass
 
 
 def list_groups(call: Caller, user_pool_id: str, next_token: str = "") -> Dict[str, Any]:
-    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "Limit": LIST_PAGE_SIZE}
-    if next_token:
-        params["NextToken"] = next_token
-    return call(POOL_READ, "list_groups", **params)
+    return _page(call, POOL_READ, "list_groups", next_token, UserPoolId=user_pool_id)
 
 
 def pool_groups(call: Caller, user_pool_id: str) -> List[str]:
@@ -170,10 +165,7 @@ def describe_user_pool(call: Caller, user_pool_id: str) -> Dict[str, Any]:
 
 
 def list_user_pool_clients(call: Caller, user_pool_id: str, next_token: str = "") -> Dict[str, Any]:
-    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "MaxResults": PAGE_SIZE}
-    if next_token:
-        params["NextToken"] = next_token
-    return call(CLIENT_READ, "list_user_pool_clients", **params)
+    return _page(call, CLIENT_READ, "list_user_pool_clients", next_token, size_param="MaxResults", UserPoolId=user_pool_id)
 
 
 def app_client_ids(call: Caller, user_pool_id: str) -> List[str]:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import InvalidRequest
-from .validate import as_bool, check_username
+from .validate import as_bool, check_name, check_username
 
 # Keys a user entry may carry for onboarding. `service_account` is for the onboard_users role;
 # the cognito_user module takes the others (MODULE_ENTRY_KEYS).
@@ -129,13 +128,7 @@ def check_phone_number(value: Any, where: str) -> str:
 
 
 def check_group_name(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise InvalidRequest(f"{where}: a group name must be a non-empty string, got {value!r}")
-    if len(value) > MAX_GROUP_NAME:
-        raise InvalidRequest(f"{where}: group name {value[:20]!r}... is longer than {MAX_GROUP_NAME} characters")
-    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
-        raise InvalidRequest(f"{where}: group name {value!r} contains white space or control characters")
-    return value
+    return check_name(value, where, "group name", MAX_GROUP_NAME, article="a ")
 
 
 def check_groups(value: Any, where: str) -> Tuple[str, ...]:

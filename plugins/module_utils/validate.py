@@ -41,14 +41,19 @@ def check_user_pool_id(user_pool_id: Any, region: Optional[str] = None) -> str:
     return user_pool_id
 
 
+def check_name(value: Any, where: str, what: str, max_length: int, article: str = "") -> str:
+    """A Cognito name (user, group ...): a non-empty string of at most max_length, no white space or control characters."""
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"{where}: {article}{what} must be a non-empty string, got {value!r}")
+    if len(value) > max_length:
+        raise InvalidRequest(f"{where}: {what} {value[:20]!r}... is longer than {max_length} characters")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
+        raise InvalidRequest(f"{where}: {what} {value!r} contains white space or control characters")
+    return value
+
+
 def check_username(username: Any, where: str) -> str:
-    if not isinstance(username, str) or not username:
-        raise InvalidRequest(f"{where}: username must be a non-empty string, got {username!r}")
-    if len(username) > USERNAME_MAX:
-        raise InvalidRequest(f"{where}: username {username[:20]!r}... is longer than {USERNAME_MAX} characters")
-    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in username):
-        raise InvalidRequest(f"{where}: username {username!r} contains white space or control characters")
-    return username
+    return check_name(username, where, "username", USERNAME_MAX)
 
 
 def check_bulk_options(params: Mapping[str, Any], rate_options: Iterable[str]) -> None:

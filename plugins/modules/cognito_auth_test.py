@@ -404,24 +404,6 @@ def check_params(module):
             module.fail_json(msg=missing_required_lib("pycognito", reason="for auth_flow=USER_SRP_AUTH"), exception=str(problem))
 
 
-def settings_from(params):
-    return auth.AuthSettings(
-        client_id=params["client_id"],
-        username=params["username"],
-        password=params["password"],
-        user_pool_id=params["user_pool_id"],
-        client_secret=params["client_secret"],
-        auth_flow=params["auth_flow"],
-        totp_secret=params["totp_secret"],
-        totp_code=params["totp_code"],
-        totp_min_remaining=params["totp_min_remaining"],
-        new_password=params["new_password"],
-        enroll=params["enroll"],
-        device_name=params["device_name"],
-        expect=params["expect"],
-    )
-
-
 def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec(),
@@ -451,7 +433,7 @@ def main():
 
     client = module.client("cognito-idp", config=cognito.client_config(1))
     call = cognito.caller(client, CATEGORIES, retries=RETRIES)
-    test = auth.SignInTest(cognito.Routed(call), settings_from(module.params), protect=module.no_log_values.add)
+    test = auth.SignInTest(cognito.Routed(call), auth.settings_from(module.params), protect=module.no_log_values.add)
     try:
         outcome = test.run()
     except CALL_ERRORS as e:

@@ -313,14 +313,12 @@ ARGUMENT_SPEC = dict(
     username=dict(type="str"),
     users=dict(type="list", elements="raw"),
     access_token=dict(type="str", no_log=True),
-    software_token_mfa=METHOD_OPTION,
-    sms_mfa=METHOD_OPTION,
-    email_mfa=METHOD_OPTION,
     fail_on=dict(type="list", elements="str", choices=list(user_mfa.UNMET_OUTCOMES)),
     reset_software_token=dict(type="bool", default=False),
     report_unchanged=dict(type="bool", default=False),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
+    **{method: METHOD_OPTION for method in mfa.METHODS},
     **quotas.argspec(CATEGORIES),
 )
 

@@ -44,8 +44,9 @@ extends_documentation_fragment:
 notes:
   - Needs the IAM permissions C(cognito-idp:DescribeUserPool), and C(cognito-idp:ListUserPoolClients) and
     C(cognito-idp:DescribeUserPoolClient) for the app clients.
-  - Calls are paced below Cognito's request quotas for pool and app client reads (5 and 10 requests per second),
-    which are shared by every job of the account and region.
+  - Calls are paced at 5 requests per second, the most Cognito allows each pool and app client read operation on
+    one user pool (its C(UserPoolRead) and C(UserPoolClientRead) quotas are 15 requests per second, shared by every
+    job of the account and region).
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.

@@ -70,7 +70,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 
-
 def _load_quotas():
     """The collection's quota table (plugins/module_utils/quotas.py), loaded by path: it imports nothing."""
     path = Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "quotas.py"

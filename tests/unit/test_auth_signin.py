@@ -21,33 +21,15 @@ import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import auth
 
+from fakes import client_error
+from fakes import FakeClock
+
 STANDIN_SECRET = "TKRAZINCFKGU5ZH2QFDJSEYR5G7XQDBI"
 ENROLLED_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 CLIENT_ID = "3n4b5urk1ft4fl3mg5e62d9ado"
 POOL_ID = "us-east-1_AbCdEf123"
 T0 = 1_700_000_020.0  # 10 s into a 30 s step (1_700_000_010 is a step start)
 assert T0 % 30 == 10
-
-
-class ClientError(Exception):
-    """Shaped like botocore's ClientError (the driver reads only .response)."""
-
-    def __init__(self, code, message=""):
-        super().__init__("{0}: {1}".format(code, message))
-        self.response = {"Error": {"Code": code, "Message": message}}
-
-
-class FakeClock:
-    def __init__(self, now=T0):
-        self.now = now
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class ScriptedClient:
@@ -80,13 +62,13 @@ def challenge(name, session="sess-1", **params):
 
 def raises(code, message=""):
     def handler(kwargs):
-        raise ClientError(code, message)
+        raise client_error(code, message)
 
     return handler
 
 
 def run(client, clock=None, protected=None, **settings):
-    clock = clock or FakeClock()
+    clock = clock or FakeClock(T0)
     values = dict(client_id=CLIENT_ID, username="alice", password="Passw0rd!", user_pool_id=POOL_ID)
     values.update(settings)
     test = auth.SignInTest(
@@ -107,7 +89,7 @@ def expected_code(secret, now):
 
 
 def test_admin_flow_answers_software_token_mfa_with_the_current_code():
-    clock = FakeClock()
+    clock = FakeClock(T0)
     client = ScriptedClient(
         ("admin_initiate_auth", challenge("SOFTWARE_TOKEN_MFA")),
         ("admin_respond_to_auth_challenge", tokens()),
@@ -304,7 +286,7 @@ def enrolment_script(verify_status="SUCCESS"):
 
 
 def test_new_password_then_enrolment_through_mfa_setup():
-    clock = FakeClock()
+    clock = FakeClock(T0)
     client = enrolment_script()
     protected = set()
     result = run(client, clock, protected, new_password="N3w-Passw0rd!", enroll=True)
@@ -332,7 +314,7 @@ def test_new_password_then_enrolment_through_mfa_setup():
 
 def test_after_enrolment_a_totp_challenge_gets_the_next_steps_code():
     # If Cognito asks for a code right after enrolment, the code just used must not be sent again.
-    clock = FakeClock()
+    clock = FakeClock(T0)
     client = ScriptedClient(
         ("admin_initiate_auth", challenge("MFA_SETUP", session="s1", MFAS_CAN_SETUP="['SOFTWARE_TOKEN_MFA']")),
         ("associate_software_token", {"SecretCode": ENROLLED_SECRET, "Session": "s2"}),
@@ -486,7 +468,7 @@ def srp_client(server, after_proof):
         responses = kwargs["ChallengeResponses"]
         assert responses["PASSWORD_CLAIM_SECRET_BLOCK"] == server.secret_block
         if not server.proof_is_valid(seen["A"], responses):
-            raise ClientError("NotAuthorizedException", "Incorrect username or password.")
+            raise client_error("NotAuthorizedException", "Incorrect username or password.")
         return after_proof
 
     return ScriptedClient(("initiate_auth", initiate), ("respond_to_auth_challenge", verify), ("respond_to_auth_challenge", tokens()))

@@ -7,24 +7,12 @@ import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import engine
 
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.lock = threading.Lock()
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        with self.lock:
-            self.now += seconds
+import fakes
+from fakes import FakeClock
 
 
 def client_error(code, status=400, message="boom"):
-    return botocore.exceptions.ClientError(
-        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "AdminGetUser"
-    )
+    return fakes.client_error(code, message, "AdminGetUser", status)
 
 
 class FlakyClient:

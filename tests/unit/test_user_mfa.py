@@ -1,16 +1,12 @@
 """One user's convergence against a fake Cognito, and the bulk report."""
 
-import botocore.exceptions
-
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
 
+from fakes import client_error
+
 TOTP_ON = {"software_token_mfa": mfa.MethodRequest(enabled=True, preferred=True)}
-
-
-def client_error(code, message="boom"):
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, "op")
 
 
 class FakeUser:
