@@ -132,18 +132,13 @@ def satisfies(state: MfaState, request: Mapping[str, MethodRequest], reset_totp:
 # The one home of the words an audit uses (cognito_user_mfa_info, the audit report and its renderings).
 
 # A user's MFA methods in one word: cognito_user_mfa_info's mfa_state, whatever the policy.
-TOTP_PREFERRED = "totp_preferred"
-TOTP_ENABLED_NOT_PREFERRED = "totp_enabled_not_preferred"
-OTHER_MFA_ONLY = "other_mfa_only"
-NO_MFA = "no_mfa"
-MFA_STATES = (TOTP_PREFERRED, TOTP_ENABLED_NOT_PREFERRED, OTHER_MFA_ONLY, NO_MFA)
+MFA_STATES = TOTP_PREFERRED, TOTP_ENABLED_NOT_PREFERRED, OTHER_MFA_ONLY, NO_MFA = (
+    "totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa"
+)
 
 # A user's state in an audit: compliant (meets the policy), else its MFA state, or why it has none.
 # TOTP_PREFERRED shows only under a policy that asks for more than TOTP enabled and preferred.
-COMPLIANT = "compliant"
-DISABLED = "disabled"
-UNREADABLE = "unreadable"
-NOT_FOUND = "not_found"
+COMPLIANT, DISABLED, UNREADABLE, NOT_FOUND = "compliant", "disabled", "unreadable", "not_found"
 AUDIT_STATES = (COMPLIANT,) + MFA_STATES + (DISABLED, UNREADABLE, NOT_FOUND)
 # Counted in a compliance percentage as not compliant; comparisons go by the known ones only.
 NON_COMPLIANT_STATES = MFA_STATES + (UNREADABLE,)
