@@ -7,11 +7,13 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 name: mfa_summary
-short_description: Sum up the batches of a cognito_user_mfa run for one pool
+short_description: Sum up the batches of a bulk module run for one pool, and check the pool's thresholds
 version_added: 0.1.0
 description:
-  - Takes the registered result of a M(mfaops.cognito.cognito_user_mfa) task run in a loop of batches and returns one
-    summary for the pool - the counts of every outcome and the users that changed or did not reach the desired state.
+  - Takes the registered result of a M(mfaops.cognito.cognito_user_mfa) task (O(kind=mfa)) or a
+    M(mfaops.cognito.cognito_user) task (O(kind=onboarding)) run in a loop of batches and returns one summary for the
+    pool - the counts of every outcome, the users that changed or did not reach the desired state, and the sentences
+    that fail the pool's thresholds.
   - A batch that failed as a whole (for example expired credentials) counts its users as V(not_attempted), so no user
     is ever lost from the summary.
 author:
@@ -21,6 +23,11 @@ options:
     description: The registered loop result (with C(results)), or a list of batch results.
     type: raw
     required: true
+  kind:
+    description: Which module ran, and so which outcomes it has.
+    type: str
+    choices: [mfa, onboarding]
+    default: mfa
   already_compliant:
     description: Users found compliant before the run (for example by M(mfaops.cognito.cognito_user_mfa_info)), counted as unchanged.
     type: int
@@ -29,12 +36,33 @@ options:
     description: Whether the run was in check mode; the message then says "would change".
     type: bool
     default: false
+  lost_items:
+    description: The users of a run without a loop item (a single task) that failed as a whole.
+    type: list
+    elements: raw
+    default: []
+  role:
+    description: The role whose variables the threshold sentences name, for example V(enforce_mfa).
+    type: str
+    default: enforce_mfa
+  fail_on:
+    description: Outcomes that fail the pool when any user ends in them.
+    type: list
+    elements: str
+    default: []
+  max_noncompliant_percent:
+    description: The most users, in percent, that may end neither unchanged nor changed.
+    type: float
+  max_failed:
+    description:
+      - The most users that may fail or not be attempted. Unset, a user not attempted fails the pool.
+    type: int
 """
 
 EXAMPLES = r"""
 - name: Sum up the batches
   ansible.builtin.set_fact:
-    pool_summary: "{{ batches | mfaops.cognito.mfa_summary(already_compliant=120) }}"
+    pool_summary: "{{ batches | mfaops.cognito.mfa_summary(already_compliant=120, fail_on=['failed']) }}"
 """
 
 RETURN = r"""
@@ -46,72 +74,55 @@ _value:
       description: Users per outcome, with C(total).
       type: dict
     changed:
-      description: Usernames changed (in check mode, that would change).
+      description: Usernames changed (in check mode, that would change); O(kind=mfa) only.
       type: list
       elements: str
     not_enrolled:
-      description: Usernames without a verified authenticator.
+      description: Usernames without a verified authenticator; O(kind=mfa) only.
       type: list
       elements: str
     not_found:
-      description: Usernames not in the pool.
+      description: Usernames not in the pool; O(kind=mfa) only.
       type: list
       elements: str
     failed:
-      description: Users that failed or were not attempted, each with C(username), C(outcome), C(error_code) and C(message).
+      description: Rows of the users that failed or were not attempted, each with at least C(username), C(outcome), C(error_code) and C(message).
       type: list
       elements: dict
+    not_attempted:
+      description: Usernames of the runs that failed as a whole.
+      type: list
+      elements: str
+    stopped_because:
+      description: Why those runs failed, each reason once.
+      type: list
+      elements: str
+    unmet:
+      description: Users that did not end in the desired state.
+      type: int
     message:
       description: One line for people.
       type: str
+    problems:
+      description: The sentences that fail the pool's thresholds; empty when it is within them.
+      type: list
+      elements: str
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
-
-LISTED = (user_mfa.CHANGED, user_mfa.NOT_ENROLLED, user_mfa.NOT_FOUND)
+from ansible_collections.mfaops.cognito.plugins.plugin_utils import summary
 
 
-def _entry_name(entry):
-    return entry.get("username") if isinstance(entry, dict) else entry
-
-
-def mfa_summary(batches, already_compliant=0, check_mode=False):
-    if isinstance(batches, dict):
-        batches = batches.get("results", [])
-    if not isinstance(batches, list):
-        raise AnsibleFilterError("mfa_summary expects the registered result of a looped cognito_user_mfa task")
-    counts = {outcome: 0 for outcome in user_mfa.OUTCOMES}
-    counts[user_mfa.UNCHANGED] = int(already_compliant)
-    names = {outcome: [] for outcome in LISTED}
-    failed = []
-    for batch in batches:
-        if batch.get("skipped"):
-            continue
-        if "counts" not in batch:
-            reason = batch.get("msg", "the batch failed")
-            for entry in batch.get("item") or []:
-                counts[user_mfa.NOT_ATTEMPTED] += 1
-                failed.append({"username": _entry_name(entry), "outcome": user_mfa.NOT_ATTEMPTED, "error_code": "BatchFailed", "message": reason})
-            continue
-        for outcome in user_mfa.OUTCOMES:
-            counts[outcome] += batch["counts"].get(outcome, 0)
-        for row in batch.get("users", []):
-            if row["outcome"] in names:
-                names[row["outcome"]].append(row["username"])
-            elif row["outcome"] in (user_mfa.FAILED, user_mfa.NOT_ATTEMPTED):
-                failed.append({key: row.get(key) for key in ("username", "outcome", "error_code", "message")})
-    counts["total"] = sum(counts[outcome] for outcome in user_mfa.OUTCOMES)
-    labels = {user_mfa.UNCHANGED: "already compliant", user_mfa.CHANGED: "would change" if check_mode else "changed"}
-    message = f"{counts['total']} users: " + ", ".join(
-        f"{counts[outcome]} {labels.get(outcome, outcome.replace('_', ' '))}"
-        for outcome in user_mfa.OUTCOMES
-        if counts[outcome] or outcome in labels
-    )
-    return dict(counts=counts, failed=failed, message=message, **{outcome: sorted(found) for outcome, found in names.items()})
+def mfa_summary(batches, already_compliant=0, check_mode=False, kind="mfa", lost_items=(), role="enforce_mfa", fail_on=(),
+                max_noncompliant_percent=None, max_failed=None):
+    result = summary.summarise(batches, kind, already_compliant, check_mode, lost_items)
+    result["problems"] = summary.problems(result, role, fail_on, max_noncompliant_percent, max_failed)
+    return result
 
 
 class FilterModule:
     def filters(self):
-        return {"mfa_summary": mfa_summary}
+        return {
+            "mfa_summary": mfa_summary,
+            "service_account_summary": summary.service_accounts,
+            "service_secrets": summary.service_secrets,
+        }

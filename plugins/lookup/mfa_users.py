@@ -54,6 +54,11 @@ options:
         C({software_token_mfa: {enabled: true, preferred: true}}). Used to check for conflicting preferred methods."
     type: dict
     default: {}
+  user_pool_id:
+    description:
+      - The pool's id (in the roles, the host var C(cognito_user_pool_id)). When given, it is checked first, with the
+        collection's one user pool id check, and a malformed one fails the lookup.
+    type: str
   pool:
     description: The pool's name (usually C(inventory_hostname)), to say where a problem is.
     type: str
@@ -102,6 +107,7 @@ from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_profile
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.role_checks import pool_problems
 
 # Without task-wide MFA settings (onboarding), entries need no MFA setting of their own: check them against
 # a setting that asks for nothing.
@@ -112,6 +118,8 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         pool = self.get_option("pool")
+        if self.get_option("user_pool_id") is not None and pool_problems(self.get_option("user_pool_id")):
+            raise AnsibleError(f"pool {pool}: {pool_problems(self.get_option('user_pool_id'))[0]}")
         sources = [("inline users", self.get_option("users") or [])]
         for path in self.get_option("files"):
             sources.append((f"users file '{path}'", self._load_list(path, variables, pool)))

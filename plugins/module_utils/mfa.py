@@ -128,6 +128,51 @@ def satisfies(state: MfaState, request: Mapping[str, MethodRequest], reset_totp:
     return not plan(state, request, reset_totp).needed
 
 
+# ---------------------------------------------------------------- the audit vocabulary
+# The one home of the words an audit uses (cognito_user_mfa_info, the audit report and its renderings).
+
+# A user's MFA methods in one word: cognito_user_mfa_info's mfa_state, whatever the policy.
+MFA_STATES = TOTP_PREFERRED, TOTP_ENABLED_NOT_PREFERRED, OTHER_MFA_ONLY, NO_MFA = (
+    "totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa"
+)
+
+# A user's state in an audit: compliant (meets the policy), else its MFA state, or why it has none.
+# TOTP_PREFERRED shows only under a policy that asks for more than TOTP enabled and preferred.
+COMPLIANT, DISABLED, UNREADABLE, NOT_FOUND = "compliant", "disabled", "unreadable", "not_found"
+AUDIT_STATES = (COMPLIANT,) + MFA_STATES + (DISABLED, UNREADABLE, NOT_FOUND)
+# Counted in a compliance percentage as not compliant; comparisons go by the known ones only.
+NON_COMPLIANT_STATES = MFA_STATES + (UNREADABLE,)
+KNOWN_NON_COMPLIANT = MFA_STATES
+STATE_LABELS = {
+    COMPLIANT: "compliant",
+    TOTP_PREFERRED: "TOTP enabled and preferred",
+    TOTP_ENABLED_NOT_PREFERRED: "TOTP enabled but not preferred",
+    OTHER_MFA_ONLY: "other MFA only",
+    NO_MFA: "no MFA",
+    DISABLED: "disabled",
+    UNREADABLE: "could not be read",
+    NOT_FOUND: "not found",
+}
+
+
+def mfa_state(state: MfaState) -> str:
+    """A user's MFA methods in one word (MFA_STATES)."""
+    if TOTP in state.enabled:
+        return TOTP_PREFERRED if state.preferred == TOTP else TOTP_ENABLED_NOT_PREFERRED
+    return OTHER_MFA_ONLY if state.enabled else NO_MFA
+
+
+def audit_state(row: Mapping[str, Any]) -> str:
+    """A cognito_user_mfa_info row's state in an audit (AUDIT_STATES); compliance is the row's, by the task's policy."""
+    if row.get("not_found"):
+        return NOT_FOUND
+    if row.get("mfa_state") is None:
+        return UNREADABLE
+    if row.get("enabled") is False:
+        return DISABLED
+    return COMPLIANT if row.get("compliant") else row["mfa_state"]
+
+
 # ---------------------------------------------------------------- input validation
 
 

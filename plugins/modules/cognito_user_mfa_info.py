@@ -330,37 +330,22 @@ calls:
   sample: {admin_get_user: {calls: 5000, retries: 2, throttled: 2}, list_users: {calls: 84, retries: 0, throttled: 0}}
 """
 
-from dataclasses import asdict
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import audit
+from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
-from ansible_collections.mfaops.cognito.plugins.module_utils import pool_mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Caller
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import RateLimiter
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import error_code
-from ansible_collections.mfaops.cognito.plugins.module_utils.engine import error_message
+from ansible_collections.mfaops.cognito.plugins.module_utils import validate
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
-from ansible_collections.mfaops.cognito.plugins.module_utils.user_mfa import AWS_ERRORS
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import InvalidRequest
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import fail_aws
 
-TOTP = "software_token_mfa"
-MFA_STATES = ("totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa")
-DEFAULT_POLICY = {TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
-# Outcomes of reading one user; compliant + non_compliant + the rest = total.
-COMPLIANT = "compliant"
-NON_COMPLIANT = "non_compliant"
-NOT_FOUND = "not_found"
-FAILED = "failed"
-NOT_ATTEMPTED = "not_attempted"
-OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED, NOT_ATTEMPTED)
-POOL_READS_PER_SECOND = 5  # GetUserPoolMfaConfig: UserPoolResourceRead quota, 20 req/s
+RATED = (cognito.READ, cognito.LIST)
+CATEGORIES = RATED + (cognito.POOL_READ,)
 
 METHOD_OPTION = dict(type="dict", options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 # "token" in the name is not a secret: no_log=False says so to the no-log sanity check.
@@ -374,165 +359,35 @@ ARGUMENT_SPEC = dict(
     exclude=dict(type="list", elements="str", default=[]),
     policy=dict(type="dict", options=POLICY_OPTIONS),
     report=dict(type="str", choices=["all", "non_compliant"], default="all"),
-    reads_per_second=dict(type="float", default=60),
-    lists_per_second=dict(type="float", default=15),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
+    **quotas.argspec(RATED),
 )
-
-
-# ---------------------------------------------------------------- pure decisions
-
-
-def policy_request(policy: Optional[Mapping[str, Any]]) -> Dict[str, mfa.MethodRequest]:
-    """The policy option as method requests (what cognito_user_mfa would have to do: nothing = compliant)."""
-    if policy is None:
-        return dict(DEFAULT_POLICY)
-    request = {
-        method: mfa.method_request(policy[method], f"policy.{method}") for method in mfa.METHODS if policy.get(method) is not None
-    }
-    if not any(want.enabled is not None or want.preferred is not None for want in request.values()):
-        raise mfa.InvalidRequest("policy: name at least one method with enabled and/or preferred")
-    mfa.check_one_preferred(request, "policy")
-    return request
-
-
-def mfa_state(state: mfa.MfaState) -> str:
-    if TOTP in state.enabled:
-        return "totp_preferred" if state.preferred == TOTP else "totp_enabled_not_preferred"
-    return "other_mfa_only" if state.enabled else "no_mfa"
-
-
-@dataclass
-class UserAudit:
-    username: str
-    outcome: str
-    enabled: Optional[bool] = None
-    user_status: Optional[str] = None
-    state: Optional[mfa.MfaState] = None
-    error_code: Optional[str] = None
-    message: Optional[str] = None
-
-    @property
-    def compliant(self) -> bool:
-        return self.outcome == COMPLIANT
-
-    def as_row(self) -> Dict[str, Any]:
-        state = self.state.as_dict() if self.state is not None else {"enabled_methods": None, "preferred_method": None}
-        row = {
-            "username": self.username,
-            "compliant": self.compliant,
-            "not_found": self.outcome == NOT_FOUND,
-            "enabled": self.enabled,
-            "user_status": self.user_status,
-            "enabled_methods": state["enabled_methods"],
-            "preferred_method": state["preferred_method"],
-            "mfa_state": mfa_state(self.state) if self.state is not None else None,
-        }
-        if self.error_code:
-            row["error_code"] = self.error_code
-            row["message"] = self.message
-        return row
-
-
-def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest]) -> UserAudit:
-    """Read one user and judge it against the policy. Runs on an engine worker."""
-    try:
-        response = read(username)
-    except AWS_ERRORS as exc:
-        code = error_code(exc) or type(exc).__name__
-        if code == "UserNotFoundException":
-            return UserAudit(username, NOT_FOUND)
-        return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
-    state = mfa.state_from_user(response)
-    return UserAudit(
-        username,
-        COMPLIANT if mfa.satisfies(state, policy) else NON_COMPLIANT,
-        enabled=response.get("Enabled"),
-        user_status=response.get("UserStatus"),
-        state=state,
-    )
-
-
-def not_attempted(username: str, abort: Abort) -> UserAudit:
-    return UserAudit(username, NOT_ATTEMPTED, error_code=abort.code, message="not read: the run stopped early")
-
-
-class AuditReport:
-    """Counts every user; keeps rows for all users or only for those out of line."""
-
-    def __init__(self, only_non_compliant: bool = False):
-        self.counts = dict.fromkeys(OUTCOMES + ("disabled",) + MFA_STATES, 0)
-        self.rows: List[Dict[str, Any]] = []
-        self.only_non_compliant = only_non_compliant
-
-    def add(self, audit: UserAudit) -> None:
-        self.counts[audit.outcome] += 1
-        if audit.state is not None:
-            self.counts[mfa_state(audit.state)] += 1
-        if audit.enabled is False:
-            self.counts["disabled"] += 1
-        if not (self.only_non_compliant and audit.compliant):
-            self.rows.append(audit.as_row())
-
-    def summary(self) -> str:
-        parts = [f"{self.counts[outcome]} {outcome.replace('_', '-' if outcome == NON_COMPLIANT else ' ')}" for outcome in OUTCOMES[:4]]
-        if self.counts[NOT_ATTEMPTED]:
-            parts.append(f"{self.counts[NOT_ATTEMPTED]} not attempted")
-        return f"{sum(self.counts[outcome] for outcome in OUTCOMES)} users: " + ", ".join(parts)
-
-    def result(self, excluded: int = 0) -> Dict[str, Any]:
-        counts = dict(self.counts, total=sum(self.counts[outcome] for outcome in OUTCOMES), excluded=excluded)
-        self.rows.sort(key=lambda row: row["username"])
-        return {"changed": False, "counts": counts, "users": self.rows}
-
-
-def pool_config_result(response: Mapping[str, Any]) -> Dict[str, Any]:
-    return camel_dict_to_snake_dict(pool_mfa.normalize(response))
-
-
-# ---------------------------------------------------------------- the module
-
-
-def validate(module) -> tuple:
-    params = module.params
-    mfa.check_bulk_options(params, ("reads_per_second", "lists_per_second"))
-    mfa.check_user_pool_id(params["user_pool_id"], module.region)
-    return selection.from_params(params), policy_request(params["policy"])
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
+    pool = params["user_pool_id"]
     try:
-        chosen, policy = validate(module)
-    except mfa.InvalidRequest as e:
+        validate.check_bulk_options(params, quotas.rate_options(RATED))
+        validate.check_user_pool_id(pool, module.region)
+        chosen, policy = selection.from_params(params), audit.policy_request(params["policy"])
+    except InvalidRequest as e:
         module.fail_json(msg=str(e))
 
-    pool = params["user_pool_id"]
     client = module.client("cognito-idp", config=cognito.client_config(params["workers"]))
-    call = Caller(
-        client,
-        {
-            cognito.READ: RateLimiter(params["reads_per_second"]),
-            cognito.LIST: RateLimiter(params["lists_per_second"]),
-            cognito.POOL_READ: RateLimiter(POOL_READS_PER_SECOND),
-        },
-        retries=params["retries"],
-    )
-
+    call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
     try:
-        pool_config = pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
-    except Abort as abort:
-        module.fail_json(msg=f"Could not read the MFA configuration of user pool {pool}: {abort.code}: {abort.message}")
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Could not read the MFA configuration of user pool {pool}")
+        pool_config = audit.pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
+    except CALL_ERRORS as e:
+        fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}")
 
     def read(username):
         return cognito.admin_get_user(call, pool, username)
 
+    report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
     stats = selection.SelectionStats()
-    report = AuditReport(only_non_compliant=params["report"] == "non_compliant")
     listing_error = None
     try:
         # Lazy: pages are listed as the workers ask for users, side by side with the reads.
@@ -542,26 +397,15 @@ def main():
             lambda group, token: cognito.list_users_in_group(call, pool, group, token),
             stats,
         )
-        for _name, audit in run_bulk(
-            names,
-            lambda name: audit_user(read, name, policy),
-            workers=params["workers"],
-            caller=call,
-            on_not_attempted=not_attempted,
-        ):
-            report.add(audit)
+        for _name, outcome in run_bulk(names, lambda name: audit.audit_user(read, name, policy), params["workers"], call, audit.not_attempted):
+            report.add(outcome)
     except selection.SelectionError as e:
         listing_error = str(e)
 
-    result = report.result(excluded=stats.excluded)
-    result["user_pool_mfa_config"] = pool_config
-    result["calls"] = {operation: asdict(counted) for operation, counted in sorted(call.stats.items())}
-    summary = report.summary()
+    result = dict(report.result(excluded=stats.excluded), user_pool_mfa_config=pool_config, calls=bulk.calls(call))
     if listing_error:
-        module.fail_json(msg=f"{listing_error}. {summary}", **result)
-    if call.aborted:
-        module.fail_json(msg=f"Stopped early: {call.aborted.code}: {call.aborted.message}. {summary}", **result)
-    module.exit_json(msg=summary, **result)
+        module.fail_json(msg=f"{listing_error}. {report.summary()}", **result)
+    bulk.finish(module, call, result, report.summary(), (), "")
 
 
 if __name__ == "__main__":

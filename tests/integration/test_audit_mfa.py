@@ -50,8 +50,8 @@ AUDIT_STATE = {
     "disabled": "disabled",
     "disabled_totp_verified": "disabled",
 }
-STATES = ("compliant", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa", "disabled", "unreadable", "not_found")
-NOT_COMPLIANT = ("totp_enabled_not_preferred", "other_mfa_only", "no_mfa", "unreadable")
+STATES = ("compliant", "totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa", "disabled", "unreadable", "not_found")
+NOT_COMPLIANT = ("totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa", "unreadable")
 READ_OPERATIONS = {
     "AdminGetUser",
     "GetUserPoolMfaConfig",
@@ -314,7 +314,7 @@ def test_audit_reports_every_state_and_writes_nothing(
     assert page.tags.count("svg") == 3 and "rect" in page.tags
     listed = {(row[0], row[1]): row[2] for row in page.tables["non-compliant-users"][1:]}
     assert set(listed) == {(host, name) for host, states in expected.items() for name, state in states.items() if state in NOT_COMPLIANT}
-    assert listed[STAFF, "bob"] == "No MFA" and listed[STAFF, "erin"] == "TOTP enabled but not preferred"
+    assert listed[STAFF, "bob"] == "no MFA" and listed[STAFF, "erin"] == "TOTP enabled but not preferred"
     assert "PASSED" in page.text
 
     # Only the owner may read the files; no secret of an app client in any of them.
@@ -329,6 +329,34 @@ def test_audit_reports_every_state_and_writes_nothing(
     assert stats["passed"] is True and stats["counts"] == report["overall"]["counts"]
     assert stats["pools"][STAFF]["counts"] == expected_counts(expected[STAFF])
     assert stats["report_dir"] == str(report_dir)
+
+
+def test_compliance_follows_the_audit_policy(
+    standin: Any, run_playbook: Any, pools: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """With a policy that asks only for TOTP enabled, users with TOTP enabled but not preferred count as
+    compliant in every rendering of the report, and the percentage follows."""
+    inventory = write_inventory(tmp_path / "inventory", pools, standin.endpoint, {})
+    report_dir = tmp_path / "reports"
+    policy = {"software_token_mfa": {"enabled": True}}
+    run = audit(run_playbook, standin, inventory, report_dir, audit_mfa_policy=policy)
+    assert run.rc == 0, run
+    no_writes(standin)
+
+    expected = {
+        host: {name: "compliant" if state == "totp_enabled_not_preferred" else state for name, state in states.items()}
+        for host, states in expected_states(pools).items()
+    }
+    report = json.loads(latest(report_dir, "json").read_text())
+    by_host = {pool["host"]: pool for pool in report["pools"]}
+    for host in (STAFF, CUSTOMERS):
+        assert {user["username"]: user["state"] for user in by_host[host]["users"]} == expected[host]
+        assert by_host[host]["counts"] == expected_counts(expected[host])
+    assert by_host[STAFF]["compliance_percent"] == 60  # alice, dave, erin of 5
+    rows = list(csv.DictReader(io.StringIO(latest(report_dir, "csv").read_text(), newline="")))
+    assert {row["username"]: row["compliant"] for row in rows if row["pool"] == STAFF}["erin"] == "true"
+    page = parse_html(latest(report_dir, "html"))
+    assert (STAFF, "erin") not in {(row[0], row[1]) for row in page.tables["non-compliant-users"][1:]}
 
 
 def test_thresholds_fail_and_name_what_fell_short(
@@ -452,7 +480,7 @@ def test_comparison_with_the_previous_report(standin: Any, run_playbook: Any, tm
 
     page = parse_html(report_dir / "cmp-latest.html")
     assert [row[1] for row in page.tables["became_compliant"][1:]] == ["amy", "cy"]
-    assert [row[1:] for row in page.tables["fell_out"][1:]] == [["ben", "TOTP enabled and preferred", "No MFA"]]
+    assert [row[1:] for row in page.tables["fell_out"][1:]] == [["ben", "compliant", "no MFA"]]
     # The odd usernames come out as they are, as text: not run as a template, not parsed as markup.
     assert {row[1] for row in page.tables["non-compliant-users"][1:]} == {"ben", "dee", "eve", script, template}
     assert "script" not in page.tags

@@ -10,8 +10,13 @@ from fractions import Fraction
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mfaops.cognito.plugins.filter import audit_report as audit
+from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import pool_info
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import csv_report
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import findings
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import junit_report
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import model
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.report import audit_report
 
 TOTP, SMS = "software_token_mfa", "sms_mfa"
 METHODS = {
@@ -23,12 +28,13 @@ METHODS = {
 POOL_ID = "us-east-1_Pool1"
 
 
-def row(username, mfa_state="totp_preferred", enabled=True, **more):
-    """A cognito_user_mfa_info row (report=all)."""
+def row(username, mfa_state="totp_preferred", enabled=True, policy=None, **more):
+    """A cognito_user_mfa_info row (report=all), judged as the module judges it: by default TOTP enabled and preferred."""
     methods, preferred = METHODS[mfa_state]
+    policy = policy or {TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
     return dict(
         username=username,
-        compliant=mfa_state == "totp_preferred",
+        compliant=mfa.satisfies(mfa.MfaState(frozenset(methods), preferred), policy),
         not_found=False,
         enabled=enabled,
         user_status="CONFIRMED",
@@ -56,7 +62,7 @@ def info(*rows, mfa_configuration="ON", sms=False):
 
 
 def pool(host="pool-a", pool_id=POOL_ID, results=None, **options):
-    return audit.audit_pool(results if results is not None else [info(row("alice"))], host, pool_id, **options)
+    return model.audit_pool(results if results is not None else [info(row("alice"))], host, pool_id, **options)
 
 
 def states(record):
@@ -80,7 +86,26 @@ def states(record):
     ],
 )
 def test_user_state(given, expected):
-    assert audit.user_state(given) == expected
+    assert mfa.audit_state(given) == expected
+
+
+def test_compliance_follows_the_policy_of_the_audit():
+    """The report counts as compliant whom the module's policy accepts, not whoever has TOTP preferred."""
+    totp_enabled = {TOTP: mfa.MethodRequest(enabled=True)}
+    record = pool(results=[info(row("erin", "totp_enabled_not_preferred", policy=totp_enabled), row("bob", "no_mfa", policy=totp_enabled))])
+    assert states(record) == {"erin": "compliant", "bob": "no_mfa"}
+    assert record["counts"]["compliant"] == 1 and record["compliance_percent"] == 50
+    report = audit_report([record], min_compliance_percent=50)
+    assert report["passed"] and report["overall"]["counts"]["compliant"] == 1
+    rows = {row["username"]: row for row in csv.DictReader(io.StringIO(csv_report.render(report)))}
+    assert (rows["erin"]["state"], rows["erin"]["compliant"]) == ("compliant", "true")
+
+    # A policy that asks for more: TOTP preferred without SMS is not compliant, and says what the user has.
+    with_sms = {TOTP: mfa.MethodRequest(enabled=True, preferred=True), SMS: mfa.MethodRequest(enabled=True)}
+    record = pool(results=[info(row("alice", policy=with_sms))])
+    assert states(record) == {"alice": "totp_preferred"}
+    assert record["counts"]["non_compliant"] == 1 and record["compliance_percent"] == 0
+    assert "1 TOTP enabled and preferred" in record["message"]
 
 
 def test_pool_counts_every_state_once_and_merges_results():
@@ -92,7 +117,7 @@ def test_pool_counts_every_state_once_and_merges_results():
         "erin": "totp_enabled_not_preferred", "ghost": "not_found", "x": "unreadable",
     }
     assert record["counts"] == {
-        "compliant": 1, "totp_enabled_not_preferred": 1, "other_mfa_only": 1, "no_mfa": 1, "disabled": 1,
+        "compliant": 1, "totp_preferred": 0, "totp_enabled_not_preferred": 1, "other_mfa_only": 1, "no_mfa": 1, "disabled": 1,
         "unreadable": 1, "not_found": 1, "total": 7, "considered": 5, "non_compliant": 4,
     }
     assert record["compliance_percent"] == 20
@@ -152,13 +177,13 @@ DEVICES_ALWAYS = {"challenge_required_on_new_device": True, "device_only_remembe
     ],
 )
 def test_pool_findings(config, user_pool, clients, expected):
-    found = audit.pool_findings(config, user_pool, clients)
+    found = findings.pool_findings(config, user_pool, clients)
     assert [finding["code"] for finding in found] == expected
-    assert all(finding["severity"] == audit.FINDINGS[finding["code"]] for finding in found)
+    assert all(finding["severity"] == findings.FINDINGS[finding["code"]] for finding in found)
 
 
 def test_findings_name_the_client_and_how_devices_are_remembered():
-    found = audit.pool_findings(
+    found = findings.pool_findings(
         {"mfa_configuration": "ON", "software_token_mfa_configuration": {"enabled": True}},
         {"device_configuration": dict(DEVICES_ALWAYS, device_only_remembered_on_user_prompt=True)},
         [{"client_id": "2", "client_name": "cli", "explicit_auth_flows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]}],
@@ -182,13 +207,13 @@ def test_findings_name_the_client_and_how_devices_are_remembered():
      (40.0, Fraction(40)), ("40.01", Fraction(4001, 100)), (33.33, Fraction(3333, 100)), (100, Fraction(100))],
 )
 def test_threshold(value, expected):
-    assert audit.threshold(value, "min") == expected
+    assert model.threshold(value, "min") == expected
 
 
 @pytest.mark.parametrize("value", [-0.01, 100.01, "abc", True, "1/0"])
 def test_threshold_rejects(value):
     with pytest.raises(AnsibleFilterError, match="min must be a number from 0 to 100"):
-        audit.threshold(value, "min")
+        model.threshold(value, "min")
 
 
 @pytest.mark.parametrize(
@@ -208,7 +233,7 @@ def test_threshold_rejects(value):
 def test_pool_minimum_at_the_boundary(compliant, considered, minimum, passes):
     users = [row(f"ok{i}") for i in range(compliant)] + [row(f"no{i}", "no_mfa") for i in range(considered - compliant)]
     record = pool(results=[info(*users)], min_compliance_percent=minimum)
-    report = audit.audit_report([record], min_compliance_percent=minimum)
+    report = audit_report([record], min_compliance_percent=minimum)
     assert report["passed"] is passes
     assert report["pools"][0]["passed"] is passes
     if not passes:
@@ -217,7 +242,7 @@ def test_pool_minimum_at_the_boundary(compliant, considered, minimum, passes):
 
 @pytest.mark.parametrize("exact, shown", [(Fraction(100, 3), 33.33), (Fraction(200, 3), 66.66), (Fraction(40), 40), (Fraction(100), 100)])
 def test_percentages_are_shown_rounded_down(exact, shown):
-    assert audit.shown(exact) == shown
+    assert model.shown(exact) == shown
 
 
 def test_report_names_what_fell_short():
@@ -226,10 +251,10 @@ def test_report_names_what_fell_short():
     records = [
         pool("staff", results=[weak], required_groups=groups, min_compliance_percent=50),
         pool("eu", "eu-west-1_Pool2", results=[info(row("dan"))]),
-        audit.audit_pool_error("broken", "us-east-1_Nope", error="users file 'x.yml' does not exist"),
+        model.audit_pool_error("broken", "us-east-1_Nope", error="users file 'x.yml' does not exist"),
         None,
     ]
-    report = audit.audit_report(
+    report = audit_report(
         records, hosts=["staff", "eu", "broken", "gone"], min_compliance_percent=60, fail_on_findings=["mfa_optional"],
         generated_at="2026-01-02T03:04:05Z",
     )
@@ -254,18 +279,18 @@ def test_report_names_what_fell_short():
 def test_group_failure_lists_ten_names_then_a_count():
     members = [row(f"u{i:02d}", "no_mfa") for i in range(12)]
     record = pool(required_groups=[{"item": "admins", "counts": {"total": 12}, "users": members}])
-    (failure,) = audit.audit_report([record])["failures"]
+    (failure,) = audit_report([record])["failures"]
     assert failure.endswith("u08 (no MFA), u09 (no MFA) and 2 more")
 
 
 def test_unknown_finding_code_is_an_error():
     with pytest.raises(AnsibleFilterError, match="unknown finding"):
-        audit.audit_report([pool()], fail_on_findings=["mfa_of"])
+        audit_report([pool()], fail_on_findings=["mfa_of"])
 
 
 def test_chart_covers_the_users_that_exist():
     record = pool(results=[info(row("a"), row("b", "no_mfa"), row("c", "no_mfa"), missing("g"))])
-    chart = audit.audit_report([record])["pools"][0]["chart"]
+    chart = audit_report([record])["pools"][0]["chart"]
     assert [(seg["state"], seg["count"], seg["x"], seg["width"]) for seg in chart] == [
         ("compliant", 1, 0, 33.333), ("no_mfa", 2, 33.333, 66.667)
     ]
@@ -275,8 +300,8 @@ def test_chart_covers_the_users_that_exist():
 
 
 def two_reports(before_rows, after_rows, **before_pool):
-    previous = audit.audit_report([pool(results=[info(*before_rows)], **before_pool)], generated_at="2026-01-01T00:00:00Z")
-    return audit.audit_report([pool(results=[info(*after_rows)])], previous=json.dumps(previous))
+    previous = audit_report([pool(results=[info(*before_rows)], **before_pool)], generated_at="2026-01-01T00:00:00Z")
+    return audit_report([pool(results=[info(*after_rows)])], previous=json.dumps(previous))
 
 
 def test_comparison_says_who_became_compliant_and_who_fell_out():
@@ -299,11 +324,11 @@ def test_comparison_says_who_became_compliant_and_who_fell_out():
 
 
 def test_pools_are_matched_by_id_not_by_host_name():
-    previous = audit.audit_report([pool("old-name", results=[info(row("amy", "no_mfa"))])])
-    report = audit.audit_report([pool("new-name", results=[info(row("amy"))])], previous=previous)
+    previous = audit_report([pool("old-name", results=[info(row("amy", "no_mfa"))])])
+    report = audit_report([pool("new-name", results=[info(row("amy"))])], previous=previous)
     assert [c["pool"] for c in report["comparison"]["became_compliant"]] == ["new-name"]
     # A pool the previous report did not have: nothing to compare, nobody "new".
-    other = audit.audit_report([pool("x", "us-east-1_Other", results=[info(row("amy", "no_mfa"))])], previous=previous)
+    other = audit_report([pool("x", "us-east-1_Other", results=[info(row("amy", "no_mfa"))])], previous=previous)
     assert other["comparison"]["new_non_compliant"] == [] and other["comparison"]["pools"] == {}
 
 
@@ -318,7 +343,7 @@ def test_pools_are_matched_by_id_not_by_host_name():
     ],
 )
 def test_no_comparison_without_a_usable_previous_report(previous, note):
-    comparison = audit.audit_report([pool()], previous=previous)["comparison"]
+    comparison = audit_report([pool()], previous=previous)["comparison"]
     assert comparison["available"] is False and comparison["note"] == note and comparison["became_compliant"] == []
 
 
@@ -326,11 +351,11 @@ def test_no_comparison_without_a_usable_previous_report(previous, note):
 
 
 def sample_report():
-    return audit.audit_report(
+    return audit_report(
         [
             pool(results=[info(row("=cmd", "no_mfa"), row("alice"), row("bob", "totp_enabled_not_preferred"), unreadable("x"),
                                missing("ghost"), row("dis", enabled=False))]),
-            audit.audit_pool_error("broken", "us-east-1_Nope", error="boom"),
+            model.audit_pool_error("broken", "us-east-1_Nope", error="boom"),
         ],
         min_compliance_percent=50,
         generated_at="2026-01-02T03:04:05Z",
@@ -338,8 +363,8 @@ def sample_report():
 
 
 def test_csv_has_one_row_per_user_and_no_formulas():
-    text = audit.audit_csv(sample_report())
-    assert text.startswith(",".join(audit.CSV_FIELDS) + "\r\n")
+    text = csv_report.render(sample_report())
+    assert text.startswith(",".join(csv_report.CSV_FIELDS) + "\r\n")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [(r["username"], r["state"], r["compliant"]) for r in rows] == [
         ("'=cmd", "no_mfa", "false"), ("alice", "compliant", "true"), ("bob", "totp_enabled_not_preferred", "false"),
@@ -356,11 +381,11 @@ def test_csv_has_one_row_per_user_and_no_formulas():
 @pytest.mark.parametrize("value, cell", [("=1+1", "'=1+1"), ("+1555", "'+1555"), ("-x", "'-x"), ("@a", "'@a"), ("a=b", "a=b"),
                                          (None, ""), (True, "true"), ([TOTP, SMS], f"{TOTP} {SMS}")])
 def test_csv_cells(value, cell):
-    assert audit._cell(value) == cell
+    assert csv_report._cell(value) == cell
 
 
 def test_junit_has_a_case_per_pool_and_per_user_not_compliant():
-    root = ET.fromstring(audit.audit_junit(sample_report()).split("\n", 1)[1])
+    root = ET.fromstring(junit_report.render(sample_report()).split("\n", 1)[1])
     suites = {suite.get("name"): suite for suite in root.findall("testsuite")}
     assert list(suites) == ["mfa-audit.pools", "mfa-audit.pool-a"]
     pools = {case.get("name"): case for case in suites["mfa-audit.pools"].findall("testcase")}

@@ -1,4 +1,4 @@
-"""cognito_user_mfa_info's decisions as tables: the policy option, MFA states, compliance, rows and counts."""
+"""cognito_user_mfa_info's decisions (module_utils/audit.py) as tables: the policy option, MFA states, compliance, rows and counts."""
 
 import threading
 
@@ -11,7 +11,8 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import selection
 from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import InvalidRequest
 from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import MethodRequest as R
 from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import MfaState as S
-from ansible_collections.mfaops.cognito.plugins.modules import cognito_user_mfa_info as info
+from ansible_collections.mfaops.cognito.plugins.module_utils import audit as info
+from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 
 TOTP, SMS, EMAIL = "software_token_mfa", "sms_mfa", "email_mfa"
 NOBODY = S()
@@ -83,7 +84,7 @@ def test_policy_request_errors(given, message):
     ],
 )
 def test_mfa_state(state, expected):
-    assert info.mfa_state(state) == expected
+    assert mfa.mfa_state(state) == expected
 
 
 DEFAULT = info.policy_request(None)

@@ -46,3 +46,20 @@ def test_nothing_to_do():
     result = mfa_summary({"results": [], "skipped": True, "msg": "No items in the list"}, already_compliant=5)
     assert result["counts"]["total"] == 5
     assert result["message"] == "5 users: 5 already compliant, 0 changed"
+
+
+def test_thresholds_name_what_fails_the_pool():
+    result = mfa_summary(
+        [
+            batch({"unchanged": 1, "changed": 2, "not_enrolled": 1}, [{"username": "bob", "outcome": "not_enrolled"}]),
+            {"failed": True, "msg": "expired", "item": [{"username": "x"}]},
+        ],
+        fail_on=["not_enrolled", "failed"],
+        max_noncompliant_percent=25,
+    )
+    assert result["problems"] == [
+        "The run stopped early (BatchFailed): run it again once the cause is fixed.",
+        "1 not enrolled (fails the run: enforce_mfa_fail_on): bob.",
+        "40.0 % of the users are not on TOTP, more than enforce_mfa_max_noncompliant_percent (25 %).",
+    ]
+    assert mfa_summary([batch({"unchanged": 4, "not_enrolled": 1})], max_noncompliant_percent=20)["problems"] == []

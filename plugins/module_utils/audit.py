@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Read one user and judge it against an MFA policy, and sum up an audit run (cognito_user_mfa_info).
+
+audit_user() is what each engine worker runs for one user. AuditReport counts every user but keeps rows
+for all users or only for those out of line. The words (MFA states) are mfa.py's audit vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Mapping, Optional
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from . import bulk
+from . import mfa
+from . import pool_mfa
+from .bulk import FAILED, NOT_ATTEMPTED
+from .errors import AWS_ERRORS, Abort, error_code, error_message
+
+DEFAULT_POLICY = {mfa.TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
+# Outcomes of reading one user; compliant + non_compliant + the rest = total.
+COMPLIANT = mfa.COMPLIANT
+NON_COMPLIANT = "non_compliant"
+NOT_FOUND = mfa.NOT_FOUND
+OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED, NOT_ATTEMPTED)
+
+
+def policy_request(policy: Optional[Mapping[str, Any]]) -> Dict[str, mfa.MethodRequest]:
+    """The policy option as method requests (what cognito_user_mfa would have to do: nothing = compliant)."""
+    if policy is None:
+        return dict(DEFAULT_POLICY)
+    request = {
+        method: mfa.method_request(policy[method], f"policy.{method}") for method in mfa.METHODS if policy.get(method) is not None
+    }
+    if not any(want.enabled is not None or want.preferred is not None for want in request.values()):
+        raise mfa.InvalidRequest("policy: name at least one method with enabled and/or preferred")
+    mfa.check_one_preferred(request, "policy")
+    return request
+
+
+class UserAudit(bulk.Outcome):
+    """One user's audit: the bulk Outcome, with the account's facts and its MFA state (after)."""
+
+    def __init__(self, username: str, outcome: str, enabled: Optional[bool] = None, user_status: Optional[str] = None,
+                 state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None):
+        super().__init__(username, outcome, error_code=error_code, message=message, after=state,
+                         fields={"enabled": enabled, "user_status": user_status})
+
+    @property
+    def compliant(self) -> bool:
+        return self.outcome == COMPLIANT
+
+    def as_row(self, with_states: bool = False) -> Dict[str, Any]:
+        """The info module's row: every key always there (null when unknown), no outcome key."""
+        state = self.after.as_dict() if self.after is not None else {"enabled_methods": None, "preferred_method": None}
+        row = {
+            "username": self.username,
+            "compliant": self.compliant,
+            "not_found": self.outcome == NOT_FOUND,
+            "enabled": self.fields["enabled"],
+            "user_status": self.fields["user_status"],
+            "enabled_methods": state["enabled_methods"],
+            "preferred_method": state["preferred_method"],
+            "mfa_state": mfa.mfa_state(self.after) if self.after is not None else None,
+        }
+        if self.error_code:
+            row["error_code"] = self.error_code
+            row["message"] = self.message
+        return row
+
+
+def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest]) -> UserAudit:
+    """Read one user and judge it against the policy. Runs on an engine worker."""
+    try:
+        response = read(username)
+    except AWS_ERRORS as exc:
+        code = error_code(exc) or type(exc).__name__
+        if code == "UserNotFoundException":
+            return UserAudit(username, NOT_FOUND)
+        return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
+    state = mfa.state_from_user(response)
+    return UserAudit(
+        username,
+        COMPLIANT if mfa.satisfies(state, policy) else NON_COMPLIANT,
+        enabled=response.get("Enabled"),
+        user_status=response.get("UserStatus"),
+        state=state,
+    )
+
+
+def not_attempted(username: str, abort: Abort) -> UserAudit:
+    return UserAudit(username, NOT_ATTEMPTED, error_code=abort.code, message=f"not read: {bulk.STOPPED_EARLY}")
+
+
+class AuditReport(bulk.Report):
+    """Counts every user, by outcome and by MFA state; keeps rows for all users or only for those out of line."""
+
+    def __init__(self, only_non_compliant: bool = False):
+        super().__init__(
+            OUTCOMES,
+            quiet=(COMPLIANT,),
+            shown=OUTCOMES[:4],
+            check_labels={NON_COMPLIANT: "non-compliant"},
+            report_quiet=not only_non_compliant,
+        )
+        self.states = dict.fromkeys((mfa.DISABLED,) + mfa.MFA_STATES, 0)
+
+    def add(self, audit: UserAudit) -> None:
+        super().add(audit)
+        if audit.after is not None:
+            self.states[mfa.mfa_state(audit.after)] += 1
+        if audit.fields["enabled"] is False:
+            self.states[mfa.DISABLED] += 1
+
+    def summary(self, check_mode: bool = True) -> str:
+        # Read only: what the audit would say in check mode is what it says.
+        return super().summary(True)
+
+    def result(self, excluded: int = 0) -> Dict[str, Any]:
+        result = super().result()
+        result["counts"] = dict(result["counts"], **self.states, excluded=excluded)
+        return result
+
+
+def pool_config_result(response: Mapping[str, Any]) -> Dict[str, Any]:
+    """GetUserPoolMfaConfig's answer as the audit returns it (user_pool_mfa_config)."""
+    return camel_dict_to_snake_dict(pool_mfa.normalize(response))
