@@ -199,6 +199,26 @@ def pool_sign_in(
     )
 
 
+def pool_sign_in_from_info(
+    user_pool: Optional[Mapping[str, Any]], mfa_config: Optional[Mapping[str, Any]], app_clients: Optional[Iterable[Mapping[str, Any]]] = None
+) -> PoolSignIn:
+    """The same from the snake_case results of cognito_user_pool_info (user_pool, app_clients) and
+    cognito_user_mfa_info (user_pool_mfa_config), as the audit report filter receives them."""
+    user_pool = user_pool or {}
+    mfa_config = mfa_config or {}
+    policy = ((user_pool.get("policies") or {}).get("sign_in_policy") or {}).get("allowed_first_auth_factors")
+    clients = None
+    if app_clients is not None:
+        clients = [{"ClientId": client.get("client_id"), "ExplicitAuthFlows": client.get("explicit_auth_flows")} for client in app_clients]
+    return PoolSignIn(
+        mode=mfa_config.get("mfa_configuration") or user_pool.get("mfa_configuration") or "OFF",
+        first_factors=frozenset(policy) if policy else frozenset((PASSWORD,)),
+        passkey_factor=(mfa_config.get("web_authn_configuration") or {}).get("factor_configuration") or SINGLE_FACTOR,
+        user_auth_clients=user_auth_clients(clients or ()),
+        clients_read=clients is not None,
+    )
+
+
 # ---------------------------------------------------------------- one user's verdict
 
 
@@ -283,12 +303,15 @@ class Finding:
         return {"code": self.code, "subject": self.subject, "severity": self.severity, "message": self.message}
 
 
-def findings(pool_id: str, pool: PoolSignIn) -> List[Finding]:
-    """The pool's and its app clients' ways to sign in without TOTP, worst first."""
+def findings(pool_id: str, pool: PoolSignIn, include_mode: bool = True) -> List[Finding]:
+    """The pool's and its app clients' ways to sign in without TOTP, worst first.
+
+    include_mode=False leaves out mfa_off / mfa_optional, for a caller that reports those itself.
+    """
     found: List[Finding] = []
-    if pool.mode not in ("ON", "OPTIONAL"):
+    if include_mode and pool.mode not in ("ON", "OPTIONAL"):
         found.append(Finding("mfa_off", pool_id, f"MFA is {pool.mode}: no user is asked for a second factor"))
-    elif pool.mode == "OPTIONAL":
+    elif include_mode and pool.mode == "OPTIONAL":
         found.append(
             Finding("mfa_optional", pool_id, "MFA is OPTIONAL: users without an MFA method sign in with a password alone", "medium")
         )

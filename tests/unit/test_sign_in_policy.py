@@ -140,6 +140,16 @@ def test_pool_sign_in_from_api_responses():
     assert sip.pool_sign_in({"UserPool": {}}, {}) == PoolSignIn("OFF", frozenset({"PASSWORD"}), "SINGLE_FACTOR", (), False)
 
 
+def test_pool_sign_in_from_snake_case_info_results():
+    user_pool = {"mfa_configuration": "OPTIONAL", "policies": {"sign_in_policy": {"allowed_first_auth_factors": ["PASSWORD", "EMAIL_OTP"]}}}
+    mfa_config = {"mfa_configuration": "ON", "web_authn_configuration": {"factor_configuration": "MULTI_FACTOR_WITH_USER_VERIFICATION"}}
+    clients = [{"client_id": "x", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}, {"client_id": "y"}]
+    assert sip.pool_sign_in_from_info(user_pool, mfa_config, clients) == PoolSignIn(
+        "ON", frozenset({"PASSWORD", "EMAIL_OTP"}), sip.MULTI_FACTOR, ("x",), True
+    )
+    assert sip.pool_sign_in_from_info(None, None) == PoolSignIn(clients_read=False)
+
+
 # ---------------------------------------------------------------- findings
 
 
@@ -181,6 +191,11 @@ def codes(pool):
 )
 def test_findings(pool, expected):
     assert codes(pool) == expected
+
+
+def test_findings_without_the_mode_ones():
+    pool = PoolSignIn(mode="OFF", first_factors=frozenset({"PASSWORD", "SMS_OTP"}), user_auth_clients=("c1",))
+    assert [finding.code for finding in sip.findings("p", pool, include_mode=False)] == ["passwordless_first_factor", "client_user_auth"]
 
 
 def test_finding_messages_say_how_and_where():
