@@ -165,7 +165,7 @@ class PoolSignIn:
         return bool(self.passwordless) and (bool(self.user_auth_clients) or not self.clients_read)
 
 
-def _first_factors(described: Mapping[str, Any]) -> FrozenSet[str]:
+def allowed_first_factors(described: Mapping[str, Any]) -> FrozenSet[str]:
     pool = described.get("UserPool", described)
     policy = ((pool.get("Policies") or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
     return frozenset(policy) if policy else frozenset((PASSWORD,))
@@ -192,7 +192,7 @@ def pool_sign_in(
     pool = described.get("UserPool", described)
     return PoolSignIn(
         mode=mfa_config.get("MfaConfiguration") or pool.get("MfaConfiguration") or "OFF",
-        first_factors=_first_factors(described),
+        first_factors=allowed_first_factors(described),
         passkey_factor=passkey_factor(mfa_config),
         user_auth_clients=user_auth_clients(clients or ()),
         clients_read=clients is not None,

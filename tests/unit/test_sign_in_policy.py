@@ -251,3 +251,8 @@ def test_check_mfa_required_fails_before_any_write_saying_why_and_what_to_set(de
     assert shown in message and "MULTI_FACTOR_WITH_USER_VERIFICATION" in message and "WEB_AUTHN" in message
     assert "Nothing was changed" in message
     assert desired == before
+
+
+def test_allowed_first_factors_default_to_password():
+    assert sip.allowed_first_factors({"UserPool": {"Policies": {"PasswordPolicy": {}}}}) == {"PASSWORD"}
+    assert sip.allowed_first_factors({"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "SMS_OTP"]}}}) == {"PASSWORD", "SMS_OTP"}
