@@ -29,6 +29,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set
 
+from .errors import Abort, aws_message, error_code
+
 try:
     import pyotp
 
@@ -78,7 +80,6 @@ TOTP_DIGITS = 6
 STEP_MARGIN = 0.25
 MAX_ROUNDS = 10
 
-USER_POOL_ID_RE = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 TOTP_CODE_RE = re.compile(r"^[0-9]{6}$")
 
 
@@ -263,25 +264,15 @@ def classify_error(code: str, message: str = "") -> "tuple[str, str]":
         return REFUSED, REFUSAL_REASONS[code]
     if code == "InvalidPasswordException":
         return ERROR, "new_password does not meet the pool's password policy"
-    if code in ("TooManyRequestsException", "LimitExceededException"):
+    if code == "TooManyRequestsException":
         return ERROR, "throttled by Cognito"
+    if code == "LimitExceededException":
+        return ERROR, "a Cognito limit was exceeded (not a request rate: retrying does not help)"
     if code == "ResourceNotFoundException":
         return ERROR, "user pool or app client not found"
     if code == "InvalidParameterException":
         return ERROR, "invalid parameter (is this auth flow enabled for the app client?)"
     return ERROR, "unexpected error"
-
-
-def error_details(exc: BaseException) -> "Optional[tuple[str, str]]":
-    """``(code, message)`` of a botocore ClientError (or a stub with the same shape), else None."""
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return None
-    error = response.get("Error") or {}
-    code = error.get("Code")
-    if not code:
-        return None
-    return str(code), str(error.get("Message") or "")
 
 
 # --- verdict ---------------------------------------------------------------------------
@@ -486,11 +477,13 @@ class SignInTest:
     def _call(self, step: str, operation: str, **kwargs: Any) -> Dict[str, Any]:
         try:
             response = getattr(self.client, operation)(**kwargs)
+        except Abort as e:
+            raise _Refused(step, e.code, e.message)
         except Exception as e:
-            details = error_details(e)
-            if details is None:
+            code = error_code(e)
+            if not code:
                 raise
-            raise _Refused(step, details[0], details[1])
+            raise _Refused(step, code, aws_message(e))
         for key in ("Session", "SecretCode"):
             self.protect(response.get(key))
         return response

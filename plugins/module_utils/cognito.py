@@ -4,24 +4,34 @@
 
 """Thin helpers around the Cognito calls, each made through the engine's Caller.
 
-The category names match the Caller's limiters: reads (UserRead quota), writes
-(UserResourceUpdate quota). Each helper is one call; decisions live in mfa.py.
+The first argument of every call is its quota category, a key of quotas.TABLE (which says which
+Cognito quota it draws on). Each helper is one call, or one listing through paginate();
+decisions live elsewhere (mfa.py, pool_mfa.py, onboarding.py ...).
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional
 
-from .engine import Caller
+from .engine import Caller, RateLimiter
+from .quotas import rates
+from .quotas import AUTH, CLIENT_READ, CREATE, LIST, POOL_READ, POOL_WRITE, READ, RESOURCE_READ, USER_POOL_READ, WRITE
+from .quotas import category_of
 
-READ = "read"
-WRITE = "write"
+__all__ = ["AUTH", "CLIENT_READ", "CREATE", "LIST", "POOL_READ", "POOL_WRITE", "READ", "RESOURCE_READ", "USER_POOL_READ", "WRITE"]
+PAGE_SIZE = 60  # the most any of these listings returns per page
+LIST_PAGE_SIZE = PAGE_SIZE
 ADMIN_DELETE_SOFTWARE_TOKEN_BOTOCORE = "1.43.82"
 
 
 def supports(client: Any, operation: str) -> bool:
     """Whether the installed botocore knows the operation (new Cognito calls need a recent one)."""
     return operation in client.meta.service_model.operation_names
+
+
+def caller(client: Any, keys: Iterable[str], params: Optional[Mapping[str, Any]] = None, **options: Any) -> Caller:
+    """The engine's Caller for these quota categories, each at the pace the task asks for (quotas.rates)."""
+    return Caller(client, {key: RateLimiter(rate) for key, rate in rates(keys, params).items()}, **options)
 
 
 def client_config(workers: int) -> Dict[str, Any]:
@@ -56,11 +66,31 @@ def set_user_mfa_preference(call: Caller, access_token: str, blocks: Mapping[str
     call(WRITE, "set_user_mfa_preference", AccessToken=access_token, **blocks)
 
 
-# Listing (UserList quota) and the pool's MFA configuration (UserPoolResourceRead / Update quotas).
-LIST = "list"
-POOL_READ = "pool_read"
-POOL_WRITE = "pool_write"
-LIST_PAGE_SIZE = 60  # the most ListUsers / ListUsersInGroup return per page
+def paginate(fetch: Callable[[str], Mapping[str, Any]], token_key: str = "NextToken") -> Iterator[Mapping[str, Any]]:
+    """The pages of a listing; fetch(token) makes one call ("" for the first page)."""
+    token = ""
+    while True:
+        page = fetch(token)
+        yield page
+        token = page.get(token_key) or ""
+        if not token:
+            return
+
+
+def names(pages: Iterator[Mapping[str, Any]], items_key: str, name_key: str) -> List[str]:
+    return [item[name_key] for page in pages for item in page.get(items_key) or []]
+
+
+class Routed:
+    """A client whose every method is a Caller call in the operation's quota category (for code written
+    against a boto3 client, such as auth.SignInTest)."""
+
+    def __init__(self, call: Caller):
+        self._call = call
+
+    def __getattr__(self, operation: str) -> Callable[..., Dict[str, Any]]:
+        key = category_of(operation).key
+        return lambda **params: self._call(key, operation, **params)
 
 
 def list_users(call: Caller, user_pool_id: str, filter_: str = "", pagination_token: str = "") -> Dict[str, Any]:
@@ -87,11 +117,8 @@ def set_user_pool_mfa_config(call: Caller, user_pool_id: str, config: Mapping[st
     return call(POOL_WRITE, "set_user_pool_mfa_config", UserPoolId=user_pool_id, **config)
 
 
-# Onboarding (cognito_user): creating users (UserCreation quota), reading a user's groups
-# (UserResourceRead quota), per-user updates (WRITE: group membership, attributes, temporary
-# passwords), and the pool's groups and password policy (POOL_READ / POOL_WRITE).
-CREATE = "create"
-RESOURCE_READ = "resource_read"
+# Onboarding (cognito_user): creating users, reading a user's groups, per-user updates (group
+# membership, attributes, temporary passwords), the pool's groups and its password policy.
 
 
 def admin_create_user(call: Caller, user_pool_id: str, username: str, **params: Any) -> Dict[str, Any]:
@@ -103,6 +130,11 @@ def admin_list_groups_for_user(call: Caller, user_pool_id: str, username: str, n
     if next_token:
         params["NextToken"] = next_token
     return call(RESOURCE_READ, "admin_list_groups_for_user", **params)
+
+
+def groups_of_user(call: Caller, user_pool_id: str, username: str) -> List[str]:
+    pages = paginate(lambda token: admin_list_groups_for_user(call, user_pool_id, username, token))
+    return names(pages, "Groups", "GroupName")
 
 
 def admin_add_user_to_group(call: Caller, user_pool_id: str, username: str, group_name: str) -> None:
@@ -125,9 +157,29 @@ def list_groups(call: Caller, user_pool_id: str, next_token: str = "") -> Dict[s
     return call(POOL_READ, "list_groups", **params)
 
 
+def pool_groups(call: Caller, user_pool_id: str) -> List[str]:
+    return names(paginate(lambda token: list_groups(call, user_pool_id, token)), "Groups", "GroupName")
+
+
 def create_group(call: Caller, user_pool_id: str, group_name: str) -> None:
     call(POOL_WRITE, "create_group", UserPoolId=user_pool_id, GroupName=group_name)
 
 
 def describe_user_pool(call: Caller, user_pool_id: str) -> Dict[str, Any]:
-    return call(POOL_READ, "describe_user_pool", UserPoolId=user_pool_id)
+    return call(USER_POOL_READ, "describe_user_pool", UserPoolId=user_pool_id)
+
+
+def list_user_pool_clients(call: Caller, user_pool_id: str, next_token: str = "") -> Dict[str, Any]:
+    params: Dict[str, Any] = {"UserPoolId": user_pool_id, "MaxResults": PAGE_SIZE}
+    if next_token:
+        params["NextToken"] = next_token
+    return call(CLIENT_READ, "list_user_pool_clients", **params)
+
+
+def app_client_ids(call: Caller, user_pool_id: str) -> List[str]:
+    pages = paginate(lambda token: list_user_pool_clients(call, user_pool_id, token))
+    return names(pages, "UserPoolClients", "ClientId")
+
+
+def describe_user_pool_client(call: Caller, user_pool_id: str, client_id: str) -> Dict[str, Any]:
+    return call(CLIENT_READ, "describe_user_pool_client", UserPoolId=user_pool_id, ClientId=client_id)

@@ -24,11 +24,15 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple
 
+from .errors import Abort, error_code, error_message
+
 try:
     import botocore.exceptions
     from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, TransientRetryableChecker
 except ImportError:  # handled by AnsibleAWSModule's own boto3 check
     pass
+
+__all__ = ["Abort", "Caller", "RateLimiter", "classify", "error_code", "error_message", "run_bulk"]
 
 # Errors that no retry and no other user can fix: the whole run stops.
 FATAL_ERROR_CODES = frozenset(
@@ -45,17 +49,11 @@ FATAL_ERROR_CODES = frozenset(
         "RequestExpired",
     )
 )
+# Not a rate limit in Cognito (too many groups, attempt limits ...), though botocore's standard retry mode
+# counts it as throttling: retrying cannot help. See docs/cognito-behaviour.md and the Cognito API reference.
+NOT_THROTTLING_CODES = frozenset(("LimitExceededException",))
 # An endpoint that refuses connections is not worth ten rounds of backoff.
 UNREACHABLE_RETRIES = 2
-
-
-class Abort(Exception):
-    """The run cannot go on (bad credentials, missing pool, endpoint unreachable)."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class RateLimiter:
@@ -118,27 +116,6 @@ class RateLimiter:
                 self.rate = min(self.ceiling, self.rate + self._increase)
 
 
-def error_code(exc: BaseException) -> Optional[str]:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return response.get("Error", {}).get("Code")
-    return None
-
-
-def error_message(exc: BaseException) -> str:
-    """An error in words: AWS's own message and the operation, else the exception's text.
-
-    str() of a botocore ClientError repeats the code and says "(reached max retries: 0)",
-    which misleads here: botocore is told not to retry because the engine does.
-    """
-    response = getattr(exc, "response", None)
-    message = response.get("Error", {}).get("Message") if isinstance(response, dict) else None
-    if not message:
-        return str(exc).rstrip(".")
-    operation = getattr(exc, "operation_name", None)
-    return f"{message.rstrip('.')} ({operation})" if operation else message.rstrip(".")
-
-
 def _retry_context(exc: BaseException, attempt: int) -> "RetryContext":
     response = getattr(exc, "response", None)
     status = None
@@ -161,6 +138,8 @@ def classify(exc: BaseException, attempt: int = 1) -> str:
     code = error_code(exc)
     if code in FATAL_ERROR_CODES:
         return "fatal"
+    if code in NOT_THROTTLING_CODES:
+        return "error"
     context = _retry_context(exc, attempt)
     if ThrottledRetryableChecker().is_retryable(context):
         return "throttle"

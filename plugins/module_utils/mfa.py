@@ -10,9 +10,14 @@ Nothing here talks to AWS, so every rule is tested as a table (tests/unit/test_m
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
+
+from .errors import InvalidRequest
+from .validate import as_bool, check_username
+
+# Kept for cognito_user_mfa_info and the mfa_users lookup until they import errors / validate themselves.
+from .validate import check_bulk_options, check_user_pool_id  # noqa: F401  pylint: disable=unused-import
 
 # Option name -> (name in UserMFASettingList / PreferredMfaSetting, settings block of the set call)
 METHODS: Dict[str, Tuple[str, str]] = {
@@ -25,12 +30,7 @@ _FROM_COGNITO = {cognito: method for method, (cognito, _block) in METHODS.items(
 USER_ENTRY_KEYS = ("username",) + tuple(METHODS)
 SETTING_KEYS = ("enabled", "preferred")
 
-USER_POOL_ID = re.compile(r"^(?P<region>[\w-]+)_[0-9a-zA-Z]+$")
 TOTP_NOT_ENROLLED = re.compile(r"software token", re.IGNORECASE)
-
-
-class InvalidRequest(ValueError):
-    """Raised for bad input, before any call is made. The message names the culprit."""
 
 
 @dataclass(frozen=True)
@@ -131,18 +131,6 @@ def satisfies(state: MfaState, request: Mapping[str, MethodRequest], reset_totp:
 # ---------------------------------------------------------------- input validation
 
 
-def as_bool(value: Any, where: str) -> Optional[bool]:
-    """A YAML-ish boolean (true, "yes", "off" ...); None stays None."""
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("yes", "on", "true", "1", "y", "t"):
-        return True
-    if text in ("no", "off", "false", "0", "n", "f"):
-        return False
-    raise InvalidRequest(f"{where}: {value!r} is not a boolean")
-
-
 def method_request(settings: Any, where: str) -> MethodRequest:
     if not isinstance(settings, Mapping):
         raise InvalidRequest(f"{where}: expected a dict with 'enabled' and/or 'preferred', got {settings!r}")
@@ -177,40 +165,6 @@ def check_one_preferred(request: Mapping[str, MethodRequest], where: str) -> Non
     preferred = [method for method, want in request.items() if want.preferred]
     if len(preferred) > 1:
         raise InvalidRequest(f"{where}: only one method can be preferred, got {', '.join(preferred)}")
-
-
-def check_username(username: Any, where: str) -> str:
-    if not isinstance(username, str) or not username:
-        raise InvalidRequest(f"{where}: username must be a non-empty string, got {username!r}")
-    if len(username) > 128:
-        raise InvalidRequest(f"{where}: username {username[:20]!r}... is longer than 128 characters")
-    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in username):
-        raise InvalidRequest(f"{where}: username {username!r} contains white space or control characters")
-    return username
-
-
-def check_user_pool_id(user_pool_id: Any, region: Optional[str] = None) -> str:
-    match = USER_POOL_ID.match(user_pool_id or "") if isinstance(user_pool_id, str) else None
-    if not match or len(user_pool_id) > 55:
-        raise InvalidRequest(
-            f"user_pool_id {user_pool_id!r} is not a Cognito user pool id (expected <region>_<id>, e.g. us-east-1_AbCdEf123)"
-        )
-    if region and match.group("region") != region:
-        raise InvalidRequest(
-            f"user_pool_id {user_pool_id!r} belongs to region {match.group('region')}, but the task runs in region {region}"
-        )
-    return user_pool_id
-
-
-def check_bulk_options(params: Mapping[str, Any], rate_options: Tuple[str, ...]) -> None:
-    """The bulk engine's options, as every module that works on many users has them."""
-    for name in rate_options:
-        if params[name] <= 0:
-            raise InvalidRequest(f"{name} must be greater than 0, got {params[name]}")
-    if params["workers"] < 1:
-        raise InvalidRequest(f"workers must be at least 1, got {params['workers']}")
-    if params["retries"] < 0:
-        raise InvalidRequest(f"retries must be 0 or more, got {params['retries']}")
 
 
 def task_request(params: Mapping[str, Any]) -> Dict[str, MethodRequest]:

@@ -17,7 +17,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-from .mfa import InvalidRequest
+from .errors import InvalidRequest
 
 MFA_CONFIGURATIONS = ("OFF", "OPTIONAL", "ON")
 MODE = "MfaConfiguration"

@@ -17,15 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, FrozenSet, Iterator, List, Mapping, Optional, Tuple
 
-from .engine import Abort, error_code
-from .mfa import InvalidRequest, check_username
-
-try:
-    import botocore.exceptions
-
-    AWS_ERRORS: Tuple[type, ...] = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:  # handled by AnsibleAWSModule's own boto3 check
-    AWS_ERRORS = ()
+from .cognito import paginate
+from .errors import CALL_ERRORS, InvalidRequest, describe
+from .validate import check_username
 
 # Cognito's ListUsers filter: one attribute, `=` (exact) or `^=` (starts with), the value in double quotes.
 FILTER = re.compile(r'^\s*[A-Za-z_:]+\s*\^?=\s*"[^"]*"\s*$')
@@ -90,19 +84,16 @@ def from_params(params: Mapping[str, Any]) -> Selection:
 
 def _pages(fetch: PageFunc, token_key: str, what: str, stats: SelectionStats) -> Iterator[List[str]]:
     """Pages of usernames from one listing; a failed call becomes a SelectionError naming the listing."""
-    token = ""
+    pages = paginate(fetch, token_key)
     while True:
         try:
-            response = fetch(token)
-        except Abort as abort:
-            raise SelectionError(f"Could not list {what}: {abort.code}: {abort.message}") from abort
-        except AWS_ERRORS as exc:
-            raise SelectionError(f"Could not list {what}: {error_code(exc) or type(exc).__name__}: {exc}") from exc
+            response = next(pages, None)
+        except CALL_ERRORS as exc:
+            raise SelectionError(f"Could not list {what}: {describe(exc)}") from exc
+        if response is None:
+            return
         stats.pages += 1
         yield [user["Username"] for user in response.get("Users") or ()]
-        token = response.get(token_key) or ""
-        if not token:
-            return
 
 
 def usernames(

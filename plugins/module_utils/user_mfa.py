@@ -12,48 +12,19 @@ reading about, so a 100,000-user pool that is compliant yields a tiny result.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Callable, Mapping, Optional, Any
 
 from . import mfa
-from .engine import Abort, error_code, error_message
-
-try:
-    import botocore.exceptions
-
-    AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:  # handled by AnsibleAWSModule's own boto3 check
-    AWS_ERRORS = ()
+from .bulk import FAILED, NOT_ATTEMPTED, Outcome, Report, not_attempted as _not_attempted
+from .errors import AWS_ERRORS, Abort, error_code, error_message
 
 UNCHANGED = "unchanged"
 CHANGED = "changed"
 NOT_ENROLLED = "not_enrolled"
 NOT_FOUND = "not_found"
-FAILED = "failed"
-NOT_ATTEMPTED = "not_attempted"
 OUTCOMES = (UNCHANGED, CHANGED, NOT_ENROLLED, NOT_FOUND, FAILED, NOT_ATTEMPTED)
 UNMET_OUTCOMES = (NOT_ENROLLED, NOT_FOUND, FAILED)
-
-
-@dataclass
-class Outcome:
-    username: str
-    outcome: str
-    before: Optional[mfa.MfaState] = None
-    after: Optional[mfa.MfaState] = None
-    error_code: Optional[str] = None
-    message: Optional[str] = None
-
-    def as_row(self) -> Dict[str, Any]:
-        row: Dict[str, Any] = {"username": self.username, "outcome": self.outcome}
-        if self.before is not None:
-            row["before"] = self.before.as_dict()
-        if self.after is not None:
-            row["after"] = self.after.as_dict()
-        if self.error_code:
-            row["error_code"] = self.error_code
-        if self.message:
-            row["message"] = self.message
-        return row
+UNMET_WORDS = "did not reach the requested MFA settings"
 
 
 @dataclass
@@ -125,45 +96,18 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcom
 
 
 def not_attempted(request: mfa.UserRequest, abort: Abort) -> Outcome:
-    return Outcome(
-        request.username,
-        NOT_ATTEMPTED,
-        error_code=abort.code,
-        message="not attempted: the run stopped early",
+    return _not_attempted(request.username, abort)
+
+
+def report(report_unchanged: bool = False, diff: bool = False) -> Report:
+    """Counts every outcome; keeps rows (with the states before and after) for users that changed or missed."""
+    return Report(
+        OUTCOMES,
+        quiet=(UNCHANGED,),
+        changing=(CHANGED,),
+        shown=(UNCHANGED, CHANGED),
+        check_labels={CHANGED: "would change"},
+        report_quiet=report_unchanged,
+        diff=diff,
+        with_states=True,
     )
-
-
-class Report:
-    """Counts every outcome; keeps rows for users that changed or missed the desired state."""
-
-    def __init__(self, report_unchanged: bool = False, diff: bool = False):
-        self.counts = {outcome: 0 for outcome in OUTCOMES}
-        self.rows: List[Dict[str, Any]] = []
-        self.report_unchanged = report_unchanged
-        self.diff: Optional[Dict[str, Dict[str, Any]]] = {"before": {}, "after": {}} if diff else None
-
-    def add(self, result: Outcome) -> None:
-        self.counts[result.outcome] += 1
-        if result.outcome != UNCHANGED or self.report_unchanged:
-            self.rows.append(result.as_row())
-        if self.diff is not None and result.outcome == CHANGED:
-            self.diff["before"][result.username] = result.before.as_dict()
-            self.diff["after"][result.username] = result.after.as_dict()
-
-    @property
-    def changed(self) -> bool:
-        return self.counts[CHANGED] > 0
-
-    def summary(self, check_mode: bool) -> str:
-        labels = {CHANGED: "would change" if check_mode else "changed"}
-        parts = [
-            f"{self.counts[outcome]} {labels.get(outcome, outcome.replace('_', ' '))}"
-            for outcome in OUTCOMES
-            if self.counts[outcome] or outcome in (UNCHANGED, CHANGED)
-        ]
-        return f"{sum(self.counts.values())} users: " + ", ".join(parts)
-
-    def result(self) -> Dict[str, Any]:
-        counts = dict(self.counts, total=sum(self.counts.values()))
-        self.rows.sort(key=lambda row: row["username"])
-        return {"changed": self.changed, "counts": counts, "users": self.rows}

@@ -17,7 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .mfa import InvalidRequest, as_bool, check_username
+from .errors import InvalidRequest
+from .validate import as_bool, check_username
 
 # Keys a user entry may carry for onboarding. `service_account` is for the onboard_users role;
 # the cognito_user module takes the others (MODULE_ENTRY_KEYS).

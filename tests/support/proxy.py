@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import http.server
 import json
 import random
@@ -65,43 +66,27 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Mapping
 
-# Cognito's default request quotas (requests per second, per account and region).
-DEFAULT_QUOTAS: dict[str, float] = {
-    "UserRead": 120,
-    "UserResourceUpdate": 25,
-    "UserList": 30,
-    "UserAuthentication": 120,
-    "UserCreation": 50,
-    "UserResourceRead": 50,
-    "UserPoolResourceRead": 20,
-    "UserPoolResourceUpdate": 15,
-}
 
-# Operation -> quota category (DESIGN.md table). GetUser and GetUserAuthFactors (the
-# self-service reads) are counted as UserRead here, an assumption of this proxy.
-CATEGORIES: dict[str, str] = {
-    "AdminGetUser": "UserRead",
-    "AdminGetUserAuthFactors": "UserRead",
-    "GetUser": "UserRead",
-    "GetUserAuthFactors": "UserRead",
-    "AdminSetUserMFAPreference": "UserResourceUpdate",
-    "SetUserMFAPreference": "UserResourceUpdate",
-    "AssociateSoftwareToken": "UserResourceUpdate",
-    "VerifySoftwareToken": "UserResourceUpdate",
-    "AdminDeleteSoftwareToken": "UserResourceUpdate",
-    "ListUsers": "UserList",
-    "ListUsersInGroup": "UserList",
-    "InitiateAuth": "UserAuthentication",
-    "AdminInitiateAuth": "UserAuthentication",
-    "RespondToAuthChallenge": "UserAuthentication",
-    "AdminRespondToAuthChallenge": "UserAuthentication",
-    "AdminCreateUser": "UserCreation",
-    "AdminListGroupsForUser": "UserResourceRead",
-    "GetUserPoolMfaConfig": "UserPoolResourceRead",
-    "SetUserPoolMfaConfig": "UserPoolResourceUpdate",
-}
+
+def _load_quotas():
+    """The collection's quota table (plugins/module_utils/quotas.py), loaded by path: it imports nothing."""
+    path = Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "quotas.py"
+    spec = importlib.util.spec_from_file_location("mfaops_cognito_quotas", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_QUOTAS = _load_quotas()
+# Cognito's default request quotas (requests per second, per account and region), and operation -> quota
+# category, from the collection's one table. GetUser and GetUserAuthFactors (the self-service reads) are
+# counted as UserRead there, an assumption of that table.
+DEFAULT_QUOTAS: dict[str, float] = _QUOTAS.default_quotas()
+CATEGORIES: dict[str, str] = _QUOTAS.operation_quotas()
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 THROTTLE_BODY = {"__type": "TooManyRequestsException", "message": "Too many requests"}

@@ -12,6 +12,7 @@ import hmac
 import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import auth
+from ansible_collections.mfaops.cognito.plugins.module_utils import validate
 
 # RFC 6238 appendix B: the SHA1 rows. Secret = ASCII "12345678901234567890", 8 digits.
 RFC6238_SECRET_B32 = base64.b32encode(b"12345678901234567890").decode()
@@ -250,4 +251,4 @@ def test_judge(expect, result, passed, message_parts):
     [("us-east-1_AbCdEf123", True), ("eu-west-2_x", True), ("us-east-1", False), ("us east_1", False), ("", False)],
 )
 def test_user_pool_id_pattern(pool_id, ok):
-    assert bool(auth.USER_POOL_ID_RE.match(pool_id)) is ok
+    assert bool(validate.is_user_pool_id(pool_id)) is ok

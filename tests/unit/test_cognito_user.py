@@ -18,113 +18,13 @@ from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Calle
 from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import InvalidRequest
 from ansible_collections.mfaops.cognito.plugins.modules import cognito_user as m
 
+from fakes import POLICY, FakeCognito, client_error, fast_caller
+
 POOL = "us-east-1_Test1"
-POLICY = {"MinimumLength": 12, "RequireUppercase": True, "RequireLowercase": True, "RequireNumbers": True, "RequireSymbols": True}
-
-
-def client_error(code, message="boom", operation="op"):
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, operation)
-
-
-class FakeCognito:
-    """One user pool: users with attributes, status and groups; records every call. `fail` maps an
-    operation to an error code to raise, or to a callable(params) returning an exception or None."""
-
-    def __init__(self, users=None, groups=("staff", "eng"), policy=None):
-        self.users = copy.deepcopy(users or {})
-        self.groups = list(groups)
-        self.policy = policy or POLICY
-        self.calls = []
-        self.fail = {}
-        self.lock = threading.Lock()
-
-    def _call(self, operation, params):
-        with self.lock:
-            self.calls.append((operation, params))
-        failure = self.fail.get(operation)
-        error = failure(params) if callable(failure) else client_error(failure, operation=operation) if failure else None
-        if error:
-            raise error
-
-    def _user(self, username):
-        if username not in self.users:
-            raise client_error("UserNotFoundException", "User does not exist.")
-        return self.users[username]
-
-    def ops(self, *names):
-        return [operation for operation, _params in self.calls if not names or operation in names]
-
-    # --- the API
-    def admin_get_user(self, **params):
-        self._call("admin_get_user", params)
-        user = self._user(params["Username"])
-        return {
-            "Username": params["Username"],
-            "UserStatus": user["status"],
-            "UserAttributes": [{"Name": k, "Value": v} for k, v in user["attributes"].items()],
-        }
-
-    def admin_create_user(self, **params):
-        self._call("admin_create_user", params)
-        name = params["Username"]
-        if params.get("MessageAction") == "RESEND":
-            user = self._user(name)
-        elif name in self.users:
-            raise client_error("UsernameExistsException", "User account already exists")
-        else:
-            attributes = {item["Name"]: item["Value"] for item in params.get("UserAttributes", [])}
-            user = self.users[name] = {"status": "FORCE_CHANGE_PASSWORD", "attributes": dict(attributes, sub="s-" + name), "groups": []}
-        user["password"] = params.get("TemporaryPassword")
-        return {"User": {"Username": name, "UserStatus": user["status"], "Attributes": []}}
-
-    def admin_list_groups_for_user(self, **params):
-        self._call("admin_list_groups_for_user", params)
-        groups = self._user(params["Username"])["groups"]
-        start = int(params.get("NextToken") or 0)
-        page = groups[start:start + 2]  # small pages, to exercise paging
-        result = {"Groups": [{"GroupName": g} for g in page]}
-        if start + 2 < len(groups):
-            result["NextToken"] = str(start + 2)
-        return result
-
-    def admin_add_user_to_group(self, **params):
-        self._call("admin_add_user_to_group", params)
-        if params["GroupName"] not in self.groups:
-            raise client_error("ResourceNotFoundException", "Group not found.")
-        user = self._user(params["Username"])
-        if params["GroupName"] not in user["groups"]:
-            user["groups"].append(params["GroupName"])
-
-    def admin_update_user_attributes(self, **params):
-        self._call("admin_update_user_attributes", params)
-        self._user(params["Username"])["attributes"].update({i["Name"]: i["Value"] for i in params["UserAttributes"]})
-
-    def admin_set_user_password(self, **params):
-        self._call("admin_set_user_password", params)
-        user = self._user(params["Username"])
-        user["password"] = params["Password"]
-        user["status"] = "CONFIRMED" if params["Permanent"] else "FORCE_CHANGE_PASSWORD"
-
-    def list_groups(self, **params):
-        self._call("list_groups", params)
-        start = int(params.get("NextToken") or 0)
-        result = {"Groups": [{"GroupName": g} for g in self.groups[start:start + 2]]}
-        if start + 2 < len(self.groups):
-            result["NextToken"] = str(start + 2)
-        return result
-
-    def create_group(self, **params):
-        self._call("create_group", params)
-        self.groups.append(params["GroupName"])
-
-    def describe_user_pool(self, **params):
-        self._call("describe_user_pool", params)
-        return {"UserPool": {"Id": POOL, "Policies": {"PasswordPolicy": self.policy}}}
 
 
 def caller(fake, retries=0):
-    fast = {c: RateLimiter(10000) for c in (cognito.READ, cognito.CREATE, cognito.RESOURCE_READ, cognito.WRITE, cognito.POOL_READ, cognito.POOL_WRITE)}
-    return Caller(fake, fast, retries=retries, sleep=lambda _s: None)
+    return fast_caller(fake, retries)
 
 
 def passwords_for(fake, given=None):

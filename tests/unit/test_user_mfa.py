@@ -113,7 +113,7 @@ def test_abort_after_write_is_reported_as_failed():
 
 
 def test_report_counts_all_rows_only_for_interesting_users():
-    report = user_mfa.Report(diff=True)
+    report = user_mfa.report(diff=True)
     state = mfa.MfaState()
     for n in range(100):
         report.add(user_mfa.Outcome(f"u{n:03}", "unchanged", before=state, after=state))
