@@ -306,3 +306,70 @@ def shared_limiter(local: Any, directory: str, account: str, region: str, catego
             raise BudgetError(f"cannot open the budget file in {directory}: {exc.strerror}") from exc
         raise
     return Budgeted(local, bucket)
+
+
+# -- in a module --------------------------------------------------------------------------------
+
+ARGUMENT_SPEC = dict(
+    shared_budget=dict(type="bool", default=True),
+    budget_dir=dict(type="path"),
+    account_id=dict(type="str"),
+)
+
+
+def check_options(params: Any) -> None:
+    """Bad budget options, before any call (ValueError naming the option)."""
+    account = params.get("account_id")
+    if account is not None and not re.fullmatch(r"\d{12}", account):
+        raise ValueError(f"account_id must be a 12-digit AWS account id, got {account!r}")
+    directory = params.get("budget_dir")
+    if directory is not None and not os.path.isdir(directory):
+        raise ValueError(f"budget_dir {directory!r} is not an existing directory")
+
+
+def _access_key(client: Any) -> Optional[str]:
+    try:
+        credentials = client._get_credentials()  # pylint: disable=protected-access
+    except Exception:  # an unusual client: key by the region alone
+        return None
+    return getattr(credentials, "access_key", None)
+
+
+def share(module: Any, call: Any, pool_arn: Optional[str] = None) -> Optional[str]:
+    """Put the limiters of `call` whose pace is a rate option under the account's shared budget.
+
+    Returns the budget's account key, or None when the task does not share (shared_budget=false,
+    or no fcntl on this controller). Categories with a fixed per-pool pace are left alone.
+    """
+    from .quotas import BY_KEY  # pylint: disable=import-outside-toplevel
+
+    params = module.params
+    if not params.get("shared_budget") or not available():
+        return None
+    directory = budget_dir(params.get("budget_dir"))
+    account = params.get("account_id")
+    if not account:
+        client = call.client
+        account = resolve_account(
+            directory,
+            _access_key(client),
+            client.meta.endpoint_url,
+            pool_arn,
+            lambda: module.client("sts", config=_STS_CONFIG).get_caller_identity()["Account"],
+        )
+    region = module.region or "global"
+    for key, local in list(call.limiters.items()):
+        category = BY_KEY.get(key)
+        if category is None or not category.option:
+            continue
+        call.limiters[key] = shared_limiter(local, directory, account, region, category.quota, local.ceiling)
+    return account
+
+
+_STS_CONFIG = None
+try:
+    from botocore.config import Config as _Config
+
+    _STS_CONFIG = _Config(connect_timeout=5, read_timeout=10, retries={"mode": "standard", "total_max_attempts": 2})
+except ImportError:  # handled by AnsibleAWSModule's own boto3 check
+    pass

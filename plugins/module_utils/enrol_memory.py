@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from dataclasses import dataclass
 from typing import Dict, Mapping, Optional
 
@@ -202,3 +203,72 @@ def now_utc() -> datetime.datetime:
     now = datetime.datetime.now(UTC)
     whole = now.replace(microsecond=0)
     return whole + datetime.timedelta(seconds=1) if whole < now else whole
+
+
+def change_after(
+    record: Optional[Record], outcome: str, skipped: bool, now: datetime.datetime
+) -> "tuple[bool, Optional[Record]]":
+    """(whether the record changes, the new record) after one user's outcome in this run.
+
+    Refused now: recorded. Skipped from the record: kept as it is. On TOTP now (changed,
+    unchanged) or gone (not_found): forgotten. Failed or not attempted: nothing learnt.
+    """
+    if outcome == "not_enrolled" and not skipped:
+        return True, updated(record, True, now)
+    if outcome in ("changed", "unchanged", "not_found") and record is not None:
+        return True, None
+    return False, record
+
+
+class Memory:
+    """One pool's records for one task: decide per user (thread-safe), then save what changed."""
+
+    def __init__(self, state_dir: str, user_pool_id: str, retry_after: datetime.timedelta, now=now_utc):
+        self.state_dir = check_dir(state_dir)
+        self.user_pool_id = user_pool_id
+        self.retry_after = retry_after
+        self._now = now
+        self.records = load(state_dir, user_pool_id)
+        self.changes: Dict[str, Optional[Record]] = {}
+        self._lock = threading.Lock()
+
+    def known_since(self, username: str, user: Mapping) -> Optional[str]:
+        """The date this user was first refused, when their write is to be skipped; else None."""
+        record = self.records.get(username)
+        if should_write(record, self._now(), user.get("UserLastModifiedDate"), self.retry_after):
+            return None
+        return iso(record.since)
+
+    def note(self, username: str, outcome: str, skipped: bool) -> None:
+        with self._lock:
+            changed, record = change_after(self.records.get(username), outcome, skipped, self._now())
+            if changed:
+                self.changes[username] = record
+
+    def save(self) -> int:
+        """Write this task's changes; returns how many users the file now holds."""
+        if not self.changes:
+            return len(self.records)
+        return save_changes(self.state_dir, self.user_pool_id, self.changes)
+
+    def record(self, outcome) -> None:
+        """note() for a bulk.Outcome: skipped when this run wrote nothing for it (wrote=False)."""
+        self.note(outcome.username, outcome.outcome, outcome.wrote is False)
+
+
+ARGUMENT_SPEC = dict(
+    not_enrolled_state_dir=dict(type="path"),
+    not_enrolled_retry_after=dict(type="str", default=DEFAULT_RETRY_AFTER),
+)
+
+
+def from_params(params: Mapping) -> Optional[Memory]:
+    """The task's Memory, or None without not_enrolled_state_dir. ValueError (naming the option) on bad input."""
+    retry_after = parse_duration(params.get("not_enrolled_retry_after") or DEFAULT_RETRY_AFTER)
+    state_dir = params.get("not_enrolled_state_dir")
+    if not state_dir:
+        return None
+    try:
+        return Memory(state_dir, params["user_pool_id"], retry_after)
+    except StateError as exc:
+        raise ValueError(f"not_enrolled_state_dir: {exc}") from exc

@@ -125,6 +125,8 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - mfaops.cognito.bulk
   - mfaops.cognito.bulk.writes
+  - mfaops.cognito.budget
+  - mfaops.cognito.budget.not_enrolled_state
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -264,6 +266,13 @@ users:
     message:
       description: What went wrong, in words.
       type: str
+    known_since:
+      description:
+        - For a V(not_enrolled) user whose write was skipped because O(not_enrolled_state_dir) remembers the refusal,
+          when Cognito first refused it (ISO 8601, UTC). Such a row has no RV(users[].error_code).
+      type: str
+      returned: with O(not_enrolled_state_dir), for users skipped
+      sample: "2026-03-01T12:00:00Z"
   sample:
     - username: alice
       outcome: changed
@@ -300,7 +309,9 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils import enrol_memory
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
@@ -324,6 +335,8 @@ ARGUMENT_SPEC = dict(
     writes_per_second=dict(type="float", default=12),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
+    **budget.ARGUMENT_SPEC,
+    **enrol_memory.ARGUMENT_SPEC,
 )
 
 
@@ -361,6 +374,7 @@ def main():
             ("access_token", "user_pool_id"),
             ("reset_software_token", "software_token_mfa"),
             ("reset_software_token", "access_token"),
+            ("access_token", "not_enrolled_state_dir"),
         ],
         required_one_of=[("username", "users", "access_token")],
         required_by={"username": "user_pool_id", "users": "user_pool_id"},
@@ -368,7 +382,9 @@ def main():
     params = module.params
     try:
         requests = validated_requests(module)
-    except mfa.InvalidRequest as e:
+        budget.check_options(params)
+        memory = enrol_memory.from_params(params)
+    except (mfa.InvalidRequest, ValueError) as e:
         module.fail_json(msg=str(e))
 
     single = params["users"] is None
@@ -390,6 +406,7 @@ def main():
         },
         retries=params["retries"],
     )
+    budget.share(module, call)
 
     if params["access_token"] is not None:
         token = params["access_token"]
@@ -412,15 +429,22 @@ def main():
             delete_token=lambda name: cognito.admin_delete_software_token(call, pool, name),
         )
 
-    report = user_mfa.Report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
+    report = user_mfa.report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
     for _request, outcome in run_bulk(
         requests,
-        lambda request: user_mfa.converge(api, request, module.check_mode),
+        lambda request: user_mfa.converge(api, request, module.check_mode, memory),
         workers=params["workers"],
         caller=call,
         on_not_attempted=user_mfa.not_attempted,
     ):
         report.add(outcome)
+        if memory is not None and not module.check_mode:
+            memory.record(outcome)
+    if memory is not None and not module.check_mode:
+        try:
+            memory.save()
+        except OSError as e:
+            module.warn(f"Could not save the not-enrolled state in {params['not_enrolled_state_dir']}: {e}")
 
     result = report.result()
     summary = report.summary(module.check_mode)
