@@ -152,3 +152,43 @@ def test_check_dir(tmp_path):
 def test_now_is_rounded_up():
     now = memory.now_utc()
     assert now.microsecond == 0 and now >= datetime.datetime.now(UTC) - datetime.timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    "rec, outcome, skipped, expected",
+    [
+        (None, "not_enrolled", False, (True, memory.Record(T0, T0))),
+        (record(2, 9), "not_enrolled", False, (True, memory.Record(T0 - 9 * DAY, T0))),
+        (record(2, 9), "not_enrolled", True, (False, record(2, 9))),  # skipped: the record stands
+        (record(2, 9), "changed", False, (True, None)),  # enrolled since
+        (record(2, 9), "unchanged", False, (True, None)),
+        (record(2, 9), "not_found", False, (True, None)),
+        (record(2, 9), "failed", False, (False, record(2, 9))),  # nothing learnt
+        (record(2, 9), "not_attempted", False, (False, record(2, 9))),
+        (None, "changed", False, (False, None)),
+        (None, "failed", False, (False, None)),
+    ],
+)
+def test_change_after(rec, outcome, skipped, expected):
+    assert memory.change_after(rec, outcome, skipped, T0) == expected
+
+
+def test_memory_skips_then_saves_only_what_changed(tmp_path):
+    directory = str(tmp_path)
+    memory.save_changes(directory, POOL, {"old": record(1, 5), "fixed": record(1, 5), "stale": record(8, 8)})
+    mem = memory.Memory(directory, POOL, WEEK, now=lambda: T0)
+    assert mem.known_since("old", {}) == "2026-02-24T12:00:00Z"
+    assert mem.known_since("old", {"UserLastModifiedDate": T0 - 2 * DAY}) == "2026-02-24T12:00:00Z"
+    assert mem.known_since("old", {"UserLastModifiedDate": T0}) is None
+    assert mem.known_since("stale", {}) is None
+    assert mem.known_since("new", {}) is None
+    mem.note("old", "not_enrolled", skipped=True)
+    mem.note("fixed", "changed", skipped=False)
+    mem.note("stale", "not_enrolled", skipped=False)
+    mem.note("new", "not_enrolled", skipped=False)
+    assert mem.save() == 3
+    assert memory.load(directory, POOL) == {
+        "old": record(1, 5),
+        "stale": memory.Record(T0 - 8 * DAY, T0),
+        "new": memory.Record(T0, T0),
+    }
