@@ -75,10 +75,12 @@ def _failed(username: str, exc: BaseException, before: Optional[mfa.MfaState] = 
     return Outcome(username, FAILED, before=before, error_code=code, message=error_message(exc))
 
 
-def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcome:
+def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: Any = None) -> Outcome:
+    """memory: an enrol_memory.Memory; users it knows as not enrolled get no write (wrote=False)."""
     username = request.username
     try:
-        before = mfa.state_from_user(api.read(username))
+        user = api.read(username)
+        before = mfa.state_from_user(user)
     except AWS_ERRORS as exc:
         if error_code(exc) == "UserNotFoundException":
             return Outcome(username, NOT_FOUND, message="no such user in the pool")
@@ -87,6 +89,17 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcom
     step = mfa.plan(before, request.methods, request.reset_totp)
     if not step.needed:
         return Outcome(username, UNCHANGED, before=before, after=before)
+    known_since = memory.known_since(username, user) if memory is not None and step.enables_totp else None
+    if known_since:
+        return Outcome(
+            username,
+            NOT_ENROLLED,
+            before=before,
+            after=before,
+            message=f"not written: refused as not enrolled since {known_since} (not_enrolled_state_dir)",
+            fields={"known_since": known_since},
+            wrote=False,
+        )
     if check_mode:
         return Outcome(username, CHANGED, before=before, after=step.expected)
 

@@ -125,6 +125,8 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - mfaops.cognito.bulk
   - mfaops.cognito.bulk.writes
+  - mfaops.cognito.budget
+  - mfaops.cognito.budget.not_enrolled_state
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -264,6 +266,13 @@ users:
     message:
       description: What went wrong, in words.
       type: str
+    known_since:
+      description:
+        - For a V(not_enrolled) user whose write was skipped because O(not_enrolled_state_dir) remembers the refusal,
+          when Cognito first refused it (ISO 8601, UTC). Such a row has no RV(users[].error_code).
+      type: str
+      returned: with O(not_enrolled_state_dir), for users skipped
+      sample: "2026-03-01T12:00:00Z"
   sample:
     - username: alice
       outcome: changed
@@ -299,7 +308,9 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
+from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils import enrol_memory
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
@@ -320,6 +331,8 @@ ARGUMENT_SPEC = dict(
     retries=dict(type="int", default=10),
     **{method: METHOD_OPTION for method in mfa.METHODS},
     **quotas.argspec(CATEGORIES),
+    **budget.ARGUMENT_SPEC,
+    **enrol_memory.ARGUMENT_SPEC,
 )
 
 
@@ -332,6 +345,7 @@ def main():
             ("access_token", "user_pool_id"),
             ("reset_software_token", "software_token_mfa"),
             ("reset_software_token", "access_token"),
+            ("access_token", "not_enrolled_state_dir"),
         ],
         required_one_of=[("username", "users", "access_token")],
         required_by={"username": "user_pool_id", "users": "user_pool_id"},
@@ -339,7 +353,9 @@ def main():
     params = module.params
     try:
         requests = user_mfa.validated_requests(params, module.region, quotas.rate_options(CATEGORIES))
-    except InvalidRequest as e:
+        budget.check_options(params)
+        memory = enrol_memory.from_params(params)
+    except (InvalidRequest, ValueError) as e:
         module.fail_json(msg=str(e))
 
     single = params["users"] is None
@@ -354,6 +370,7 @@ def main():
             f"(AdminDeleteSoftwareToken); this controller has botocore {botocore.__version__}"
         )
     call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
+    budget.share(module, call)
 
     if params["access_token"] is not None:
         token = params["access_token"]
@@ -368,9 +385,20 @@ def main():
 
     report = user_mfa.report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
     for _request, outcome in run_bulk(
-        requests, lambda request: user_mfa.converge(api, request, module.check_mode), params["workers"], call, user_mfa.not_attempted
+        requests,
+        lambda request: user_mfa.converge(api, request, module.check_mode, memory),
+        params["workers"],
+        call,
+        user_mfa.not_attempted,
     ):
         report.add(outcome)
+        if memory is not None and not module.check_mode:
+            memory.record(outcome)
+    if memory is not None and not module.check_mode:
+        try:
+            memory.save()
+        except OSError as e:
+            module.warn(f"Could not save the not-enrolled state in {params['not_enrolled_state_dir']}: {e}")
 
     result, summary = bulk.shape(report, call, module.check_mode, single, params["report_unchanged"])
     bulk.finish(module, call, result, summary, fail_on, user_mfa.UNMET_WORDS)

@@ -1,0 +1,298 @@
+"""The account's shared budget: several processes on one bucket file, fake clocks, no timing."""
+
+import multiprocessing
+import os
+import signal
+import stat
+import struct
+import tempfile
+import threading
+
+import pytest
+
+from ansible_collections.mfaops.cognito.plugins.module_utils import budget
+from ansible_collections.mfaops.cognito.plugins.module_utils import engine
+
+FORK = multiprocessing.get_context("fork")
+
+
+class FakeClock:
+    """One process's clock: it moves only when the process sleeps."""
+
+    def __init__(self, now=0.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def _taker(path, rate, count, out, with_local=False):
+    clock = FakeClock()
+    limiter = budget.SharedBucket(path, rate, clock=clock, sleep=clock.sleep)
+    if with_local:
+        limiter = budget.Budgeted(engine.RateLimiter(rate, clock=clock, sleep=clock.sleep), limiter)
+    granted = []
+    for _index in range(count):
+        limiter.acquire()
+        granted.append(clock.now)
+    out.put((os.getpid(), granted))
+
+
+def run_processes(jobs):
+    """jobs: (path, rate, count, with_local) per process; returns {pid: [granted times]}."""
+    out = FORK.Queue()
+    procs = [FORK.Process(target=_taker, args=(path, rate, count, out, local)) for path, rate, count, local in jobs]
+    for proc in procs:
+        proc.start()
+    results = dict(out.get(timeout=60) for _proc in procs)
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    return results
+
+
+def most_in_window(times, window):
+    times = sorted(times)
+    best, start = 0, 0
+    for end, when in enumerate(times):
+        while when - times[start] >= window - 1e-9:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.fixture
+def directory(tmp_path):
+    return budget.budget_dir(str(tmp_path))
+
+
+@pytest.mark.parametrize("processes", [1, 3, 10])
+def test_processes_of_one_key_share_the_rate(directory, processes):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    rate = 12.0
+    results = run_processes([(path, rate, 24, False)] * processes)
+    granted = sorted(t for times in results.values() for t in times)
+    assert len(granted) == 24 * processes
+    # one schedule for all: slot i at i / rate, whoever took it
+    assert granted == pytest.approx([i / rate for i in range(len(granted))])
+    assert most_in_window(granted, 1.0) <= rate
+
+
+def test_what_a_finished_pool_leaves_goes_to_the_others(directory):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    rate = 10.0
+    results = run_processes([(path, rate, 5, False), (path, rate, 5, False), (path, rate, 40, False)])
+    granted = sorted(t for times in results.values() for t in times)
+    assert granted == pytest.approx([i / rate for i in range(50)])
+    longest = max(results.values(), key=len)
+    after_others = [t for t in longest if t > max(t for times in results.values() if times is not longest for t in times)]
+    steps = {round(b - a, 9) for a, b in zip(after_others, after_others[1:])}
+    assert steps == {round(1 / rate, 9)}  # alone, the last pool runs at the whole rate
+
+
+def test_other_regions_and_accounts_get_their_own_budget(directory):
+    rate = 8.0
+    paths = [
+        budget.bucket_path(directory, "123456789012", "eu-west-1", "write"),
+        budget.bucket_path(directory, "123456789012", "us-east-1", "write"),
+        budget.bucket_path(directory, "210987654321", "eu-west-1", "write"),
+        budget.bucket_path(directory, "123456789012", "eu-west-1", "read"),
+    ]
+    assert len(set(paths)) == 4
+    results = run_processes([(path, rate, 16, False) for path in paths])
+    for times in results.values():
+        assert times == pytest.approx([i / rate for i in range(16)])
+
+
+def test_budget_and_the_tasks_own_limiter_together_hold_the_aggregate(directory):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    rate = 12.0
+    results = run_processes([(path, rate, 30, True)] * 3)
+    granted = [t for times in results.values() for t in times]
+    assert len(granted) == 90
+    assert most_in_window(granted, 1.0) <= rate
+    assert most_in_window(granted, 5.0) <= 5 * rate
+
+
+def test_threads_of_one_process_share_one_bucket(directory):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    bucket = budget.SharedBucket(path, 5.0, clock=lambda: 0.0, sleep=lambda _s: None)
+    waits = []
+    lock = threading.Lock()
+
+    def take():
+        for _index in range(20):
+            wait = bucket.reserve()
+            with lock:
+                waits.append(wait)
+
+    threads = [threading.Thread(target=take) for _index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == pytest.approx([i / 5.0 for i in range(80)])
+
+
+def test_throttling_seen_by_one_task_slows_every_task_then_recovers(directory):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    clock = FakeClock(1000.0)
+    one = budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep)
+    other = budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep)
+    one.on_throttle()
+    one.on_throttle()  # within the cooldown: the same overload, one decrease
+    assert other.shared_rate == pytest.approx(7.0)
+    clock.now += 1.0
+    one.on_throttle()
+    assert other.shared_rate == pytest.approx(4.9)
+    for _index in range(1000):
+        other.on_success()
+    other.reserve()
+    assert one.shared_rate == pytest.approx(10.0)
+
+
+def test_a_holder_killed_with_the_lock_does_not_block_the_others(directory):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+
+    def hold_and_die():
+        import fcntl  # pylint: disable=import-outside-toplevel
+
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.pwrite(fd, b"MFAB\x01", 0)  # a torn write
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    proc = FORK.Process(target=hold_and_die)
+    proc.start()
+    proc.join(timeout=30)
+    assert proc.exitcode == -signal.SIGKILL
+    bucket = budget.SharedBucket(path, 4.0, clock=lambda: 50.0, sleep=lambda _s: None)
+    assert bucket.reserve() == 0.0
+    assert bucket.reserve() == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"garbage",
+        struct.pack("<4sIddd", b"XXXX", 1, 0.0, 1.0, 0.0),
+        struct.pack("<4sIddd", b"MFAB", 1, float("nan"), 1.0, 0.0),
+        struct.pack("<4sIddd", b"MFAB", 1, 0.0, 0.0, 0.0),
+        struct.pack("<4sIddd", b"MFAB", 1, 50.0 + budget.MAX_AHEAD + 1, 1.0, 0.0),  # a clock that jumped back
+    ],
+)
+def test_a_damaged_or_stale_file_starts_over(directory, content):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    with open(path, "wb") as handle:
+        handle.write(content)
+    os.chmod(path, 0o600)
+    bucket = budget.SharedBucket(path, 2.0, clock=lambda: 50.0, sleep=lambda _s: None)
+    assert bucket.reserve() == 0.0
+    assert bucket.shared_rate == 2.0
+
+
+def test_files_are_private_and_under_tmpdir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    directory = budget.budget_dir()
+    assert os.path.dirname(directory) == str(tmp_path)
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    budget.SharedBucket(path, 1.0).reserve()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_directory_open_to_others_is_closed(tmp_path):
+    path = tmp_path / (budget.DIR_PREFIX + str(os.getuid()))
+    path.mkdir(mode=0o777)
+    os.chmod(path, 0o777)
+    budget.budget_dir(str(tmp_path))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o700
+
+
+def test_a_symlinked_directory_or_file_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / (budget.DIR_PREFIX + str(os.getuid()))).symlink_to(elsewhere)
+    with pytest.raises(budget.BudgetError, match="not a directory owned by this user"):
+        budget.budget_dir(str(tmp_path))
+    target = tmp_path / "target"
+    target.write_text("")
+    link = budget.bucket_path(str(elsewhere), "123456789012", "eu-west-1", "write")
+    os.symlink(target, link)
+    with pytest.raises(OSError):
+        budget.SharedBucket(link, 1.0)
+    with pytest.raises(budget.BudgetError, match="cannot open the budget file"):
+        budget.shared_limiter(engine.RateLimiter(1.0), str(elsewhere), "123456789012", "eu-west-1", "write", 1.0)
+
+
+def test_key_parts_cannot_escape_the_directory(directory):
+    path = budget.bucket_path(directory, "../../etc", "eu-west-1/x", "write")
+    assert os.path.dirname(path) == directory
+
+
+@pytest.mark.parametrize(
+    "arn, expected",
+    [
+        ("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC", "123456789012"),
+        ("arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_AbC", "123456789012"),
+        ("arn:aws:iam::123456789012:role/x", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_account_from_arn(arn, expected):
+    assert budget.account_from_arn(arn) == expected
+
+
+def test_account_is_looked_up_once_per_credentials(directory):
+    calls = []
+
+    def caller_account():
+        calls.append(1)
+        return "123456789012"
+
+    for _run in range(3):
+        assert budget.resolve_account(directory, "AKIAFAKE", None, caller_account=caller_account) == "123456789012"
+    assert calls == [1]
+    assert budget.resolve_account(directory, "AKIAOTHER", None, caller_account=lambda: "210987654321") == "210987654321"
+    cache = [name for name in os.listdir(directory) if name.startswith("account-")]
+    assert len(cache) == 2
+    assert all(stat.S_IMODE(os.stat(os.path.join(directory, name)).st_mode) == 0o600 for name in cache)
+
+
+def test_account_from_the_pool_arn_needs_no_lookup(directory):
+    def caller_account():
+        raise AssertionError("no lookup expected")
+
+    arn = "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC"
+    assert budget.resolve_account(directory, "AKIAFAKE", None, arn, caller_account) == "123456789012"
+
+
+def test_without_sts_the_budget_is_keyed_by_the_credentials(directory):
+    def caller_account():
+        raise RuntimeError("AccessDenied")
+
+    key = budget.resolve_account(directory, "AKIAFAKE", None, caller_account=caller_account)
+    assert key.startswith("key-") and "AKIAFAKE" not in key
+    assert key == budget.resolve_account(directory, "AKIAFAKE", None)
+    assert key != budget.resolve_account(directory, "AKIAOTHER", None)
+    assert budget.resolve_account(directory, None, None) == "unknown"
+
+
+def test_budgeted_keeps_the_tasks_own_backoff(directory):
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    clock = FakeClock()
+    local = engine.RateLimiter(10.0, clock=clock, sleep=clock.sleep)
+    limiter = budget.Budgeted(local, budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep))
+    limiter.acquire()
+    limiter.on_throttle()
+    assert limiter.rate == pytest.approx(7.0)
+    assert limiter.throttled == 1
+    assert limiter.shared.shared_rate == pytest.approx(7.0)
+    limiter.on_success()
+    assert limiter.rate > 7.0
