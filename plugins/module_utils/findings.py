@@ -81,4 +81,4 @@ def severity(name: Any) -> str:
 
 
 def compliance_requirements() -> Dict[str, List[str]]:
-    return {"standards": [standard for standard, _ in COMPLIANCE], "requirements": list(REFERENCES)}
+    return {"standards": [pair[0] for pair in COMPLIANCE], "requirements": list(REFERENCES)}

@@ -47,7 +47,7 @@ def test_bad_settings_name_the_culprit(kwargs, message):
     args = dict(today="2027-01-10", deadline="2027-03-01")
     args.update(kwargs)
     with pytest.raises(campaign.CampaignError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
-        campaign.settings(args.pop("today"), args.pop("deadline"), **args)
+        campaign.settings(**args)
 
 
 @pytest.mark.parametrize(
