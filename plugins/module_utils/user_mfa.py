@@ -42,6 +42,7 @@ class Outcome:
     after: Optional[mfa.MfaState] = None
     error_code: Optional[str] = None
     message: Optional[str] = None
+    cognito_message: Optional[str] = None
 
     def as_row(self) -> Dict[str, Any]:
         row: Dict[str, Any] = {"username": self.username, "outcome": self.outcome}
@@ -53,6 +54,8 @@ class Outcome:
             row["error_code"] = self.error_code
         if self.message:
             row["message"] = self.message
+        if self.cognito_message:
+            row["cognito_message"] = self.cognito_message
         return row
 
 
@@ -94,7 +97,8 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcom
         code = error_code(exc)
         if code == "UserNotFoundException":
             return Outcome(username, NOT_FOUND, before=before, message="user deleted during the run")
-        if code == "InvalidParameterException" and step.enables_totp and mfa.TOTP_NOT_ENROLLED.search(str(exc)):
+        if mfa.not_enrolled(step, before, code):
+            said = (getattr(exc, "response", None) or {}).get("Error", {}).get("Message") or str(exc)
             return Outcome(
                 username,
                 NOT_ENROLLED,
@@ -102,6 +106,7 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool) -> Outcom
                 after=before,
                 error_code=code,
                 message="no verified TOTP authenticator: the user must enrol at sign-in",
+                cognito_message=None if mfa.known_not_enrolled_wording(said) else said,
             )
         return _failed(username, exc, before)
 
