@@ -53,8 +53,8 @@ def auth_task(name: str, pool: seed.Pool, username: str, **options: Any) -> dict
 def test_not_enrolled_in_any_wording(front: Any, pools: dict[str, seed.Pool], run_playbook: Any, wording: str) -> None:
     front.configure(not_enrolled_message=wording)
     pool = pools["optional"]
-    run = run_playbook([{"name": "enforce", USER_MFA: {"user_pool_id": pool.id, "users": ["nobody"],
-                                                     "software_token_mfa": {"enabled": True, "preferred": True}}}])
+    args = {"user_pool_id": pool.id, "users": ["nobody"], "software_token_mfa": {"enabled": True, "preferred": True}}
+    run = run_playbook([{"name": "enforce", USER_MFA: args}])
     row = run.result("enforce")["users"][0]
     assert (row["username"], row["outcome"]) == ("nobody", "not_enrolled")
     assert row.get("cognito_message") == (None if wording in NOT_ENROLLED_WORDINGS else wording)
