@@ -24,6 +24,7 @@ from .campaign import check_state
 from .campaign import new_state
 from . import validate
 
+
 def path_for(state_dir: str, user_pool_id: str) -> str:
     if not validate.is_user_pool_id(user_pool_id):
         raise CampaignError(f"user_pool_id: {user_pool_id!r} cannot name a state file")

@@ -278,7 +278,12 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
     # ---- onboard_users: batches and the failures allowed, like enforce_mfa's
     (ONBOARD, "batch-size", {"onboard_users_batch_size": 0}, "onboard_users_batch_size must be at least 1, got 0"),
     (ONBOARD, "max-failed", {"onboard_users_max_failed": -1}, "onboard_users_max_failed must be a whole number, 0 or more, got -1"),
-    (ONBOARD, "max-failed-fraction", {"onboard_users_max_failed": 1.5}, "argument 'onboard_users_max_failed' is of type float and we were unable to convert to int"),
+    (
+        ONBOARD,
+        "max-failed-fraction",
+        {"onboard_users_max_failed": 1.5},
+        "argument 'onboard_users_max_failed' is of type float and we were unable to convert to int",
+    ),
     (ONBOARD, "pool-id-newline", {"cognito_user_pool_id": "us-east-1_BadNewline\n"}, NOT_A_POOL),
 ]
 

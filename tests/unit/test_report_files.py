@@ -138,7 +138,6 @@ def test_every_format_stays_well_formed_for_hostile_usernames():
     rows = list(csv.DictReader(io.StringIO(rendered["csv"], newline="")))
     assert {row["username"] for row in rows} == {csv_report._cell(name) for name in HOSTILE}  # formulas: a leading '
 
-
     page = Text()
     page.feed(rendered["html"])
     page.close()
@@ -152,4 +151,3 @@ def test_every_format_stays_well_formed_for_hostile_usernames():
     assert legal <= names
     assert {"ctl\\u0001name", "esc\\u001b[0m", "nul\\u0000byte", "bad\\ufffe"} <= names
     assert len(names) == len(HOSTILE) + 2  # the overall case and the pool's, beside one per user
-
