@@ -185,6 +185,15 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
     (POOL_INFO, "pool in another region", {"user_pool_id": "eu-west-1_AbC123"}, "belongs to region eu-west-1"),
     (USER, "pool in another region", {"user_pool_id": "eu-west-1_AbC123", "username": "alice", "invitation": "suppress"}, "belongs to region eu-west-1"),
     (AUTH, "pool in another region", {**SIGN_IN, "user_pool_id": "eu-west-1_AbC123"}, "belongs to region eu-west-1, but the task runs in region us-east-1"),
+    # ---- modules: from test_cognito_auth_test.py
+    (AUTH, "secret too short", {**SIGN_IN, "totp_secret": "JBSWY3DPEHPK3PXP"}, "totp_secret: the TOTP secret is not valid base32 of at least 112 bits"),
+    (
+        AUTH,
+        "totp_min_remaining above a step",
+        {**SIGN_IN, "totp_secret": "{{ totp }}", "totp_min_remaining": 31},
+        "totp_min_remaining must be between 0 and 30",
+    ),
+    (AUTH, "return_secret without enroll", {**SIGN_IN, "totp_secret": "{{ totp }}", "return_secret": True}, "return_secret=true needs enroll=true"),
     # ---- modules: secrets returned only under no_log
     (AUTH, "return_tokens without no_log", {**SIGN_IN, "totp_secret": "{{ totp }}", "return_tokens": True}, "return_tokens needs no_log: true on the task"),
     (AUTH, "return_secret without no_log", {**SIGN_IN, "enroll": True, "return_secret": True}, "return_secret needs no_log: true on the task"),
@@ -264,6 +273,12 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
         'cognito_user_pool_id "us-east-1_BadNewline\\n" is not a Cognito user pool id',
     ),
     (ENFORCE, "workers", {"enforce_mfa_workers": 0}, "enforce_mfa_workers must be at least 1, got 0"),
+    (
+        ENFORCE,
+        "conflicting-preferred",
+        {"cognito_users": ["alice", {"username": "carol", "sms_mfa": {"preferred": True}}]},
+        "pool conflicting-preferred: inline users, entry 2 (carol): only one method can be preferred, got software_token_mfa, sms_mfa",
+    ),
     # ---- audit_mfa: report name, retention and thresholds, before any call
     (AUDIT, "name-escapes", {"audit_mfa_report_name": "../../escaped"}, 'audit_mfa_report_name "../../escaped" ' + PLAIN_NAME),
     (AUDIT, "name-star", {"audit_mfa_report_name": "*"}, 'audit_mfa_report_name "*" ' + PLAIN_NAME),
@@ -276,6 +291,34 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
     (AUDIT, "min-150", {"audit_mfa_min_compliance_percent": 150}, "audit_mfa_min_compliance_percent must be between 0 and 100, got 150"),
     (AUDIT, "pool-min-negative", {"audit_mfa_pool_min_compliance_percent": -5}, "audit_mfa_pool_min_compliance_percent must be between 0 and 100, got -5"),
     # ---- onboard_users: batches and the failures allowed, like enforce_mfa's
+    # ---- onboard_users (from test_onboard_users.py)
+    (ONBOARD, "no-username", {"cognito_users": [{"email": "a@example.com"}]}, "pool no-username: inline users, entry 1: username must be a non-empty string"),
+    (ONBOARD, "bad-email", {"cognito_users": [{"username": "a", "email": "a@example"}]}, "entry 1 (a).email: 'a@example' is not a valid e-mail address"),
+    (
+        ONBOARD,
+        "bad-phone",
+        {"cognito_users": [{"username": "a", "email": "a@example.com", "phone_number": "+1 415 555 0123"}]},
+        "entry 1 (a).phone_number: '+1 415 555 0123' is not a phone number in E.164 form",
+    ),
+    (
+        ONBOARD,
+        "bad-group",
+        {"cognito_users": ["a", {"username": "b", "email": "b@example.com", "groups": ["two words"]}]},
+        "group name 'two words' contains white space or control characters",
+    ),
+    (
+        ONBOARD,
+        "unreachable",
+        {"cognito_users": ["a", {"username": "b", "email": "b@example.com"}]},
+        "the invitation (send) cannot reach 1 user(s), who have no email or phone_number: a.",
+    ),
+    (
+        ONBOARD,
+        "no-client",
+        {"cognito_users": [{"username": "svc", "service_account": True}]},
+        "1 service account(s) listed (svc): their first sign-in needs an app client",
+    ),
+    (ONBOARD, "email-with-newline", {"cognito_users": [{"username": "a", "email": "a@example.com\n"}]}, "is not a valid e-mail address"),
     (ONBOARD, "batch-size", {"onboard_users_batch_size": 0}, "onboard_users_batch_size must be at least 1, got 0"),
     (ONBOARD, "max-failed", {"onboard_users_max_failed": -1}, "onboard_users_max_failed must be a whole number, 0 or more, got -1"),
     (

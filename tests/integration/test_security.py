@@ -17,6 +17,8 @@ malformed input refused before any call.
 3. Files: enforce_mfa and the modules write no file (the runs above leave nothing but Ansible's
    log in their working directory), so there is nothing to create with mode 0600; the audit and
    onboarding roles have their own tests for their report and vault files.
+4. An interrupted run: SIGTERM during a task leaves ansible-core's copy of the module, with its
+   arguments, in ~/.ansible/tmp; README "Stopping a run" says so, and its command cleans it.
 """
 
 from __future__ import annotations
@@ -358,7 +360,7 @@ def test_no_secret_in_any_output(standin: Any, world: dict[str, Any], proxy: Pro
     assert not leaks, "\n".join(leaks)
 
 
-# ----------------------------------------------------------------------- 3. an interrupted run
+# ----------------------------------------------------------------------- 4. an interrupted run
 
 
 def test_an_interrupted_run_leaves_its_arguments_and_the_readme_cleans_them(collections_path: str, tmp_path: Path) -> None:
