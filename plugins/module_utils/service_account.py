@@ -27,7 +27,7 @@ ABSENT = "absent"  # no such user (check mode, or its creation failed)
 
 REENROL = (
     "its secrets are not in the store; nobody can sign in as it with TOTP. To re-enrol it: remove its TOTP token "
-    "(mfaops.cognito.cognito_user_mfa with reset_totp: true, or aws cognito-idp admin-delete-software-token), give it "
+    "(mfaops.cognito.cognito_user_mfa with reset_software_token: true, or aws cognito-idp admin-delete-software-token), give it "
     "a new temporary password (aws cognito-idp admin-set-user-password --no-permanent), then run onboard_users again"
 )
 
