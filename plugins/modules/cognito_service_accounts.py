@@ -109,16 +109,9 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-    details: Checks the stores and reads Cognito; signs nobody in and writes nothing.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
-    details: An account whose confirmed secrets are in the store is not signed in again.
 notes:
+  - Supports check mode - it checks the stores and reads Cognito, signs nobody in and writes nothing. Idempotent - an
+    account whose confirmed secrets are in the store is not signed in again.
   - Secrets never appear in the result or the logs; run it with C(no_log) all the same.
 """
 
@@ -197,7 +190,7 @@ def argument_spec():
         vault_id=dict(type="str", default="default"),
         secrets_manager=dict(type="bool", default=False),
         secret_name=dict(type="str", default="mfaops/cognito/{user_pool_id}/{username}"),
-        secrets_manager_endpoint_url=dict(type="str"),
+        secrets_manager_endpoint_url=dict(type="str", no_log=False),
         secrets_manager_kms_key_id=dict(type="str"),
         step=dict(type="str", choices=["status", "begin", "verify", "secrets_read", "secrets_write"]),
         username=dict(type="str"),

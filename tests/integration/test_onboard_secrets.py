@@ -25,7 +25,7 @@ import pytest
 import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from tests.integration.test_onboard_users import FAST, POOL_VARS, summary
+from tests.integration.test_onboard_users import FAST, POOL_VARS
 from tests.support import playbook as ansible
 from tests.support import seed
 from tests.support.proxy import DROP_AFTER, DROP_BEFORE, ERROR_500, Proxy
@@ -128,22 +128,24 @@ def test_unusable_store_fails_before_any_write(standin: Any, cognito: Any, colle
 
 # ----------------------------------------------------------------------- faults between the steps
 
+PENDING, CONFIRMED = "pending", "confirmed"
 FAULTS = [
-    # (operation, which occurrence, what the proxy does): the steps of the first sign-in.
-    pytest.param("AdminInitiateAuth", DROP_BEFORE, "kill", id="kill-before-sign-in"),
-    pytest.param("AdminRespondToAuthChallenge", DROP_AFTER, "kill", id="kill-after-new-password-set"),
-    pytest.param("AssociateSoftwareToken", DROP_AFTER, "kill", id="kill-after-associate"),
-    pytest.param("VerifySoftwareToken", DROP_BEFORE, "kill", id="kill-before-verify"),
-    pytest.param("VerifySoftwareToken", DROP_AFTER, "kill", id="kill-after-verify"),
-    pytest.param("AdminSetUserMFAPreference", DROP_BEFORE, "kill", id="kill-before-preference"),
-    pytest.param("VerifySoftwareToken", ERROR_500, "fail", id="verify-fails"),
-    pytest.param("PutSecretValue", ERROR_500, "fail", id="store-write-fails"),
+    # The operation at fault (its first request), what the proxy does with it, a kill or every attempt failing;
+    # then what Cognito (UserStatus) and the vault file (state, TOTP secret kept) hold after that first run.
+    pytest.param("AdminInitiateAuth", DROP_BEFORE, "kill", ("FORCE_CHANGE_PASSWORD", PENDING, False), id="kill-before-sign-in"),
+    pytest.param("AdminRespondToAuthChallenge", DROP_AFTER, "kill", ("CONFIRMED", PENDING, False), id="kill-after-new-password-set"),
+    pytest.param("AssociateSoftwareToken", DROP_AFTER, "kill", ("CONFIRMED", PENDING, False), id="kill-after-associate"),
+    pytest.param("VerifySoftwareToken", DROP_BEFORE, "kill", ("CONFIRMED", PENDING, True), id="kill-before-verify"),
+    pytest.param("VerifySoftwareToken", DROP_AFTER, "kill", ("CONFIRMED", PENDING, True), id="kill-after-verify"),
+    pytest.param("AdminSetUserMFAPreference", DROP_BEFORE, "kill", ("CONFIRMED", CONFIRMED, True), id="kill-before-preference"),
+    pytest.param("VerifySoftwareToken", ERROR_500, "fail", ("CONFIRMED", PENDING, True), id="verify-fails"),
+    pytest.param("PutSecretValue", ERROR_500, "fail", (None, None, False), id="store-write-fails"),
 ]
 
 
-@pytest.mark.parametrize(("operation", "fault", "how"), FAULTS)
+@pytest.mark.parametrize(("operation", "fault", "how", "after"), FAULTS)
 def test_fault_between_steps_loses_nothing_and_a_rerun_finishes(
-    standin: Any, cognito: Any, collections_path: str, tmp_path: Path, operation: str, fault: str, how: str
+    standin: Any, cognito: Any, collections_path: str, tmp_path: Path, operation: str, fault: str, how: str, after: Any
 ) -> None:
     pool = seed.create_pool(cognito, f"secrets-{operation[:12]}-{fault[:6]}-{how}", "OFF")
     secrets_file = tmp_path / "vault" / "svc.vault.yml"
@@ -168,8 +170,7 @@ def test_fault_between_steps_loses_nothing_and_a_rerun_finishes(
         assert first.returncode != 0
         entry = vault(secrets_file).get(SVC, {})
         assert_nothing_lost(cognito, pool, entry)
-        if entry.get("state") == "pending" and status(cognito, pool) == "CONFIRMED":
-            assert entry["password"]
+        assert (status(cognito, pool), entry.get("state"), "totp_secret" in entry) == after
         proxy.on_operation = None
         second = run(tmp_path, collections_path, proxy.endpoint, inv)
     assert second.returncode == 0, second.stdout[-3000:]
