@@ -169,7 +169,7 @@ def test_switch_at_the_deadline(run_playbook: Any, standin: Any, cognito: Any, p
     ("extra", "message"),
     [
         ({"mfa_campaign_today": "2027-13-01"}, "mfa_campaign_today: '2027-13-01' is not a date"),
-        ({"mfa_campaign_deadline": "2026-12-01"}, "mfa_campaign_deadline: 2026-12-01 is already past on the campaign's first run"),
+        ({"mfa_campaign_deadline": "2026-12-01", "mfa_campaign_groups": {}}, "mfa_campaign_deadline: 2026-12-01 is already past on the campaign's first run"),
         ({"mfa_campaign_groups": {"wizards": "2027-01-15"}}, "mfa_campaign_groups: group wizards does not exist in the user pool"),
     ],
     ids=["bad-date", "deadline-past", "unknown-group"],
