@@ -11,7 +11,7 @@ module: cognito_mfa_campaign
 short_description: Run one day of a staged TOTP enrolment campaign on an Amazon Cognito user pool
 version_added: 0.1.0
 description:
-  - One day's step of the campaign of the role M(mfaops.cognito.mfa_campaign) for one user pool, from the users'
+  - One day's step of the campaign of the role C(mfaops.cognito.mfa_campaign) for one user pool, from the users'
     MFA states read by M(mfaops.cognito.cognito_user_mfa_info) (O(users)) and the campaign state kept in O(state_dir).
   - Measures coverage (overall and per campaign group), lists the users still to enrol (RV(nudges)), says whether
     the pool must go to MFA V(ON) today (RV(switch)), and prints the lockout-risk line (RV(lockout_risk)).
@@ -155,14 +155,30 @@ nudges:
   type: list
   elements: dict
   contains:
-    username: {description: The user., type: str}
-    email: {description: The user's email (empty when unknown)., type: str}
-    group: {description: The campaign groups the user is (or was, before a removal) in, comma-separated., type: str}
-    deadline: {description: The user's deadline, the earliest of the pool's and the groups'., type: str}
-    days_left: {description: Days until that deadline (negative after it)., type: int}
-    days_on_list: {description: Days since the campaign first saw the user not enrolled., type: int}
-    nudges_sent: {description: Nudges recorded before this run., type: int}
-    due: {description: Whether a nudge is due today (none yet, or O(nudge_every_days) since the last)., type: bool}
+    username:
+      description: The user.
+      type: str
+    email:
+      description: The user's email (empty when unknown).
+      type: str
+    group:
+      description: The campaign groups the user is in (or was in, before a removal), separated by commas.
+      type: str
+    deadline:
+      description: The user's deadline, the earliest of the pool's and the groups' (V(YYYY-MM-DD)).
+      type: str
+    days_left:
+      description: Days until that deadline (negative after it).
+      type: int
+    days_on_list:
+      description: Days since the campaign first saw the user not enrolled.
+      type: int
+    nudges_sent:
+      description: Nudges recorded before this run.
+      type: int
+    due:
+      description: Whether a nudge is due today (none yet, or O(nudge_every_days) days since the last).
+      type: bool
   sample:
     - {username: bob, email: bob@example.com, group: admins, deadline: "2027-01-15", days_left: 10, days_on_list: 4,
        nudges_sent: 1, due: false}
