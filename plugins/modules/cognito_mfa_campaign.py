@@ -302,8 +302,8 @@ def main():
                 campaign.record_nudge(plan.state, nudge["username"], s.today)
     path = campaign_state.path_for(p["state_dir"], pool)
     changed = bool(plan.removals or plan.restores) or plan.state != state
-    result = dict(plan.as_dict(), pool_mfa_configuration=mfa_configuration, state_file=path, today=s.today.isoformat())
-    del result["removals"], result["restores"]
+    result = dict(coverage=plan.coverage, nudges=plan.nudges, switch=plan.switch, lockout_risk=plan.lockout_risk,
+                  pool_mfa_configuration=mfa_configuration, state_file=path, today=s.today.isoformat())
     done = {"removed": plan.removals, "restored": plan.restores}
     if not module.check_mode:
         def save(new):

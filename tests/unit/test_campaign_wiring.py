@@ -81,7 +81,8 @@ def test_a_removal_is_recorded_pending_before_the_call_and_removed_after():
     calls = Calls(saved)
     plan = planned(removals=[{"username": "bob", "group": "admins"}])
     done = campaign_run.apply_membership(calls, POOL_ID, plan, campaign.parse_date("2027-01-16", "t"), lambda s: saved.append(json.loads(json.dumps(s))))
-    assert calls.seen == [("admin_remove_user_from_group", "bob", {"admins/bob": {"group": "admins", "username": "bob", "status": "pending", "since": "2027-01-16"}})]
+    pending = {"admins/bob": {"group": "admins", "username": "bob", "status": "pending", "since": "2027-01-16"}}
+    assert calls.seen == [("admin_remove_user_from_group", "bob", pending)]
     assert saved[-1]["removals"]["admins/bob"]["status"] == "removed" and done["removed"] == [{"username": "bob", "group": "admins"}]
 
 
