@@ -243,3 +243,34 @@ def test_securityhub_findings_across_runs(run_playbook: Any, standin: Any, cogni
     assert sorted(last) == ["bob", "carol"]
     assert last["bob"]["Compliance"]["Status"] == "PASSED" and last["bob"]["Workflow"]["Status"] == "RESOLVED"
     assert last["carol"]["Compliance"]["Status"] == "FAILED"
+
+
+def test_audit_writes_valid_ocsf_and_imports_into_securityhub(run_playbook: Any, standin: Any, cognito: Any,
+                                                               pool: seed.Pool, tmp_path: Path) -> None:
+    from jsonschema import Draft202012Validator  # pylint: disable=import-outside-toplevel
+    from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema  # pylint: disable=import-outside-toplevel
+
+    hub = aws(standin, "securityhub")
+    try:
+        hub.enable_security_hub()
+    except hub.exceptions.ResourceConflictException:
+        pass
+    inv = inventory(tmp_path, pool, standin, cognito_all_users=True)
+    standin.reset_counts()
+    run = run_playbook(ROOT / "playbooks" / "audit_mfa.yml", {"audit_mfa_securityhub": True, "audit_mfa_report_dir": str(tmp_path / "audit")},
+                       args=("-i", str(inv)))
+    assert run.rc == 0, run
+    lines = (tmp_path / "audit" / "mfa-audit-latest.ocsf.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    schema = OcsfJsonSchemaEmbedded(get_ocsf_schema(version="1.5.0"))
+    validator = Draft202012Validator(schema.get_class_schema(schema.lookup_class_name_from_uid(2004), ["cloud"]))
+    assert all(not list(validator.iter_errors(r)) for r in records)
+    users = sorted(r["finding_info"]["title"] for r in records if r["finding_info"]["title"].endswith("is not on TOTP MFA"))
+    assert users == ["Cognito user bob is not on TOTP MFA", "Cognito user carol is not on TOTP MFA"]  # root is excluded
+    assert {r["cloud"]["account"]["uid"] for r in records} == {"123456789012"}
+    found = [f for f in hub.get_findings(MaxResults=100)["Findings"]
+             if f["Resources"][0]["Details"]["Other"].get("UserPoolId") == pool.id]
+    assert sorted(f["Resources"][0]["Details"]["Other"]["Username"] for f in found if "Username" in f["Resources"][0]["Details"]["Other"]) == [
+        "bob", "carol"]
+    assert len(found) == len(records)  # the same findings: users and pool settings
+    assert writes(standin, pool) == {}
