@@ -17,4 +17,5 @@ class FilterModule:
             "campaign_nudge_csv": campaign_files.nudge_csv,
             "campaign_nudge_json": campaign_files.nudge_json,
             "campaign_status": campaign_files.campaign_status,
+            "campaign_coverage_html": campaign_files.coverage_html,
         }

@@ -212,6 +212,11 @@ pool_mfa_configuration:
   description: The pool's MFA configuration (V(OFF), V(OPTIONAL) or V(ON)) as read.
   returned: always
   type: str
+history:
+  description: Coverage (percent) on each day the campaign ran, this run included, for the coverage-over-time chart.
+  returned: always
+  type: dict
+  sample: {"2027-01-08": 61.5, "2027-01-15": 74.0}
 today:
   description: The campaign date of this run.
   returned: always
@@ -303,7 +308,8 @@ def main():
     path = campaign_state.path_for(p["state_dir"], pool)
     changed = bool(plan.removals or plan.restores) or plan.state != state
     result = dict(coverage=plan.coverage, nudges=plan.nudges, switch=plan.switch, lockout_risk=plan.lockout_risk,
-                  pool_mfa_configuration=mfa_configuration, state_file=path, today=s.today.isoformat())
+                  pool_mfa_configuration=mfa_configuration, state_file=path, today=s.today.isoformat(),
+                  history=plan.state["history"])
     done = {"removed": plan.removals, "restored": plan.restores}
     if not module.check_mode:
         def save(new):

@@ -151,6 +151,10 @@ def test_campaign_over_days(run_playbook: Any, standin: Any, cognito: Any, pool:
     config = cognito.get_user_pool_mfa_config(UserPoolId=pool.id)
     assert config["MfaConfiguration"] == "ON" and config["SoftwareTokenMfaConfiguration"]["Enabled"]
     assert stats(run)["switched"] and stats(run)["pool_mfa_configuration"] == "ON"
+    page = (tmp_path / "mfa-campaign" / f"{HOST}-campaign.html").read_text()
+    points = page.split('class="coverage" points="')[1].split('"')[0].split()
+    assert len(points) == 4  # 10, 16, 20 and 21 January; the dry run kept nothing
+    assert page.count('class="deadline"') == 2 and "switch at 100%" in page
 
 
 def test_switch_at_the_deadline(run_playbook: Any, standin: Any, cognito: Any, pool: seed.Pool, tmp_path: Path) -> None:
