@@ -17,6 +17,8 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from jsonschema import Draft202012Validator
+from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
 
 from tests.support import seed
 from tests.support.standin import DEFAULT_REGION, FAKE_AWS_ENV
@@ -249,11 +251,7 @@ def test_securityhub_findings_across_runs(run_playbook: Any, standin: Any, cogni
     assert last["carol"]["Compliance"]["Status"] == "FAILED"
 
 
-def test_audit_writes_valid_ocsf_and_imports_into_securityhub(run_playbook: Any, standin: Any, cognito: Any,
-                                                               pool: seed.Pool, tmp_path: Path) -> None:
-    from jsonschema import Draft202012Validator  # pylint: disable=import-outside-toplevel
-    from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema  # pylint: disable=import-outside-toplevel
-
+def test_audit_writes_valid_ocsf_and_imports_into_securityhub(run_playbook: Any, standin: Any, pool: seed.Pool, tmp_path: Path) -> None:
     hub = aws(standin, "securityhub")
     try:
         hub.enable_security_hub()

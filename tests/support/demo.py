@@ -212,7 +212,6 @@ class Demo:
             shown=(*args, "-e", "@signin-secrets.json"),
         )
 
-
     def campaign(self) -> None:
         """Step 5: one day of playbooks/mfa_campaign.yml, its files in the scratch directory."""
         today = time.strftime("%Y-%m-%d", time.gmtime())
