@@ -274,6 +274,8 @@ def main():
         check_user_pool_id(pool, module.region)
         check_bulk_options(p, quotas.rate_options((cognito.WRITE, cognito.LIST)))
         s = options()
+        # Held until the module exits (the process ends with it), so no other run reads or writes in between.
+        lock = None if module.check_mode else campaign_state.Lock(p["state_dir"], pool).acquire()
         state = campaign_state.load(p["state_dir"], pool)
         campaign.check_first_run(state, s)
     except (InvalidRequest, campaign.CampaignError) as e:
@@ -316,14 +318,13 @@ def main():
             campaign_state.save(p["state_dir"], pool, new)
 
         try:
-            with campaign_state.Lock(p["state_dir"], pool):
-                save(plan.state)
-                done = campaign_run.apply_membership(call, pool, plan, s.today, save)
-        except campaign.CampaignError as e:
-            module.fail_json(msg=str(e), calls=bulk.calls(call))
+            save(plan.state)
+            done = campaign_run.apply_membership(call, pool, plan, s.today, save)
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not change a group membership in user pool {pool} (recorded in {path}; "
                      "the next run finishes it)", removals=plan.state["removals"], calls=bulk.calls(call))
+    if lock is not None:
+        lock.release()
     module.exit_json(changed=changed, removed=done["removed"], restored=done["restored"],
                      removals=plan.state["removals"], calls=bulk.calls(call), **result)
 

@@ -176,9 +176,11 @@ def main():
         check_bulk_options(p, quotas.rate_options(CATEGORIES))
         day = campaign.parse_date(p["today"], "today")
         nudge_email.check_templates({"subject": p["subject"], "text": p["text"], "html": p["html"]})
-        state = campaign_state.load(p["state_dir"], pool)
         if not p["source"].strip():
             raise InvalidRequest("source: the sender must be an address or domain verified in SES")
+        # Held until the module exits, so the state read here is the one each send is recorded in.
+        lock = None if module.check_mode else campaign_state.Lock(p["state_dir"], pool).acquire()
+        state = campaign_state.load(p["state_dir"], pool)
     except (InvalidRequest, campaign.CampaignError) as e:
         module.fail_json(msg=str(e))
 
@@ -195,22 +197,20 @@ def main():
         extra["ConfigurationSetName"] = p["configuration_set"]
     sent, failed = [], []
     try:
-        with campaign_state.Lock(p["state_dir"], pool):
-            for nudge in todo:
-                mail = nudge_email.message(nudge, pool, p["subject"], p["text"], p["html"])
-                try:
-                    call(quotas.EMAIL_SEND, "send_email", Source=p["source"], Destination={"ToAddresses": [nudge["email"]]},
-                         Message=mail, **extra)
-                except AWS_ERRORS as e:
-                    failed.append(dict(username=nudge["username"], error_code=error_code(e), message=error_message(e)))
-                    continue
-                campaign.record_nudge(state, nudge["username"], day)
-                campaign_state.save(p["state_dir"], pool, state)
-                sent.append(nudge["username"])
-    except campaign.CampaignError as e:
-        module.fail_json(msg=str(e), sent=sent, calls=bulk.calls(call))
+        for nudge in todo:
+            mail = nudge_email.message(nudge, pool, p["subject"], p["text"], p["html"])
+            try:
+                call(quotas.EMAIL_SEND, "send_email", Source=p["source"], Destination={"ToAddresses": [nudge["email"]]},
+                     Message=mail, **extra)
+            except AWS_ERRORS as e:
+                failed.append(dict(username=nudge["username"], error_code=error_code(e), message=error_message(e)))
+                continue
+            campaign.record_nudge(state, nudge["username"], day)
+            campaign_state.save(p["state_dir"], pool, state)
+            sent.append(nudge["username"])
     except CALL_ERRORS as e:
         fail_aws(module, e, f"Could not send the nudge emails of user pool {pool}", sent=sent, calls=bulk.calls(call))
+    lock.release()
     result = dict(changed=bool(sent), sent=sent, no_email=no_email, failed=failed, calls=bulk.calls(call))
     if failed:
         module.fail_json(msg=f"SES refused {len(failed)} of {len(todo)} emails; {len(sent)} sent", **result)
