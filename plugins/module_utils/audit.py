@@ -10,7 +10,7 @@ for all users or only for those out of line. The words (MFA states) are mfa.py's
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
@@ -45,9 +45,10 @@ class UserAudit(bulk.Outcome):
     """One user's audit: the bulk Outcome, with the account's facts and its MFA state (after)."""
 
     def __init__(self, username: str, outcome: str, enabled: Optional[bool] = None, user_status: Optional[str] = None,
-                 state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None):
+                 state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None,
+                 attributes: Optional[Dict[str, Optional[str]]] = None):
         super().__init__(username, outcome, error_code=error_code, message=message, after=state,
-                         fields={"enabled": enabled, "user_status": user_status})
+                         fields={"enabled": enabled, "user_status": user_status, "attributes": attributes})
 
     @property
     def compliant(self) -> bool:
@@ -66,14 +67,18 @@ class UserAudit(bulk.Outcome):
             "preferred_method": state["preferred_method"],
             "mfa_state": mfa.mfa_state(self.after) if self.after is not None else None,
         }
+        if self.fields["attributes"] is not None:
+            row["attributes"] = self.fields["attributes"]
         if self.error_code:
             row["error_code"] = self.error_code
             row["message"] = self.message
         return row
 
 
-def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest]) -> UserAudit:
-    """Read one user and judge it against the policy. Runs on an engine worker."""
+def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest],
+               attributes: Sequence[str] = ()) -> UserAudit:
+    """Read one user and judge it against the policy, keeping the named user attributes of the same
+    AdminGetUser answer (null when the user has none). Runs on an engine worker."""
     try:
         response = read(username)
     except AWS_ERRORS as exc:
@@ -88,7 +93,13 @@ def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: 
         enabled=response.get("Enabled"),
         user_status=response.get("UserStatus"),
         state=state,
+        attributes=user_attributes(response, attributes) if attributes else None,
     )
+
+
+def user_attributes(response: Mapping[str, Any], names: Sequence[str]) -> Dict[str, Optional[str]]:
+    held = {item.get("Name"): item.get("Value") for item in response.get("UserAttributes") or []}
+    return {name: held.get(name) for name in names}
 
 
 def not_attempted(username: str, abort: Abort) -> UserAudit:

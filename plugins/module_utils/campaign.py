@@ -15,7 +15,8 @@ State (a JSON document, see campaign_state.py), per pool::
     {"version": 1, "user_pool_id": ..., "started": "YYYY-MM-DD", "last_run": "YYYY-MM-DD",
      "users": {username: {"first_seen": date, "nudges": [date, ...], "enrolled": date|null}},
      "removals": {"group/username": {"group", "username", "status": "pending"|"removed"|"restoring",
-                                    "since": date}}}
+                                    "since": date}},
+     "history": {date: coverage percent}}   (one entry per run day, for the coverage-over-time chart)
 """
 
 from __future__ import annotations
@@ -230,6 +231,7 @@ def plan(
         "last_run": today,
         "users": {u: dict(v, nudges=list(v.get("nudges") or [])) for u, v in (state.get("users") or {}).items()},
         "removals": {k: dict(v) for k, v in (state.get("removals") or {}).items()},
+        "history": dict(state.get("history") or {}),
     }
     removed_from = {}
     for removal in new["removals"].values():
@@ -289,6 +291,7 @@ def plan(
                 removals.append({"username": name, "group": group})
 
     cover = coverage(rows, members, s.exclude)
+    new["history"][today] = cover["percent"]
     switch = None
     if pool_mfa_configuration != "ON":
         if s.today >= s.deadline:

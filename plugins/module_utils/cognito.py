@@ -139,6 +139,15 @@ def admin_add_user_to_group(call: Caller, user_pool_id: str, username: str, grou
     call(WRITE, "admin_add_user_to_group", UserPoolId=user_pool_id, Username=username, GroupName=group_name)
 
 
+def admin_remove_user_from_group(call: Caller, user_pool_id: str, username: str, group_name: str) -> None:
+    call(WRITE, "admin_remove_user_from_group", UserPoolId=user_pool_id, Username=username, GroupName=group_name)
+
+
+def group_members(call: Caller, user_pool_id: str, group_name: str) -> List[str]:
+    pages = paginate(lambda token: list_users_in_group(call, user_pool_id, group_name, token))
+    return names(pages, "Users", "Username")
+
+
 def admin_update_user_attributes(call: Caller, user_pool_id: str, username: str, attributes: Mapping[str, str]) -> None:
     items = [{"Name": name, "Value": value} for name, value in attributes.items()]
     call(WRITE, "admin_update_user_attributes", UserPoolId=user_pool_id, Username=username, UserAttributes=items)

@@ -34,6 +34,10 @@ USER_POOL_READ = "user_pool_read"
 POOL_READ = "pool_read"
 POOL_WRITE = "pool_write"
 CLIENT_READ = "client_read"
+# Other services the campaign calls (not Cognito quotas; the test proxy never sees them).
+EMAIL_SEND = "email_send"
+FINDINGS_WRITE = "findings_write"
+FINDINGS_READ = "findings_read"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ TABLE: Tuple[Category, ...] = (
              ("AdminGetUser", "AdminGetUserAuthFactors", "GetUser", "GetUserAuthFactors")),
     Category(WRITE, "UserResourceUpdate", 25, "writes_per_second", 12, None,
              ("AdminSetUserMFAPreference", "SetUserMFAPreference", "AssociateSoftwareToken", "VerifySoftwareToken",
-              "AdminDeleteSoftwareToken", "AdminAddUserToGroup", "AdminUpdateUserAttributes", "AdminSetUserPassword")),
+              "AdminDeleteSoftwareToken", "AdminAddUserToGroup", "AdminRemoveUserFromGroup", "AdminUpdateUserAttributes", "AdminSetUserPassword")),
     Category(LIST, "UserList", 30, "lists_per_second", 15, None, ("ListUsers", "ListUsersInGroup")),
     Category(AUTH, "UserAuthentication", 120, None, 10, None,
              ("InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge")),
@@ -65,6 +69,14 @@ TABLE: Tuple[Category, ...] = (
              ("SetUserPoolMfaConfig", "CreateGroup")),
     Category(CLIENT_READ, "UserPoolClientRead", 15, None, PER_POOL_CAP, PER_POOL_CAP,
              ("ListUserPoolClients", "DescribeUserPoolClient")),
+    # Amazon SES: the account's maximum send rate (GetSendQuota MaxSendRate; 1 a second in the sandbox).
+    # https://docs.aws.amazon.com/ses/latest/dg/manage-sending-quotas.html
+    Category(EMAIL_SEND, "SES maximum send rate", 1, "emails_per_second", 1, None, ("SendEmail",)),
+    # Security Hub: BatchImportFindings 10 TPS per account and region, burst 30 (partner guide,
+    # "Guidelines for using the BatchImportFindings API"); BatchUpdateFindings the same, GetFindings 3.
+    Category(FINDINGS_WRITE, "Security Hub BatchImportFindings", 10, None, 5, None,
+             ("BatchImportFindings", "BatchUpdateFindings")),
+    Category(FINDINGS_READ, "Security Hub GetFindings", 3, None, 2, None, ("GetFindings",)),
 )
 BY_KEY: Dict[str, Category] = {category.key: category for category in TABLE}
 BY_OPERATION: Dict[str, Category] = {operation: category for category in TABLE for operation in category.operations}

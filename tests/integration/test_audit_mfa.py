@@ -320,7 +320,7 @@ def test_audit_reports_every_state_and_writes_nothing(
     # Only the owner may read the files; no secret of an app client in any of them.
     assert stat.S_IMODE(report_dir.stat().st_mode) == 0o700
     files = sorted(report_dir.iterdir())
-    assert len(files) == 5 and len([f for f in files if "latest" not in f.name]) == 1
+    assert len(files) == 6 and len([f for f in files if "latest" not in f.name]) == 1  # json, csv, html, junit.xml, ocsf.jsonl
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
         assert pools[STAFF]["secret"] not in path.read_text()

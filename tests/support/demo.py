@@ -12,7 +12,9 @@ TOTP MFA with playbooks/enforce_mfa.yml, against a local stand-in.
 4. Proves it: one enforced user signs in with password + TOTP code
    (examples/demo_signin.yml, mfaops.cognito.cognito_auth_test). The password and the
    TOTP secret go through an extra-vars file, never on a command line or in the output.
-5. Stops the stand-in, also on failure or Ctrl-C. Safe to run again: each run starts
+5. One day of the enrolment campaign (playbooks/mfa_campaign.yml): coverage, the users
+   still to enrol (CSV/JSON nudge files), the lockout-risk line; nothing changes in Cognito.
+6. Stops the stand-in, also on failure or Ctrl-C. Safe to run again: each run starts
    from a fresh stand-in.
 
 Run it with `make demo` (which builds the venv and the collection first), or
@@ -46,6 +48,7 @@ from tests.support.standin import STANDIN_PASSWORD, STANDIN_TOTP_SECRET, StandIn
 
 INVENTORY = "examples/inventory.yml"
 ENFORCE = "playbooks/enforce_mfa.yml"
+CAMPAIGN = "playbooks/mfa_campaign.yml"
 SIGNIN = "examples/demo_signin.yml"
 SIGNIN_USER = ("staff-us", "alice")  # an enforced user: the sign-in test of step 4
 SECRETS = (STANDIN_PASSWORD, STANDIN_TOTP_SECRET)
@@ -201,13 +204,28 @@ class Demo:
         secrets.write_text(json.dumps({"signin_password": STANDIN_PASSWORD, "signin_totp_secret": STANDIN_TOTP_SECRET}))
         args = ["--limit", host, "-e", f"signin_username={username}", "-e", f"signin_client_id={self.pools[host].client_id}"]
         self.run(
-            f"Step 4 of 4: prove it: {username} signs in with her password and a code from her app",
+            f"Step 4 of 5: prove it: {username} signs in with her password and a code from her app",
             SIGNIN,
             *args,
             "-e",
             f"@{secrets}",
             shown=(*args, "-e", "@signin-secrets.json"),
         )
+
+    def campaign(self) -> None:
+        """Step 5: one day of playbooks/mfa_campaign.yml, its files in the scratch directory."""
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        deadline = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 60 * 86400))
+        out = self.scratch / "mfa-campaign"
+        args = ["-e", f"mfa_campaign_today={today}", "-e", f"mfa_campaign_deadline={deadline}", "-e", "mfa_campaign_switch_at_percent=100"]
+        self.run("Step 5 of 5: the enrolment campaign, day one: who still has to set up an app", CAMPAIGN, *args,
+                 "-e", f"mfa_campaign_output_dir={out}", "-e", f"mfa_campaign_state_dir={out / 'state'}")
+        for host in self.pools:
+            listed = json.loads((out / f"{host}-nudges.json").read_text())
+            names = ", ".join(n["username"] for n in listed["nudges"]) or "nobody"
+            say(f"   {host:<13} coverage {listed['coverage']['percent']:g} %; to enrol by {deadline}: {names}")
+        say("The nudge lists (CSV, JSON) and a coverage chart (HTML) are in mfa-campaign/; run it daily: at the\n"
+            "deadline, or once everyone is enrolled, the pool goes to MFA ON.")
 
 
 def main() -> int:
@@ -241,7 +259,7 @@ def main() -> int:
             "\nsomeone else: users who never did are reported as not enrolled, not as failures."
         )
 
-        step = demo.run("Step 1 of 4: dry run: read every user, change nothing", ENFORCE, "--check", "--diff")
+        step = demo.run("Step 1 of 5: dry run: read every user, change nothing", ENFORCE, "--check", "--diff")
         say("Users after the dry run:")
         if demo.show_users() or step.accepted_writes():
             raise SystemExit("The dry run changed something: that is a bug.")
@@ -251,7 +269,7 @@ def main() -> int:
             "cannot be read, only tried. The real run tells."
         )
 
-        demo.run("Step 2 of 4: enforce", ENFORCE, "--diff")
+        demo.run("Step 2 of 5: enforce", ENFORCE, "--diff")
         say("Users after enforcing:")
         demo.show_users()
         say(
@@ -259,7 +277,7 @@ def main() -> int:
             "turns her SMS off. Excluded and unselected users were not even read."
         )
 
-        step = demo.run("Step 3 of 4: run it again: nothing is left to change", ENFORCE)
+        step = demo.run("Step 3 of 5: run it again: nothing is left to change", ENFORCE)
         say("Users after the second run:")
         if demo.show_users() or step.accepted_writes() or step.changed != dict.fromkeys(demo.pools, 0):
             raise SystemExit("The second run changed something: that is a bug.")
@@ -270,6 +288,7 @@ def main() -> int:
         )
 
         demo.sign_in()
+        demo.campaign()
 
         banner("Done")
         say(

@@ -351,6 +351,36 @@ def _admin_delete_software_token(params: dict[str, Any], start_response: Any) ->
 MISSING_OPERATIONS = {"AdminDeleteSoftwareToken": _admin_delete_software_token}
 
 
+def _batch_update_findings(environ: dict[str, Any], body: bytes, start_response: Any) -> list[bytes]:
+    """Security Hub's BatchUpdateFindings (PATCH /findings/batchupdate), which moto 5.2.5 lacks: the
+    Workflow and Note of the findings named, as the Security Hub API reference describes it."""
+    from moto.securityhub.models import securityhub_backends  # pylint: disable=import-outside-toplevel
+
+    scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=", 1)[-1].split("/")
+    region = scope[2] if len(scope) > 2 else DEFAULT_REGION
+    params = json.loads(body or b"{}")
+    backend = securityhub_backends[ACCOUNT_ID][region]
+    by_id = {finding.id: finding for finding in backend.findings}
+    processed, unprocessed = [], []
+    for ident in params.get("FindingIdentifiers") or []:
+        finding = by_id.get(ident.get("Id"))
+        if finding is None:
+            unprocessed.append({"FindingIdentifier": ident, "ErrorCode": "FindingNotFound", "ErrorMessage": "no such finding"})
+            continue
+        if params.get("Workflow"):
+            finding.data["Workflow"] = dict(params["Workflow"])
+        if params.get("Note"):
+            finding.data["Note"] = dict(params["Note"])
+        processed.append(ident)
+    data = json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+# REST operations the stand-in answers itself: (method, path) -> handler.
+MISSING_REST_OPERATIONS = {("PATCH", "/findings/batchupdate"): _batch_update_findings}
+
+
 class _StandInApp:
     """WSGI middleware around moto: counts calls, serves /_standin/ routes."""
 
@@ -363,6 +393,9 @@ class _StandInApp:
         if path.startswith("/_standin/"):
             return self._own_route(environ, start_response, path)
         body = self._read_body(environ)
+        rest = MISSING_REST_OPERATIONS.get((environ.get("REQUEST_METHOD", ""), path))
+        if rest is not None:
+            return rest(environ, body, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target:
             return self.moto_app(environ, start_response)

@@ -13,6 +13,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import csv_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import html_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import junit_report
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import ocsf_report
 
 
 def json_report(report):
@@ -20,7 +21,8 @@ def json_report(report):
     return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-RENDERERS = {"json": json_report, "csv": csv_report.render, "html": html_report.render, "junit.xml": junit_report.render}
+RENDERERS = {"json": json_report, "csv": csv_report.render, "html": html_report.render, "junit.xml": junit_report.render,
+             "ocsf.jsonl": ocsf_report.render}
 
 
 def render(report, extension):

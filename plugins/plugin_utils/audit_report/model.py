@@ -167,6 +167,7 @@ def audit_pool(results, host, user_pool_id, region=None, pool_info=None, require
             "host": host,
             "user_pool_id": user_pool_id,
             "region": region or user_pool_id.split("_")[0],
+            "account_id": (user_pool.get("arn") or "::::").split(":")[4] or None,
             "name": user_pool.get("name"),
             "error": None,
             "counts": counts,
