@@ -24,8 +24,9 @@ def pool_rows(report_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
     return pool, {user["username"]: user["state"] for user in pool["users"]}
 
 
-def test_enforce_writes_the_audit_report_reading_each_user_once(standin: Any, cognito: Any, run_playbook: Any,
-                                                                 tmp_path: Path) -> None:
+def test_enforce_writes_the_audit_report_reading_each_user_once(
+    standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path
+) -> None:
     pool = seed.create_pool(cognito, "one-pass")
     seed.seed_backdoor(standin, pool, {"no_mfa": 8, "totp_verified": 6, "totp_preferred": 6}, prefix="op-")
     seed.add_to_group(cognito, pool, "staff", pool.names())
