@@ -196,8 +196,8 @@ def test_example_inventory_check_apply_rerun(standin: Any, run_playbook: Any, tm
         EU: counts(6, unchanged=5, not_enrolled=1),
     }
     assert [[batch["_ansible_item_label"] for batch in results(run, TASK_ENFORCE)[host]["results"]] for host in (US, EU)] == [
-        ["6 users"],
-        ["2 users", "the selected users"],  # oscar, olivia (listed), then the group members
+        ["batch 1/1 (6 users)"],
+        ["batch 1/1 (2 users)", "the selected users"],  # oscar, olivia (listed), then the group members
     ]
 
 
