@@ -11,7 +11,7 @@ class ModuleDocFragment:
 options:
   shared_budget:
     description:
-      - Treat the rate options (O(reads_per_second), O(writes_per_second), ...) as the budget of the whole
+      - Treat the rate options (the C(*_per_second) options of the task) as the budget of the whole
         AWS account and region, shared by every task that runs at the same time on this controller with
         this option on, rather than as the pace of this task alone. Cognito's quotas are per account and region.
       - Forks of one play, several plays, and several jobs on one execution node (when they share O(budget_dir))

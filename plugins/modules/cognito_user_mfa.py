@@ -121,6 +121,46 @@ options:
       - Off by default so that a large compliant pool gives a small result.
     type: bool
     default: false
+  groups:
+    description:
+      - Also set the members of these Cognito groups (C(ListUsersInGroup)), with the task-wide settings.
+      - Each member is read once, by the task itself, so no separate selection (M(mfaops.cognito.cognito_user_mfa_info))
+        reads them first. Members also named in O(users) keep their own settings.
+      - A group that does not exist fails the task before any user is read.
+    type: list
+    elements: str
+  all_users:
+    description:
+      - Also set every user of the pool (C(ListUsers)), or those matching O(filter), with the task-wide settings.
+      - Cannot be combined with O(groups). Default V(false).
+    type: bool
+  filter:
+    description:
+      - Cognito's C(ListUsers) filter, for example V(status = "Enabled"). Only with O(all_users=true).
+    type: str
+  exclude:
+    description:
+      - Usernames never read or set, whatever selected them (O(users), O(groups), O(all_users)).
+    type: list
+    elements: str
+    default: []
+  lists_per_second:
+    description:
+      - Most listing calls (C(ListUsers), C(ListUsersInGroup); 60 users each) this task makes per second, with O(groups)
+        or O(all_users).
+    type: float
+    default: 15
+  audit:
+    description:
+      - Also return RV(audit), the audit of every user the task worked on, as
+        M(mfaops.cognito.cognito_user_mfa_info) with O(mfaops.cognito.cognito_user_mfa_info#module:report=all) would
+        return it after the run, from the states the task read and read back, and the pool's MFA configuration
+        (one C(GetUserPoolMfaConfig)). No user is read again.
+      - A user is compliant when it has the settings the task asks for.
+      - P(mfaops.cognito.audit_pool#filter) takes it, so an enforcement can write the compliance report of
+        the mfaops.cognito.audit_mfa role in the same pass.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - mfaops.cognito.bulk
@@ -298,6 +338,24 @@ calls:
   returned: always
   type: dict
   sample: {admin_get_user: {calls: 1900, retries: 3, throttled: 3}, admin_set_user_mfa_preference: {calls: 950, retries: 0, throttled: 0}}
+audit:
+  description:
+    - The audit of the users worked on, in the shape of M(mfaops.cognito.cognito_user_mfa_info)'s result (RV(audit.users),
+      RV(audit.counts), RV(audit.user_pool_mfa_config)), each user's state as it is after the run (in check mode, as it was).
+  returned: with O(audit=true)
+  type: dict
+  contains:
+    users:
+      description: One row per user, the keys of M(mfaops.cognito.cognito_user_mfa_info)'s RV(mfaops.cognito.cognito_user_mfa_info#module:users).
+      type: list
+      elements: dict
+    counts:
+      description: Users per audit outcome and per MFA state, as M(mfaops.cognito.cognito_user_mfa_info) counts them.
+      type: dict
+    user_pool_mfa_config:
+      description: The pool's MFA configuration, as M(mfaops.cognito.cognito_user_mfa_info) returns it.
+      type: dict
+  sample: {counts: {compliant: 2, non_compliant: 1, total: 3}, users: [], user_pool_mfa_config: {mfa_configuration: "OPTIONAL"}}
 """
 
 try:
@@ -307,17 +365,20 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import audit
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import enrol_memory
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import one_pass
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
+from ansible_collections.mfaops.cognito.plugins.module_utils import selection
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
 
-CATEGORIES = (cognito.READ, cognito.WRITE)
+CATEGORIES = (cognito.READ, cognito.WRITE, cognito.LIST)
 METHOD_OPTION = dict(type="dict", no_log=False, options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str"),
@@ -327,6 +388,11 @@ ARGUMENT_SPEC = dict(
     fail_on=dict(type="list", elements="str", choices=list(user_mfa.UNMET_OUTCOMES)),
     reset_software_token=dict(type="bool", default=False),
     report_unchanged=dict(type="bool", default=False),
+    groups=dict(type="list", elements="str"),
+    all_users=dict(type="bool"),
+    filter=dict(type="str"),
+    exclude=dict(type="list", elements="str", default=[]),
+    audit=dict(type="bool", default=False),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
     **{method: METHOD_OPTION for method in mfa.METHODS},
@@ -342,23 +408,29 @@ def main():
         supports_check_mode=True,
         mutually_exclusive=[
             ("username", "users", "access_token"),
+            ("access_token", "audit"),
             ("access_token", "user_pool_id"),
             ("reset_software_token", "software_token_mfa"),
             ("reset_software_token", "access_token"),
             ("access_token", "not_enrolled_state_dir"),
         ],
-        required_one_of=[("username", "users", "access_token")],
-        required_by={"username": "user_pool_id", "users": "user_pool_id"},
+        required_one_of=[("username", "users", "access_token", "groups", "all_users")],
+        required_by={"username": "user_pool_id", "users": "user_pool_id", "groups": "user_pool_id", "all_users": "user_pool_id"},
     )
     params = module.params
     try:
-        requests = user_mfa.validated_requests(params, module.region, quotas.rate_options(CATEGORIES))
+        chosen = one_pass.selection_of(params)
+        listed = dict(params, users=params["users"] or []) if chosen is not None else params
+        requests = user_mfa.validated_requests(listed, module.region, quotas.rate_options(CATEGORIES))
+        base = mfa.task_request(params)
+        if chosen is not None and not base:
+            raise InvalidRequest("groups / all_users: no MFA setting requested for them (set software_token_mfa, sms_mfa or email_mfa)")
         budget.check_options(params)
         memory = enrol_memory.from_params(params)
     except (InvalidRequest, ValueError) as e:
         module.fail_json(msg=str(e))
 
-    single = params["users"] is None
+    single = params["users"] is None and chosen is None
     fail_on = params["fail_on"] if params["fail_on"] is not None else (
         list(user_mfa.UNMET_OUTCOMES) if single else [bulk.FAILED]
     )
@@ -369,8 +441,15 @@ def main():
             msg=f"reset_software_token needs botocore {cognito.ADMIN_DELETE_SOFTWARE_TOKEN_BOTOCORE} or newer "
             f"(AdminDeleteSoftwareToken); this controller has botocore {botocore.__version__}"
         )
-    call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
+    call = cognito.caller(client, CATEGORIES + ((cognito.POOL_READ,) if params["audit"] else ()), params, retries=params["retries"])
     budget.share(module, call)
+    pool = params["user_pool_id"]
+    pool_config = None
+    if params["audit"]:
+        try:
+            pool_config = audit.pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}")
 
     if params["access_token"] is not None:
         token = params["access_token"]
@@ -381,17 +460,39 @@ def main():
         requests = [mfa.UserRequest(username=username, methods=requests[0].methods)]
         api = user_mfa.token_api(call, token)
     else:
-        api = user_mfa.admin_api(call, params["user_pool_id"])
+        api = user_mfa.admin_api(call, pool)
+    recorder = one_pass.Recorder(api.read) if params["audit"] else None
+    if recorder is not None:
+        api = user_mfa.UserApi(read=recorder.read, write=api.write, delete_token=api.delete_token)
 
+    stats = selection.SelectionStats()
+    try:
+        requests = one_pass.requests(
+            requests, chosen, params["exclude"], base,
+            lambda filter_, token: cognito.list_users(call, pool, filter_ or "", token),
+            lambda group, token: cognito.list_users_in_group(call, pool, group, token),
+            stats, params["reset_software_token"],
+        )
+    except selection.SelectionError as e:
+        module.fail_json(msg=str(e), calls=bulk.calls(call))
     report = user_mfa.report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
-    for _request, outcome in run_bulk(
-        requests,
-        lambda request: user_mfa.converge(api, request, module.check_mode, memory),
-        params["workers"],
-        call,
-        user_mfa.not_attempted,
-    ):
-        report.add(outcome)
+    audited = audit.AuditReport() if recorder is not None else None
+    listing_error = None
+    try:
+        for request, outcome in run_bulk(
+            requests,
+            lambda request: user_mfa.converge(api, request, module.check_mode, memory),
+            params["workers"],
+            call,
+            user_mfa.not_attempted,
+        ):
+            report.add(outcome)
+            if audited is not None:
+                audited.add(one_pass.audit_of(outcome, request.methods, recorder.pop(request.username), module.check_mode))
+            if memory is not None and not module.check_mode:
+                memory.record(outcome)
+    except selection.SelectionError as e:
+        listing_error = str(e)
         if memory is not None and not module.check_mode:
             memory.record(outcome)
     if memory is not None and not module.check_mode:
@@ -401,6 +502,10 @@ def main():
             module.warn(f"Could not save the not-enrolled state in {params['not_enrolled_state_dir']}: {e}")
 
     result, summary = bulk.shape(report, call, module.check_mode, single, params["report_unchanged"])
+    if audited is not None:
+        result["audit"] = dict(audited.result(excluded=stats.excluded), user_pool_mfa_config=pool_config)
+    if listing_error:
+        module.fail_json(msg=f"{listing_error}. {summary}", **result)
     bulk.finish(module, call, result, summary, fail_on, user_mfa.UNMET_WORDS)
 
 

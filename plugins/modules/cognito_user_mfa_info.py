@@ -126,6 +126,7 @@ options:
     default: 15
 extends_documentation_fragment:
   - mfaops.cognito.bulk
+  - mfaops.cognito.budget
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -346,6 +347,7 @@ calls:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import audit
+from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
@@ -376,6 +378,7 @@ ARGUMENT_SPEC = dict(
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
     **quotas.argspec(RATED),
+    **budget.ARGUMENT_SPEC,
 )
 
 
@@ -387,11 +390,13 @@ def main():
         validate.check_bulk_options(params, quotas.rate_options(RATED))
         validate.check_user_pool_id(pool, module.region)
         chosen, policy = selection.from_params(params), audit.policy_request(params["policy"])
-    except InvalidRequest as e:
+        budget.check_options(params)
+    except (InvalidRequest, ValueError) as e:
         module.fail_json(msg=str(e))
 
     client = module.client("cognito-idp", config=cognito.client_config(params["workers"]))
     call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
+    budget.share(module, call)
     try:
         pool_config = audit.pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
     except CALL_ERRORS as e:

@@ -36,7 +36,7 @@ TASK_USERS = "Gather and check the users listed for the pool"
 TASK_ENFORCE = "Enforce TOTP enabled and preferred, batch by batch"
 TASK_SUMMARY = "Sum up the pool"
 TASK_THRESHOLDS = "Check the pool against its thresholds"
-API_TASKS = ("Put the pool's MFA configuration in place", "Find the group members and pool users not yet on TOTP", TASK_ENFORCE)
+API_TASKS = ("Put the pool's MFA configuration in place", TASK_ENFORCE)
 FORKS = ("--forks", "4")
 SHOW_STATS = {"show_custom_stats": "true"}
 
@@ -148,9 +148,9 @@ def test_example_inventory_check_apply_rerun(standin: Any, run_playbook: Any, tm
     run = play(run_playbook, standin, inventory, check=True, diff=True)
     assert run.rc == 0, run
     assert standin.counts(us) == {READ: 6}  # alice..frank, once each; breakglass-admin never read
-    # The groups' members are listed and read (sam, sofia, steve, adam), then the four
-    # not yet compliant ones and the file's oscar, olivia are read by the enforcement.
-    assert standin.counts(eu) == {"GetUserPoolMfaConfig": 1, "ListUsersInGroup": 2, READ: 4 + 5}
+    # The groups' members (sam, sofia, steve, adam) and the file's oscar, olivia: each read
+    # once, by the enforcement itself (issue 15: no separate selection pass reads them first).
+    assert standin.counts(eu) == {"ListUsersInGroup": 2, READ: 4 + 2}
     assert states(standin, pools) == start
     # Whether a user has a verified token can't be read: the not-enrolled "would change" too.
     expected_diff = {US: ["alice", "bob", "carol", "erin", "frank"], EU: ["adam", "olivia", "oscar", "sofia", "steve"]}
@@ -195,9 +195,9 @@ def test_example_inventory_check_apply_rerun(standin: Any, run_playbook: Any, tm
         US: counts(6, unchanged=4, not_enrolled=2),
         EU: counts(6, unchanged=5, not_enrolled=1),
     }
-    assert [results(run, TASK_ENFORCE)[host]["results"][0]["_ansible_item_label"] for host in (US, EU)] == [
-        "batch 1/1 (6 users)",
-        "batch 1/1 (3 users)",  # oscar, olivia (listed) and steve (the one group member still not on TOTP)
+    assert [[batch["_ansible_item_label"] for batch in results(run, TASK_ENFORCE)[host]["results"]] for host in (US, EU)] == [
+        ["batch 1/1 (6 users)"],
+        ["batch 1/1 (2 users)", "the selected users"],  # oscar, olivia (listed), then the group members
     ]
 
 
