@@ -33,6 +33,8 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from .files import write_private
+
 try:
     import fcntl
 except ImportError:  # not on POSIX: no shared budget, see available()
@@ -111,23 +113,6 @@ def _open_private(path: str) -> int:
     return fd
 
 
-def _write_private(path: str, text: str) -> None:
-    """Atomically: a private temporary file in the same directory, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def resolve_account(
     directory: str,
     access_key_id: Optional[str],
@@ -161,7 +146,7 @@ def resolve_account(
         except Exception:  # no STS access (policy, endpoint): key by credentials instead
             account = None
     if account and re.fullmatch(r"\d{12}", account):
-        _write_private(cache, account + "\n")
+        write_private(cache, account + "\n")
         return account
     return account_key(None, access_key_id)
 

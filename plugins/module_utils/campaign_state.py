@@ -16,13 +16,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from typing import Any, Dict, Optional
 
 from .campaign import CampaignError
 from .campaign import check_state
 from .campaign import new_state
 from . import validate
+from .files import write_private
 
 
 def path_for(state_dir: str, user_pool_id: str) -> str:
@@ -50,24 +50,7 @@ def load(state_dir: str, user_pool_id: str) -> Dict[str, Any]:
 def save(state_dir: str, user_pool_id: str, state: Dict[str, Any]) -> None:
     path = path_for(state_dir, user_pool_id)
     os.makedirs(state_dir, mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{user_pool_id}.", suffix=".tmp", dir=state_dir)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle, indent=1, sort_keys=True)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(state_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_private(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
 class Lock:

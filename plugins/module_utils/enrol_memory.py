@@ -18,13 +18,12 @@ import datetime
 import json
 import os
 import re
-import stat
-import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Dict, Mapping, Optional
 
 from . import validate
+from .files import write_private
 
 try:
     import fcntl
@@ -149,33 +148,6 @@ def render(user_pool_id: str, records: Mapping[str, Record]) -> str:
     return json.dumps({"version": VERSION, "user_pool_id": user_pool_id, "users": users}, indent=1) + "\n"
 
 
-def _atomic_write(path: str, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IRUSR | stat.S_IWUSR)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(os.path.dirname(path), os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
 def save_changes(state_dir: str, user_pool_id: str, changes: Mapping[str, Optional[Record]]) -> int:
     """Apply this run's changes (username -> record, or None to forget) to the file; returns the records kept.
 
@@ -193,7 +165,7 @@ def save_changes(state_dir: str, user_pool_id: str, changes: Mapping[str, Option
                 records.pop(username, None)
             else:
                 records[username] = record
-        _atomic_write(path, render(user_pool_id, records))
+        write_private(path, render(user_pool_id, records))
         return len(records)
     finally:
         os.close(lock_fd)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 
 import yaml
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, VaultSecret
+
+from ansible_collections.mfaops.cognito.plugins.module_utils.files import write_private
 
 # AWX (and Tower/Controller before it) passes these extra vars to every job (awx/main/tasks.py, awx_meta_vars).
 AWX_JOB_VARS = ("awx_job_id", "tower_job_id")
@@ -121,15 +122,4 @@ class VaultFile:
         sealed = VaultLib().encrypt(text, self.secret, vault_id=vault_id)
         directory = os.path.dirname(os.path.abspath(self.path))
         make_dirs(directory)
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=".secrets-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(sealed)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, self.path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        write_private(self.path, sealed)

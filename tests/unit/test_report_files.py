@@ -130,7 +130,7 @@ class Text(HTMLParser):
 
 def test_every_format_stays_well_formed_for_hostile_usernames():
     report = hostile_report()
-    assert set(formats.RENDERERS) == {"json", "csv", "html", "junit.xml"}  # a new format gets its parse here
+    assert set(formats.RENDERERS) == {"json", "csv", "html", "junit.xml", "ocsf.jsonl"}  # a new format gets its parse here
     rendered = {extension: formats.render(report, extension) for extension in formats.RENDERERS}
 
     assert {user["username"] for user in json.loads(rendered["json"])["pools"][0]["users"]} == set(HOSTILE)
@@ -151,3 +151,6 @@ def test_every_format_stays_well_formed_for_hostile_usernames():
     assert legal <= names
     assert {"ctl\\u0001name", "esc\\u001b[0m", "nul\\u0000byte", "bad\\ufffe"} <= names
     assert len(names) == len(HOSTILE) + 2  # the overall case and the pool's, beside one per user
+
+    records = [json.loads(line) for line in rendered["ocsf.jsonl"].splitlines()]
+    assert records and all(record["class_uid"] == 2004 for record in records)

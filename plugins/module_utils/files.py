@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Files the collection keeps on the controller (state, budgets, secrets): written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Union
+
+
+def write_private(path: str, content: Union[str, bytes]) -> None:
+    """Replace `path` atomically with a 0600 file: a temporary file in the same directory, fsync, rename.
+
+    A kill at any moment leaves the old file or the new one, never half of one. The directory is
+    synced too (best effort), so the rename outlives a power cut.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
