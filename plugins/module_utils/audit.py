@@ -97,7 +97,6 @@ def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: 
 
     read_factors (AdminGetUserAuthFactors), when given, is one more call: the user's ConfiguredUserAuthFactors.
     """
-    pool = pool or sign_in_policy.PoolSignIn()
     try:
         response = read(username)
         factors = read_factors(username) if read_factors else None
@@ -108,15 +107,18 @@ def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: 
         return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
     methods = sign_in_policy.methods_from_user(response)  # legacy MFAOptions SMS counted
     state = mfa.MfaState(enabled=methods.enabled, preferred=methods.preferred)
-    configured = list((factors or {}).get("ConfiguredUserAuthFactors") or []) if factors is not None else None
-    verdict = sign_in_policy.verdict(pool, methods, configured)
-    sign_in = verdict.as_dict()
-    del sign_in["mfa_state"]
-    if configured is not None:
-        sign_in["configured_user_auth_factors"] = configured
+    if pool is None:  # the pool's sign-in not known: the policy alone
+        ok, sign_in = mfa.satisfies(state, policy), {}
+    else:
+        configured = list((factors or {}).get("ConfiguredUserAuthFactors") or []) if factors is not None else None
+        verdict = sign_in_policy.verdict(pool, methods, configured)
+        ok = compliant(state, policy, verdict, pool.mode)
+        sign_in = {key: value for key, value in verdict.as_dict().items() if key != "mfa_state"}
+        if configured is not None:
+            sign_in["configured_user_auth_factors"] = configured
     return UserAudit(
         username,
-        COMPLIANT if compliant(state, policy, verdict, pool.mode) else NON_COMPLIANT,
+        COMPLIANT if ok else NON_COMPLIANT,
         enabled=response.get("Enabled"),
         user_status=response.get("UserStatus"),
         state=state,

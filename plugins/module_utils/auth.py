@@ -458,8 +458,8 @@ class SignInResult:
             "password_changed": self.password_changed,
             "enrolled": self.enrolled,
             "changed": self.changed,
-            "available_challenges": self.available_challenges,
-            "sign_in_without_totp": self.sign_in_without_totp,
+            **({"available_challenges": self.available_challenges, "sign_in_without_totp": self.sign_in_without_totp}
+               if self.available_challenges is not None else {}),
         }
 
 

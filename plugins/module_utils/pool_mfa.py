@@ -233,11 +233,12 @@ def _contains(actual: Any, wanted: Any) -> bool:
     return actual == wanted
 
 
-def matches(actual: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    """Whether the pool (as read) has the wanted configuration: same mode and methods, wanted settings present."""
+def matches(actual: Mapping[str, Any], wanted: Mapping[str, Any], web_authn: bool = False) -> bool:
+    """Whether the pool (as read) has the wanted configuration: same mode and methods, wanted settings present,
+    and with web_authn (the request named passkey settings) the wanted WebAuthn keys too."""
     for key in MANAGED:
         if (key in wanted) != (key in actual):
             return False
         if key in wanted and not _contains(actual[key], wanted[key]):
             return False
-    return WEBAUTHN not in wanted or _contains(actual.get(WEBAUTHN) or {}, wanted[WEBAUTHN])
+    return not web_authn or WEBAUTHN not in wanted or _contains(actual.get(WEBAUTHN) or {}, wanted[WEBAUTHN])

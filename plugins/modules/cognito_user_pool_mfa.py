@@ -323,7 +323,7 @@ def main():
     before = read("")
     try:
         wanted = pool_mfa.desired(before, request, settable_keys(client))
-        changed = not pool_mfa.matches(before, wanted)
+        changed = not pool_mfa.matches(before, wanted, bool(request.web_authn))
         if changed and wanted[pool_mfa.MODE] == "ON":
             wanted = sign_in_policy.check_mfa_required(wanted, first_factors(call, pool, module))
     except InvalidRequest as e:
@@ -336,7 +336,7 @@ def main():
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not set the MFA configuration of user pool {pool}")
         after = read(" back after the change")
-        if not pool_mfa.matches(after, wanted):
+        if not pool_mfa.matches(after, wanted, bool(request.web_authn)):
             module.fail_json(
                 msg="Cognito accepted the new MFA configuration, but reading it back shows it was not applied as sent",
                 changed=True,

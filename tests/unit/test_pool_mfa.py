@@ -241,3 +241,29 @@ def test_matches(actual, wanted, expected):
 
 def test_enabled_methods():
     assert pool_mfa.enabled_methods(cfg("ON", True, email=EMAIL_BLOCK)) == {"software_token_mfa": True, "sms_mfa": False, "email_mfa": True}
+
+
+# ---------------------------------------------------------------- passkeys (WebAuthnConfiguration)
+
+MULTI = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+
+
+def test_web_authn_option_becomes_the_api_block():
+    request = pool_mfa.pool_request(params(web_authn_configuration={"factor_configuration": MULTI, "relying_party_id": "auth.example.com",
+                                                                    "user_verification": None}))
+    assert request.web_authn == {"FactorConfiguration": MULTI, "RelyingPartyId": "auth.example.com"}
+    assert pool_mfa.pool_request(params(mfa_configuration="ON", web_authn_configuration={})).web_authn is None
+    with pytest.raises(InvalidRequest, match="nothing to set: .*web_authn_configuration"):
+        pool_mfa.pool_request(params(web_authn_configuration={"factor_configuration": None}))
+
+
+def test_web_authn_is_merged_into_the_current_block_and_compared():
+    current = cfg("OPTIONAL", True, WebAuthnConfiguration=WEBAUTHN)
+    request = P(mfa_configuration="ON", web_authn={"FactorConfiguration": MULTI})
+    wanted = pool_mfa.desired(current, request, SETTABLE)
+    assert wanted["WebAuthnConfiguration"] == dict(WEBAUTHN, FactorConfiguration=MULTI)
+    assert not pool_mfa.matches(cfg("ON", True, WebAuthnConfiguration=WEBAUTHN), wanted, web_authn=True)
+    assert pool_mfa.matches(cfg("ON", True, WebAuthnConfiguration=dict(WEBAUTHN, FactorConfiguration=MULTI)), wanted, web_authn=True)
+    # not asked: the block is sent back as read, and its absence from the request changes nothing
+    kept = pool_mfa.desired(current, P(mfa_configuration="ON"), SETTABLE)
+    assert kept["WebAuthnConfiguration"] == WEBAUTHN and pool_mfa.matches(cfg("ON", True, WebAuthnConfiguration=WEBAUTHN), kept)
