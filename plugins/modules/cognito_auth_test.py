@@ -17,12 +17,12 @@ description:
     does and needs administrator credentials. V(USER_PASSWORD_AUTH) works as C(aws cognito-idp initiate-auth)
     does. V(USER_SRP_AUTH) is what the hosted UI and most applications use; the password never leaves the
     controller (Secure Remote Password, computed with the C(pycognito) library). V(USER_AUTH) is choice-based
-    sign-in (Essentials and Plus feature plans; the app client needs C(ALLOW_USER_AUTH)): with
+    sign-in (Essentials and Plus feature plans; the app client needs C(ALLOW_USER_AUTH)). With
     O(preferred_challenge) the module asks for V(PASSWORD) or V(PASSWORD_SRP) first; without it Cognito answers
     C(SELECT_CHALLENGE) with the ways in it offers this user (RV(available_challenges)), and the module picks
     V(PASSWORD), else V(PASSWORD_SRP). After the password comes the MFA challenge, as in the other flows.
   - With V(USER_AUTH), when Cognito offers a passwordless first factor (C(WEB_AUTHN), C(EMAIL_OTP), C(SMS_OTP)),
-    the user can sign in without TOTP: RV(sign_in_without_totp) lists them, and O(expect=mfa_required) or
+    the user can sign in without TOTP. RV(sign_in_without_totp) lists them, and O(expect=mfa_required) or
     O(expect=mfa_challenged) fails. Passkey and one-time-code sign-ins themselves are not performed.
   - Each flow must be enabled for the app client (O(client_id)). With O(client_secret), C(SECRET_HASH) is sent
     in every auth call and challenge answer.
@@ -68,7 +68,6 @@ options:
       - V(ADMIN_USER_PASSWORD_AUTH) needs administrator credentials (C(cognito-idp:AdminInitiateAuth) and
         C(cognito-idp:AdminRespondToAuthChallenge)); the others need no AWS credentials at all.
       - V(USER_SRP_AUTH) needs the C(pycognito) Python library.
-    type: str
       - V(USER_AUTH) (choice-based sign-in) with O(preferred_challenge=PASSWORD_SRP), or when Cognito offers only
         V(PASSWORD_SRP), needs C(pycognito) and O(user_pool_id) too.
     type: str
@@ -76,7 +75,7 @@ options:
     default: ADMIN_USER_PASSWORD_AUTH
   preferred_challenge:
     description:
-      - With O(auth_flow=USER_AUTH), the first factor to ask for (C(PREFERRED_CHALLENGE)): V(PASSWORD) sends the
+      - With O(auth_flow=USER_AUTH), the first factor to ask for (C(PREFERRED_CHALLENGE)). V(PASSWORD) sends the
         password, V(PASSWORD_SRP) starts SRP.
       - Omitted, Cognito answers C(SELECT_CHALLENGE) listing the first factors it offers the user, and the module
         answers with the password (V(PASSWORD), else V(PASSWORD_SRP)).

@@ -117,7 +117,7 @@ options:
         (C(DescribeUserPool), once), and report RV(users[].configured_user_auth_factors).
       - A user who can start a sign-in with a passkey (V(WEB_AUTHN)), an email or an SMS code (V(EMAIL_OTP),
         V(SMS_OTP)) that the pool allows as a first factor signs in without TOTP, so is not compliant under a policy
-        that asks for TOTP (RV(users[].sign_in_without_totp)). App clients are not read here: a factor counts
+        that asks for TOTP (RV(users[].sign_in_without_totp)). App clients are not read here, so a factor counts
         whether or not an app client allows C(ALLOW_USER_AUTH) (the audit report's pool findings say which do).
       - Without it, such factors are not known per user and do not lower compliance; the pool findings report them.
     type: bool
@@ -143,7 +143,7 @@ notes:
     a user is compliant only if a password sign-in asks this user for TOTP (RV(users[].sign_in_asks) is V(totp))
     and, with O(auth_factors), no passwordless first factor lets the user in without it.
   - Legacy SMS MFA (C(MFAOptions) with C(DeliveryMedium=SMS), no longer set by Cognito but still returned) counts
-    as SMS MFA: such a user is V(other_mfa_only), not V(no_mfa).
+    as SMS MFA. Such a user is V(other_mfa_only), not V(no_mfa).
   - Cognito does not say whether a user has verified an authenticator app until TOTP is enabled, so a
     user with a verified but not yet enabled token shows as V(no_mfa).
   - Rows and counts cover the users that existed when they were listed and read; users added while the
@@ -472,7 +472,9 @@ def main():
             lambda group, token: cognito.list_users_in_group(call, pool, group, token),
             stats,
         )
-        for _name, outcome in run_bulk(names, lambda name: audit.audit_user(read, name, policy, sign_in, read_factors if params["auth_factors"] else None), params["workers"], call, audit.not_attempted):
+        factors = read_factors if params["auth_factors"] else None
+        for _name, outcome in run_bulk(names, lambda name: audit.audit_user(read, name, policy, sign_in, factors), params["workers"], call,
+                                       audit.not_attempted):
             report.add(outcome)
     except selection.SelectionError as e:
         listing_error = str(e)
