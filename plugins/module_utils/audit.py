@@ -17,6 +17,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from . import bulk
 from . import mfa
 from . import pool_mfa
+from . import sign_in_policy
 from .bulk import FAILED, NOT_ATTEMPTED
 from .errors import AWS_ERRORS, Abort, error_code, error_message
 
@@ -46,9 +47,10 @@ class UserAudit(bulk.Outcome):
 
     def __init__(self, username: str, outcome: str, enabled: Optional[bool] = None, user_status: Optional[str] = None,
                  state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None,
-                 attributes: Optional[Dict[str, Optional[str]]] = None):
+                 attributes: Optional[Dict[str, Optional[str]]] = None, sign_in: Optional[Dict[str, Any]] = None):
         super().__init__(username, outcome, error_code=error_code, message=message, after=state,
                          fields={"enabled": enabled, "user_status": user_status, "attributes": attributes})
+        self.sign_in = sign_in or {}
 
     @property
     def compliant(self) -> bool:
@@ -69,31 +71,63 @@ class UserAudit(bulk.Outcome):
         }
         if self.fields["attributes"] is not None:
             row["attributes"] = self.fields["attributes"]
+        row.update(self.sign_in)
         if self.error_code:
             row["error_code"] = self.error_code
             row["message"] = self.message
         return row
 
 
+def requires_totp(policy: Mapping[str, mfa.MethodRequest]) -> bool:
+    want = policy.get(mfa.TOTP)
+    return bool(want and (want.enabled or want.preferred))
+
+
+def compliant(state: mfa.MfaState, policy: Mapping[str, mfa.MethodRequest], verdict: sign_in_policy.SignInVerdict,
+              mode: str) -> bool:
+    """The policy, and what sign-in really demands: an OFF pool asks no second factor, so nobody in it is
+    compliant; a policy that asks for TOTP also needs every way in to ask for it (sign_in_policy.verdict)."""
+    if not mfa.satisfies(state, policy) or mode not in ("ON", "OPTIONAL"):
+        return False
+    return verdict.compliant or not requires_totp(policy)
+
+
 def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest],
+               pool: Optional[sign_in_policy.PoolSignIn] = None,
+               read_factors: Optional[Callable[[str], Mapping[str, Any]]] = None,
                attributes: Sequence[str] = ()) -> UserAudit:
-    """Read one user and judge it against the policy, keeping the named user attributes of the same
-    AdminGetUser answer (null when the user has none). Runs on an engine worker."""
+    """Read one user and judge it against the policy and the pool's sign-in. Runs on an engine worker.
+
+    read_factors (AdminGetUserAuthFactors), when given, is one more call: the user's ConfiguredUserAuthFactors.
+    attributes: the user attributes to keep from the same AdminGetUser answer (null when the user has none).
+    """
     try:
         response = read(username)
+        factors = read_factors(username) if read_factors else None
     except AWS_ERRORS as exc:
         code = error_code(exc) or type(exc).__name__
         if code == "UserNotFoundException":
             return UserAudit(username, NOT_FOUND)
         return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
-    state = mfa.state_from_user(response)
+    methods = sign_in_policy.methods_from_user(response)  # legacy MFAOptions SMS counted
+    state = mfa.MfaState(enabled=methods.enabled, preferred=methods.preferred)
+    if pool is None:  # the pool's sign-in not known: the policy alone
+        ok, sign_in = mfa.satisfies(state, policy), {}
+    else:
+        configured = list((factors or {}).get("ConfiguredUserAuthFactors") or []) if factors is not None else None
+        verdict = sign_in_policy.verdict(pool, methods, configured)
+        ok = compliant(state, policy, verdict, pool.mode)
+        sign_in = {key: value for key, value in verdict.as_dict().items() if key != "mfa_state"}
+        if configured is not None:
+            sign_in["configured_user_auth_factors"] = configured
     return UserAudit(
         username,
-        COMPLIANT if mfa.satisfies(state, policy) else NON_COMPLIANT,
+        COMPLIANT if ok else NON_COMPLIANT,
         enabled=response.get("Enabled"),
         user_status=response.get("UserStatus"),
         state=state,
         attributes=user_attributes(response, attributes) if attributes else None,
+        sign_in=sign_in,
     )
 
 

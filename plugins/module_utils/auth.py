@@ -50,7 +50,18 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"
 USER_PASSWORD_AUTH = "USER_PASSWORD_AUTH"
 USER_SRP_AUTH = "USER_SRP_AUTH"
-AUTH_FLOWS = (ADMIN_USER_PASSWORD_AUTH, USER_PASSWORD_AUTH, USER_SRP_AUTH)
+# Choice-based sign-in (InitiateAuth AuthFlow USER_AUTH; the app client needs ALLOW_USER_AUTH). botocore's
+# InitiateAuthRequest.AuthParameters: "USER_AUTH: USERNAME (required), PREFERRED_CHALLENGE. If you don't provide
+# a value for PREFERRED_CHALLENGE, Amazon Cognito responds with the AvailableChallenges parameter"; the
+# SELECT_CHALLENGE answer is {USERNAME, ANSWER} plus PASSWORD or SRP_A (RespondToAuthChallenge ChallengeResponses).
+USER_AUTH = "USER_AUTH"
+AUTH_FLOWS = (ADMIN_USER_PASSWORD_AUTH, USER_PASSWORD_AUTH, USER_SRP_AUTH, USER_AUTH)
+PASSWORD = "PASSWORD"
+PASSWORD_SRP = "PASSWORD_SRP"
+PREFERRED_CHALLENGES = (PASSWORD, PASSWORD_SRP)
+SELECT_CHALLENGE = "SELECT_CHALLENGE"
+# First factors of USER_AUTH that sign a user in without a password, so without the TOTP that follows one.
+PASSWORDLESS_CHALLENGES = ("WEB_AUTHN", "EMAIL_OTP", "SMS_OTP")
 
 SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
 SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
@@ -177,6 +188,17 @@ def _without_totp(name: str, offered: Any) -> Optional[Decision]:
     return None
 
 
+def choose_first_factor(available: Iterable[str], preferred: Optional[str]) -> Decision:
+    """Pure: the SELECT_CHALLENGE answer among AvailableChallenges: the preferred one, else PASSWORD, else PASSWORD_SRP."""
+    offered = list(available)
+    for choice in ([preferred] if preferred else []) + [PASSWORD, PASSWORD_SRP]:
+        if choice in offered:
+            return Decision("select", reason=choice)
+    return Decision(
+        "stop", STOPPED, "SELECT_CHALLENGE offers {0}: this module signs in with a password only".format(", ".join(offered) or "nothing")
+    )
+
+
 def decide_challenge(
     name: str,
     params: Dict[str, Any],
@@ -296,6 +318,12 @@ def judge(expect: str, result: Dict[str, Any]) -> "tuple[bool, str]":
     if outcome == STOPPED:
         return False, "Sign-in stopped at {0}: {1} (challenges: {2}).".format(decided, why, seen)
 
+    passwordless = result.get("sign_in_without_totp")
+    if passwordless and expect in (EXPECT_MFA_REQUIRED, EXPECT_MFA_CHALLENGED) and outcome in (SIGNED_IN, CHALLENGED):
+        return False, (
+            "Cognito offered {0} as a first factor (SELECT_CHALLENGE): the user can sign in without TOTP "
+            "(challenges: {1}).".format(", ".join(passwordless), seen)
+        )
     if outcome == SIGNED_IN:
         totp = result.get("totp_required")
         if expect == EXPECT_SUCCESS:
@@ -378,6 +406,7 @@ class AuthSettings:
     enroll: bool = False
     device_name: str = "mfaops-cognito"
     expect: str = EXPECT_MFA_REQUIRED
+    preferred_challenge: Optional[str] = None
 
 
 def settings_from(params: Dict[str, Any]) -> AuthSettings:
@@ -401,6 +430,8 @@ class SignInResult:
     enrolled: bool = False
     tokens: Optional[Dict[str, str]] = None
     new_totp_secret: Optional[str] = None
+    available_challenges: Optional[List[str]] = None
+    sign_in_without_totp: Optional[List[str]] = None
 
     @property
     def authenticated(self) -> bool:
@@ -427,6 +458,8 @@ class SignInResult:
             "password_changed": self.password_changed,
             "enrolled": self.enrolled,
             "changed": self.changed,
+            **({"available_challenges": self.available_challenges, "sign_in_without_totp": self.sign_in_without_totp}
+               if self.available_challenges is not None else {}),
         }
 
 
@@ -467,6 +500,8 @@ class SignInTest:
         self.used_steps: Dict[str, Set[int]] = {}
         self.code_used = False
         self.enrolled_secret: Optional[str] = None
+        self.srp: Any = None
+        self.srp_params: Dict[str, Any] = {}
 
     # -- helpers
 
@@ -541,9 +576,41 @@ class SignInTest:
 
     # -- steps
 
+    def _srp_params(self) -> Dict[str, Any]:
+        s = self.s
+        self.srp = self.srp_factory(s.username, s.password, s.user_pool_id, s.client_id, s.client_secret, self.client)
+        self.srp_params = self.srp.get_auth_params()
+        self.protect(self.srp_params.get("SECRET_HASH"))
+        return dict(self.srp_params)
+
+    def _initiate_user_auth(self) -> "tuple[Dict[str, Any], Dict[str, Any], Any]":
+        s = self.s
+        if s.preferred_challenge == PASSWORD_SRP:
+            params = self._srp_params()
+        else:
+            params = self._with_secret_hash({"USERNAME": s.username}, s.username)
+            if s.preferred_challenge == PASSWORD:
+                params["PASSWORD"] = s.password
+        if s.preferred_challenge:
+            params["PREFERRED_CHALLENGE"] = s.preferred_challenge
+        response = self._call(USER_AUTH, "initiate_auth", ClientId=s.client_id, AuthFlow=USER_AUTH, AuthParameters=params)
+        return response, self.srp_params, self.srp
+
+    def _select(self, choice: str, session: Optional[str]) -> Dict[str, Any]:
+        """Answer SELECT_CHALLENGE with a password (PASSWORD) or the start of SRP (PASSWORD_SRP)."""
+        user = self.challenge_username
+        if choice == PASSWORD_SRP:
+            answer = {key: value for key, value in self._srp_params().items() if key != "USERNAME"}
+            answer.update(USERNAME=user, ANSWER=PASSWORD_SRP)
+        else:
+            answer = self._with_secret_hash({"USERNAME": user, "ANSWER": PASSWORD, "PASSWORD": self.s.password}, user)
+        return self._respond(SELECT_CHALLENGE, session, answer)
+
     def _initiate(self) -> "tuple[Dict[str, Any], Dict[str, Any], Any]":
         s = self.s
         srp = None
+        if s.auth_flow == USER_AUTH:
+            return self._initiate_user_auth()
         if s.auth_flow == USER_SRP_AUTH:
             srp = self.srp_factory(s.username, s.password, s.user_pool_id, s.client_id, s.client_secret, self.client)
             params = srp.get_auth_params()
@@ -618,9 +685,20 @@ class SignInTest:
                         r.outcome, r.reason = ERROR, "Cognito answered with neither a challenge nor tokens"
                     return r
                 r.challenges.append(name)
+                if response.get("AvailableChallenges") is not None:
+                    r.available_challenges = list(response["AvailableChallenges"])
+                    r.sign_in_without_totp = [c for c in r.available_challenges if c in PASSWORDLESS_CHALLENGES]
                 params = response.get("ChallengeParameters") or {}
                 self.challenge_username = params.get("USERNAME") or params.get("USER_ID_FOR_SRP") or self.challenge_username
                 session = response.get("Session")
+                if name == SELECT_CHALLENGE:
+                    decision = choose_first_factor(r.available_challenges or [], self.s.preferred_challenge)
+                    if decision.action == "stop":
+                        r.outcome, r.decided_by, r.reason = decision.outcome, name, decision.reason
+                        return r
+                    response = self._select(decision.reason, session)
+                    srp, auth_params = self.srp, self.srp_params
+                    continue
                 r.totp_required = r.totp_required or asks_for_totp(name, params)
                 decision = decide_challenge(
                     name,

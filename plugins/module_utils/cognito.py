@@ -47,6 +47,11 @@ def admin_get_user(call: Caller, user_pool_id: str, username: str) -> Dict[str, 
     return call(READ, "admin_get_user", UserPoolId=user_pool_id, Username=username)
 
 
+def admin_get_user_auth_factors(call: Caller, user_pool_id: str, username: str) -> Dict[str, Any]:
+    """MFA settings and ConfiguredUserAuthFactors (choice-based sign-in); the UserRead quota, as AdminGetUser."""
+    return call(READ, "admin_get_user_auth_factors", UserPoolId=user_pool_id, Username=username)
+
+
 def admin_set_user_mfa_preference(
     call: Caller, user_pool_id: str, username: str, blocks: Mapping[str, Mapping[str, bool]]
 ) -> None:

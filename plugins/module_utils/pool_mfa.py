@@ -24,6 +24,7 @@ MODE = "MfaConfiguration"
 TOTP = "SoftwareTokenMfaConfiguration"
 SMS = "SmsMfaConfiguration"
 EMAIL = "EmailMfaConfiguration"
+WEBAUTHN = "WebAuthnConfiguration"
 MANAGED = (MODE, TOTP, SMS, EMAIL)
 CODE_PLACEHOLDER = "{####}"
 
@@ -31,6 +32,12 @@ CODE_PLACEHOLDER = "{####}"
 SMS_KEYS = {"sms_authentication_message": "SmsAuthenticationMessage", "sms_configuration": "SmsConfiguration"}
 SMS_CONFIGURATION_KEYS = {"sns_caller_arn": "SnsCallerArn", "external_id": "ExternalId", "sns_region": "SnsRegion"}
 EMAIL_KEYS = {"email_message": "Message", "email_subject": "Subject"}
+# Passkeys (SetUserPoolMfaConfig WebAuthnConfiguration, botocore WebAuthnConfigurationType).
+WEBAUTHN_KEYS = {
+    "factor_configuration": "FactorConfiguration",
+    "relying_party_id": "RelyingPartyId",
+    "user_verification": "UserVerification",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class PoolRequest:
     software_token_mfa_enabled: Optional[bool] = None
     sms: Optional[BlockRequest] = None
     email: Optional[BlockRequest] = None
+    web_authn: Optional[Mapping[str, Any]] = None
 
 
 # ---------------------------------------------------------------- input validation
@@ -91,6 +99,16 @@ def block_request(options: Optional[Mapping[str, Any]], keys: Mapping[str, str],
     return BlockRequest(enabled=bool(enabled), settings=settings)
 
 
+def web_authn_settings(options: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The web_authn_configuration option as WebAuthnConfiguration keys; None when not given or empty."""
+    if options is None:
+        return None
+    if not isinstance(options, Mapping):
+        raise InvalidRequest(f"web_authn_configuration: expected a dict, got {options!r}")
+    settings = _block_settings(options, WEBAUTHN_KEYS, "web_authn_configuration")
+    return settings or None
+
+
 def pool_request(params: Mapping[str, Any]) -> PoolRequest:
     """Turn the module's options into a request; contradictions visible in the request alone raise here."""
     mode = params.get("mfa_configuration")
@@ -101,10 +119,12 @@ def pool_request(params: Mapping[str, Any]) -> PoolRequest:
         software_token_mfa_enabled=params.get("software_token_mfa_enabled"),
         sms=block_request(params.get("sms_mfa_configuration"), SMS_KEYS, "sms_mfa_configuration"),
         email=block_request(params.get("email_mfa_configuration"), EMAIL_KEYS, "email_mfa_configuration"),
+        web_authn=web_authn_settings(params.get("web_authn_configuration")),
     )
     if request == PoolRequest():
         raise InvalidRequest(
-            "nothing to set: give mfa_configuration, software_token_mfa_enabled, sms_mfa_configuration or email_mfa_configuration"
+            "nothing to set: give mfa_configuration, software_token_mfa_enabled, sms_mfa_configuration, "
+            "email_mfa_configuration or web_authn_configuration"
         )
     if mode == "OFF" and request.software_token_mfa_enabled:
         raise InvalidRequest(
@@ -186,6 +206,8 @@ def desired(current: Mapping[str, Any], request: PoolRequest, settable: Iterable
         config[TOTP] = {"Enabled": False}  # OFF means no method is offered
     _apply_block(config, SMS, request.sms)
     _apply_block(config, EMAIL, request.email)
+    if request.web_authn:
+        config[WEBAUTHN] = _merge(config.get(WEBAUTHN) or {}, request.web_authn)
     check_consistent(config, current, request)
     if mode == "OFF":
         # Cognito refuses OFF sent with any factor block, and the set call replaces the whole
@@ -233,11 +255,12 @@ def _contains(actual: Any, wanted: Any) -> bool:
     return actual == wanted
 
 
-def matches(actual: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
-    """Whether the pool (as read) has the wanted configuration: same mode and methods, wanted settings present."""
+def matches(actual: Mapping[str, Any], wanted: Mapping[str, Any], web_authn: bool = False) -> bool:
+    """Whether the pool (as read) has the wanted configuration: same mode and methods, wanted settings present,
+    and with web_authn (the request named passkey settings) the wanted WebAuthn keys too."""
     for key in MANAGED:
         if (key in wanted) != (key in actual):
             return False
         if key in wanted and not _contains(actual[key], wanted[key]):
             return False
-    return True
+    return not web_authn or WEBAUTHN not in wanted or _contains(actual.get(WEBAUTHN) or {}, wanted[WEBAUTHN])

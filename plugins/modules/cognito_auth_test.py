@@ -16,7 +16,14 @@ description:
   - Three auth flows. V(ADMIN_USER_PASSWORD_AUTH) (the default) works as C(aws cognito-idp admin-initiate-auth)
     does and needs administrator credentials. V(USER_PASSWORD_AUTH) works as C(aws cognito-idp initiate-auth)
     does. V(USER_SRP_AUTH) is what the hosted UI and most applications use; the password never leaves the
-    controller (Secure Remote Password, computed with the C(pycognito) library).
+    controller (Secure Remote Password, computed with the C(pycognito) library). V(USER_AUTH) is choice-based
+    sign-in (Essentials and Plus feature plans; the app client needs C(ALLOW_USER_AUTH)). With
+    O(preferred_challenge) the module asks for V(PASSWORD) or V(PASSWORD_SRP) first; without it Cognito answers
+    C(SELECT_CHALLENGE) with the ways in it offers this user (RV(available_challenges)), and the module picks
+    V(PASSWORD), else V(PASSWORD_SRP). After the password comes the MFA challenge, as in the other flows.
+  - With V(USER_AUTH), when Cognito offers a passwordless first factor (C(WEB_AUTHN), C(EMAIL_OTP), C(SMS_OTP)),
+    the user can sign in without TOTP. RV(sign_in_without_totp) lists them, and O(expect=mfa_required) or
+    O(expect=mfa_challenged) fails. Passkey and one-time-code sign-ins themselves are not performed.
   - Each flow must be enabled for the app client (O(client_id)). With O(client_secret), C(SECRET_HASH) is sent
     in every auth call and challenge answer.
   - "Challenges answered: C(SOFTWARE_TOKEN_MFA) (a code from O(totp_secret) or O(totp_code)), C(SELECT_MFA_TYPE)
@@ -61,9 +68,19 @@ options:
       - V(ADMIN_USER_PASSWORD_AUTH) needs administrator credentials (C(cognito-idp:AdminInitiateAuth) and
         C(cognito-idp:AdminRespondToAuthChallenge)); the others need no AWS credentials at all.
       - V(USER_SRP_AUTH) needs the C(pycognito) Python library.
+      - V(USER_AUTH) (choice-based sign-in) with O(preferred_challenge=PASSWORD_SRP), or when Cognito offers only
+        V(PASSWORD_SRP), needs C(pycognito) and O(user_pool_id) too.
     type: str
-    choices: [ADMIN_USER_PASSWORD_AUTH, USER_PASSWORD_AUTH, USER_SRP_AUTH]
+    choices: [ADMIN_USER_PASSWORD_AUTH, USER_PASSWORD_AUTH, USER_SRP_AUTH, USER_AUTH]
     default: ADMIN_USER_PASSWORD_AUTH
+  preferred_challenge:
+    description:
+      - With O(auth_flow=USER_AUTH), the first factor to ask for (C(PREFERRED_CHALLENGE)). V(PASSWORD) sends the
+        password, V(PASSWORD_SRP) starts SRP.
+      - Omitted, Cognito answers C(SELECT_CHALLENGE) listing the first factors it offers the user, and the module
+        answers with the password (V(PASSWORD), else V(PASSWORD_SRP)).
+    type: str
+    choices: [PASSWORD, PASSWORD_SRP]
   totp_secret:
     description:
       - The user's TOTP secret (base32, as shown when the authenticator was set up). The module computes the
@@ -139,7 +156,7 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 requirements:
   - pyotp (with O(totp_secret) or O(enroll))
-  - pycognito (with O(auth_flow=USER_SRP_AUTH))
+  - pycognito (with O(auth_flow=USER_SRP_AUTH), or V(PASSWORD_SRP) in O(auth_flow=USER_AUTH))
 notes:
   - A successful sign-in is real. Cognito counts the user as a monthly active user, may issue device metadata
     (see RV(device_metadata_issued)), and each wrong password or code counts towards the user's lockout.
@@ -256,6 +273,20 @@ challenges:
   type: list
   elements: str
   sample: [PASSWORD_VERIFIER, SOFTWARE_TOKEN_MFA]
+available_challenges:
+  description:
+    - With O(auth_flow=USER_AUTH) and no O(preferred_challenge), the first factors Cognito offered the user
+      (C(AvailableChallenges) of C(SELECT_CHALLENGE)), for example V(PASSWORD), V(PASSWORD_SRP), V(WEB_AUTHN), V(EMAIL_OTP).
+  returned: when Cognito offered a choice
+  type: list
+  elements: str
+  sample: [PASSWORD, PASSWORD_SRP, WEB_AUTHN]
+sign_in_without_totp:
+  description: The passwordless first factors among RV(available_challenges), with which the user signs in without TOTP.
+  returned: when Cognito offered a choice
+  type: list
+  elements: str
+  sample: [WEB_AUTHN]
 totp_required:
   description: Whether Cognito demanded TOTP (a code, a choice that offers it, or enrolment in it).
   returned: always
@@ -383,6 +414,7 @@ def argument_spec():
         device_name=dict(type="str", default="mfaops-cognito"),
         expect=dict(type="str", choices=list(auth.EXPECT_CHOICES), default=auth.EXPECT_MFA_REQUIRED),
         return_tokens=dict(type="bool", default=False, no_log=False),
+        preferred_challenge=dict(type="str", choices=list(auth.PREFERRED_CHALLENGES)),
     )
 
 
@@ -409,7 +441,11 @@ def check_params(module):
         problem = auth.totp_error(p["totp_secret"])
         if problem:
             module.fail_json(msg="totp_secret: " + problem)
-    if p["auth_flow"] == auth.USER_SRP_AUTH:
+    if p["preferred_challenge"] and p["auth_flow"] != auth.USER_AUTH:
+        module.fail_json(msg="preferred_challenge needs auth_flow=USER_AUTH (choice-based sign-in)")
+    if p["auth_flow"] == auth.USER_AUTH and p["preferred_challenge"] == auth.PASSWORD_SRP and not p["user_pool_id"]:
+        module.fail_json(msg="auth_flow=USER_AUTH with preferred_challenge=PASSWORD_SRP needs user_pool_id (for SRP)")
+    if p["auth_flow"] == auth.USER_SRP_AUTH or p["preferred_challenge"] == auth.PASSWORD_SRP:
         problem = auth.srp_import_error()
         if problem is not None:
             module.fail_json(msg=missing_required_lib("pycognito", reason="for auth_flow=USER_SRP_AUTH"), exception=str(problem))

@@ -117,6 +117,18 @@ options:
     type: list
     elements: str
     default: []
+  auth_factors:
+    description:
+      - Also read each user's choice-based sign-in factors (C(AdminGetUserAuthFactors), one more call per user under
+        the same UserRead quota and O(reads_per_second) pace as C(AdminGetUser)), and the pool's sign-in policy
+        (C(DescribeUserPool), once), and report RV(users[].configured_user_auth_factors).
+      - A user who can start a sign-in with a passkey (V(WEB_AUTHN)), an email or an SMS code (V(EMAIL_OTP),
+        V(SMS_OTP)) that the pool allows as a first factor signs in without TOTP, so is not compliant under a policy
+        that asks for TOTP (RV(users[].sign_in_without_totp)). App clients are not read here, so a factor counts
+        whether or not an app client allows C(ALLOW_USER_AUTH) (the audit report's pool findings say which do).
+      - Without it, such factors are not known per user and do not lower compliance; the pool findings report them.
+    type: bool
+    default: false
   lists_per_second:
     description:
       - Most listing calls (C(ListUsers), C(ListUsersInGroup); 60 users each) this task makes per second.
@@ -132,7 +144,14 @@ extends_documentation_fragment:
   - amazon.aws.boto3
 notes:
   - Needs the IAM permissions C(cognito-idp:GetUserPoolMfaConfig) and C(cognito-idp:AdminGetUser), plus
-    C(cognito-idp:ListUsers) for O(all_users) or C(cognito-idp:ListUsersInGroup) for O(groups).
+    C(cognito-idp:ListUsers) for O(all_users) or C(cognito-idp:ListUsersInGroup) for O(groups), and
+    C(cognito-idp:AdminGetUserAuthFactors) and C(cognito-idp:DescribeUserPool) for O(auth_factors).
+  - B(Compliant means what sign-in really demands) (docs/audit.md). In a pool whose MFA is V(OFF) no second
+    factor is asked, whatever a user's settings, so no user of it is compliant. Under a policy that asks for TOTP,
+    a user is compliant only if a password sign-in asks this user for TOTP (RV(users[].sign_in_asks) is V(totp))
+    and, with O(auth_factors), no passwordless first factor lets the user in without it.
+  - Legacy SMS MFA (C(MFAOptions) with C(DeliveryMedium=SMS), no longer set by Cognito but still returned) counts
+    as SMS MFA. Such a user is V(other_mfa_only), not V(no_mfa).
   - Cognito does not say whether a user has verified an authenticator app until TOTP is enabled, so a
     user with a verified but not yet enabled token shows as V(no_mfa).
   - Rows and counts cover the users that existed when they were listed and read; users added while the
@@ -179,6 +198,14 @@ EXAMPLES = r"""
     that: audit.counts.non_compliant == 0
     fail_msg: "{{ audit.counts.non_compliant }} users are not on TOTP: {{ audit.users | map(attribute='username') | join(', ') }}"
 
+- name: Who can sign in with a passkey or a one-time code instead of TOTP?
+  mfaops.cognito.cognito_user_mfa_info:
+    user_pool_id: us-east-1_AbCdEf123
+    all_users: true
+    auth_factors: true
+    report: non_compliant
+  register: audit
+
 - name: Any MFA at all counts (SMS enabled is also fine)
   mfaops.cognito.cognito_user_mfa_info:
     user_pool_id: us-east-1_AbCdEf123
@@ -212,6 +239,9 @@ user_pool_mfa_config:
       type: dict
     email_mfa_configuration:
       description: The email MFA settings, when email MFA is on.
+      type: dict
+    web_authn_configuration:
+      description: The passkey settings (C(factor_configuration), C(relying_party_id), C(user_verification)), when the pool has them.
       type: dict
   sample:
     mfa_configuration: OPTIONAL
@@ -320,6 +350,40 @@ users:
         - Only when O(attributes) names some and the user could be read.
       type: dict
       sample: {email: alice@example.com}
+    sign_in_asks:
+      description:
+        - What a password sign-in asks this user as second factor, given the pool's MFA mode and the user's methods.
+        - V(totp); V(choice) (several methods, none preferred - C(SELECT_MFA_TYPE)); V(other) (SMS or email);
+          V(enrol) (pool V(ON), no method yet - C(MFA_SETUP)); V(none).
+      type: str
+      returned: when the user was read
+      choices: [totp, choice, other, enrol, none]
+    sign_in_compliant:
+      description: Whether every way in that is known asks this user for TOTP.
+      type: bool
+      returned: when the user was read
+    reason:
+      description: Why, in words.
+      type: str
+      returned: when the user was read
+    sign_in_without_totp:
+      description:
+        - With O(auth_factors), the first factors (V(WEB_AUTHN), V(EMAIL_OTP), V(SMS_OTP)) that the pool allows and
+          this user has, which sign the user in without TOTP.
+      type: list
+      elements: str
+      returned: when there are any
+    unchecked_first_factors:
+      description:
+        - Passwordless first factors the pool allows that were not checked for this user (O(auth_factors=false)).
+      type: list
+      elements: str
+      returned: when there are any
+    configured_user_auth_factors:
+      description: With O(auth_factors), the user's C(ConfiguredUserAuthFactors) from C(AdminGetUserAuthFactors).
+      type: list
+      elements: str
+      returned: when O(auth_factors=true) and the user was read
   sample:
     - username: alice
       compliant: true
@@ -329,6 +393,9 @@ users:
       enabled_methods: [software_token_mfa]
       preferred_method: software_token_mfa
       mfa_state: totp_preferred
+      sign_in_asks: totp
+      sign_in_compliant: true
+      reason: a password sign-in asks for TOTP
     - username: ghost
       compliant: false
       not_found: true
@@ -353,6 +420,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
+from ansible_collections.mfaops.cognito.plugins.module_utils import sign_in_policy
 from ansible_collections.mfaops.cognito.plugins.module_utils import validate
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS
@@ -360,7 +428,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils.errors import Inval
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import fail_aws
 
 RATED = (cognito.READ, cognito.LIST)
-CATEGORIES = RATED + (cognito.POOL_READ,)
+CATEGORIES = RATED + (cognito.POOL_READ, cognito.USER_POOL_READ)
 
 METHOD_OPTION = dict(type="dict", options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 # "token" in the name is not a secret: no_log=False says so to the no-log sanity check.
@@ -375,6 +443,7 @@ ARGUMENT_SPEC = dict(
     policy=dict(type="dict", options=POLICY_OPTIONS),
     report=dict(type="str", choices=["all", "non_compliant"], default="all"),
     attributes=dict(type="list", elements="str", default=[]),
+    auth_factors=dict(type="bool", default=False),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
     **quotas.argspec(RATED),
@@ -398,12 +467,18 @@ def main():
     call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
     budget.share(module, call)
     try:
-        pool_config = audit.pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
+        mfa_config = cognito.get_user_pool_mfa_config(call, pool)
+        pool_config = audit.pool_config_result(mfa_config)
+        described = cognito.describe_user_pool(call, pool) if params["auth_factors"] else {}
     except CALL_ERRORS as e:
         fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}")
+    sign_in = sign_in_policy.pool_sign_in(described, mfa_config)
 
     def read(username):
         return cognito.admin_get_user(call, pool, username)
+
+    def read_factors(username):
+        return cognito.admin_get_user_auth_factors(call, pool, username)
 
     report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
     stats = selection.SelectionStats()
@@ -416,9 +491,10 @@ def main():
             lambda group, token: cognito.list_users_in_group(call, pool, group, token),
             stats,
         )
+        factors = read_factors if params["auth_factors"] else None
 
         def work(name):
-            return audit.audit_user(read, name, policy, params["attributes"])
+            return audit.audit_user(read, name, policy, sign_in, factors, params["attributes"])
 
         for _name, outcome in run_bulk(names, work, params["workers"], call, audit.not_attempted):
             report.add(outcome)

@@ -105,12 +105,46 @@ options:
       email_subject:
         description: The email subject (C(Subject) in the API).
         type: str
+  web_authn_configuration:
+    description:
+      - Passkeys (C(WebAuthnConfiguration) of C(SetUserPoolMfaConfig)). Left as it is when omitted, and sent back as
+        it was read; the keys given here are merged into the pool's current ones.
+      - Needs a pool on the Essentials or Plus feature plan.
+      - Whether passkeys are a way to sign in at all is the pool's sign-in policy (C(AllowedFirstAuthFactors) with
+        V(WEB_AUTHN), set with C(UpdateUserPool)), which this module reads but does not change.
+      - B(ON with passkeys.) Cognito refuses O(mfa_configuration=ON) on a pool whose sign-in policy allows V(WEB_AUTHN)
+        as a first factor while passkeys are a single factor ("Cannot set WebAuthn factor configuration to
+        SINGLE_FACTOR if MFA is required and WebAuthn is an allowed first auth factor"). The module reads the sign-in
+        policy (C(DescribeUserPool)) whenever the result would be V(ON) and fails before any write, saying what to
+        set, unless O(web_authn_configuration.factor_configuration=MULTI_FACTOR_WITH_USER_VERIFICATION) is given
+        (or already set), which it then sends in the same call.
+    type: dict
+    suboptions:
+      factor_configuration:
+        description:
+          - V(SINGLE_FACTOR) (or not set) - a passkey alone signs a user in, without MFA.
+          - V(MULTI_FACTOR_WITH_USER_VERIFICATION) - a passkey with user verification satisfies MFA. Either way a
+            passkey sign-in does not ask for TOTP; the audit (M(mfaops.cognito.cognito_user_mfa_info)) reports it.
+        type: str
+        choices: [SINGLE_FACTOR, MULTI_FACTOR_WITH_USER_VERIFICATION]
+      relying_party_id:
+        description:
+          - The relying party id passkeys are registered for, typically the user pool's domain; the fully qualified
+            custom domain when the pool has one and the application signs in with managed login or the hosted UI.
+        type: str
+      user_verification:
+        description:
+          - V(required) - only authenticators that verify the user (biometrics, PIN) can register and sign in.
+          - V(preferred) - user verification is encouraged, not required.
+        type: str
+        choices: [required, preferred]
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - Needs the IAM permissions C(cognito-idp:GetUserPoolMfaConfig) and C(cognito-idp:SetUserPoolMfaConfig).
+  - Needs the IAM permissions C(cognito-idp:GetUserPoolMfaConfig) and C(cognito-idp:SetUserPoolMfaConfig), and
+    C(cognito-idp:DescribeUserPool) when the result is V(ON) (the sign-in policy, see O(web_authn_configuration)).
   - Cognito treats the presence of the SMS or email block in the configuration as that method being on.
   - Setting the pool to V(ON) does not change any user's own MFA settings; use M(mfaops.cognito.cognito_user_mfa)
     to make TOTP the preferred method of users who have verified an authenticator, and
@@ -157,6 +191,16 @@ EXAMPLES = r"""
         external_id: mfaops
   register: pool_mfa
 
+- name: Require MFA on a pool that also signs users in with passkeys (passkeys then count as MFA)
+  mfaops.cognito.cognito_user_pool_mfa:
+    user_pool_id: us-east-1_AbCdEf123
+    mfa_configuration: "ON"
+    software_token_mfa_enabled: true
+    web_authn_configuration:
+      factor_configuration: MULTI_FACTOR_WITH_USER_VERIFICATION
+      relying_party_id: auth.example.com
+      user_verification: required
+
 - name: Show the pool's MFA configuration
   ansible.builtin.debug:
     var: pool_mfa.user_pool_mfa_config
@@ -183,6 +227,9 @@ user_pool_mfa_config:
     email_mfa_configuration:
       description: The email MFA settings (C(message), C(subject)), when email MFA is on.
       type: dict
+    web_authn_configuration:
+      description: The passkey settings (C(factor_configuration), C(relying_party_id), C(user_verification)), when the pool has them.
+      type: dict
   sample:
     mfa_configuration: "ON"
     software_token_mfa_configuration: {enabled: true}
@@ -204,6 +251,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import pool_mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import sign_in_policy
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
 from ansible_collections.mfaops.cognito.plugins.module_utils.validate import check_user_pool_id
 
@@ -226,6 +274,14 @@ ARGUMENT_SPEC = dict(
         type="dict",
         options=dict(enabled=dict(type="bool", default=True), email_message=dict(type="str"), email_subject=dict(type="str")),
     ),
+    web_authn_configuration=dict(
+        type="dict",
+        options=dict(
+            factor_configuration=dict(type="str", choices=[sign_in_policy.SINGLE_FACTOR, sign_in_policy.MULTI_FACTOR]),
+            relying_party_id=dict(type="str"),
+            user_verification=dict(type="str", choices=["required", "preferred"]),
+        ),
+    ),
 )
 
 
@@ -239,6 +295,14 @@ def settable_keys(client):
     return [name for name in members if name != "UserPoolId"]
 
 
+def first_factors(call, pool, module):
+    """The pool's AllowedFirstAuthFactors (DescribeUserPool): is WEB_AUTHN a way to sign in?"""
+    try:
+        return sign_in_policy.allowed_first_factors(cognito.describe_user_pool(call, pool))
+    except CALL_ERRORS as e:
+        fail_aws(module, e, f"Could not read the sign-in policy of user pool {pool}")
+
+
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
@@ -250,7 +314,7 @@ def main():
         module.fail_json(msg=str(e))
 
     client = module.client("cognito-idp", config=cognito.client_config(1))
-    call = cognito.caller(client, (cognito.POOL_READ, cognito.POOL_WRITE))
+    call = cognito.caller(client, (cognito.POOL_READ, cognito.POOL_WRITE, cognito.USER_POOL_READ))
 
     def read(what):
         try:
@@ -261,10 +325,12 @@ def main():
     before = read("")
     try:
         wanted = pool_mfa.desired(before, request, settable_keys(client))
+        changed = not pool_mfa.matches(before, wanted, bool(request.web_authn))
+        if changed and wanted[pool_mfa.MODE] == "ON":
+            wanted = sign_in_policy.check_mfa_required(wanted, first_factors(call, pool, module))
     except InvalidRequest as e:
         module.fail_json(msg=str(e), user_pool_mfa_config=as_result(before))
 
-    changed = not pool_mfa.matches(before, wanted)
     after = wanted if changed else before
     if changed and not module.check_mode:
         try:
@@ -272,7 +338,7 @@ def main():
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not set the MFA configuration of user pool {pool}")
         after = read(" back after the change")
-        if not pool_mfa.matches(after, wanted):
+        if not pool_mfa.matches(after, wanted, bool(request.web_authn)):
             module.fail_json(
                 msg="Cognito accepted the new MFA configuration, but reading it back shows it was not applied as sent",
                 changed=True,

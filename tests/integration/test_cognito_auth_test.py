@@ -29,7 +29,7 @@ import pytest
 
 from tests.support import playbook as ansible
 from tests.support import seed
-from tests.support.standin import STANDIN_PASSWORD, STANDIN_TOTP_SECRET
+from tests.support.standin import STANDIN_PASSWORD, STANDIN_TOTP_SECRET, write_calls
 
 pyotp = pytest.importorskip("pyotp")
 
@@ -454,3 +454,69 @@ def test_no_secret_in_vvvv_output(world, standin, cognito, run_playbook, collect
         for code in _codes_around(start, end) | {wrong}:
             assert not re.search(r"(?<![0-9]){0}(?![0-9])".format(code), text), "a TOTP code appears in the " + where
         assert "eyJ" not in text, "a token (JWT) appears in the " + where
+
+
+# --- choice-based sign-in (USER_AUTH) -------------------------------------------------------------
+# moto 5.2.5 refuses AuthFlow USER_AUTH; the stand-in answers it (tests/support/choice_sign_in.py):
+# PREFERRED_CHALLENGE PASSWORD / PASSWORD_SRP go on as moto's password / SRP flows, so the TOTP
+# challenge after them is moto's; without a preference it answers SELECT_CHALLENGE itself.
+
+
+def test_user_auth_flow(world, cognito, standin, run_playbook):
+    choice = cognito.create_user_pool_client(
+        UserPoolId=world["pool"], ClientName="choice", ExplicitAuthFlows=["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    flows = dict(client_id=choice, auth_flow="USER_AUTH", totp_secret="{{ totp }}")
+    named = [
+        ("password", signin(world, preferred_challenge="PASSWORD", **flows)),
+        ("select", signin(world, **flows)),
+        ("not enabled", signin(world, auth_flow="USER_AUTH", totp_secret="{{ totp }}")),
+        ("preferred without USER_AUTH", signin(world, preferred_challenge="PASSWORD")),
+    ]
+    if HAS_PYCOGNITO:
+        named.append(("srp", signin(world, preferred_challenge="PASSWORD_SRP", **flows)))
+    before = standin.counts()
+    results = play(run_playbook, *named)
+    calls = {op: n - before.get(op, 0) for op, n in standin.counts().items() if n != before.get(op, 0)}
+
+    for name in ("password", "select") + (("srp",) if HAS_PYCOGNITO else ()):
+        assert not failed(results[name]), results[name]["msg"]
+        assert results[name]["authenticated"] is True and results[name]["totp_required"] is True
+    assert results["password"]["challenges"] == ["SOFTWARE_TOKEN_MFA"]
+    assert results["select"]["challenges"] == ["SELECT_CHALLENGE", "SOFTWARE_TOKEN_MFA"]
+    assert results["select"]["available_challenges"] == ["PASSWORD", "PASSWORD_SRP"]
+    assert results["select"]["sign_in_without_totp"] == []
+    if HAS_PYCOGNITO:
+        assert results["srp"]["challenges"] == ["PASSWORD_VERIFIER", "SOFTWARE_TOKEN_MFA"]
+    assert failed(results["not enabled"]) and results["not enabled"]["error_code"] == "InvalidParameterException"
+    assert "USER_AUTH flow not enabled" in results["not enabled"]["error_message"]
+    assert "preferred_challenge needs auth_flow=USER_AUTH" in results["preferred without USER_AUTH"]["msg"]
+    srp = 1 if HAS_PYCOGNITO else 0
+    # password, select (SELECT_CHALLENGE, then the TOTP answer), not enabled; SRP: two answers
+    assert calls.get("InitiateAuth") == 3 + srp
+    assert calls.get("RespondToAuthChallenge") == 1 + 2 + 2 * srp
+    assert not write_calls(calls)
+
+
+def test_user_auth_offers_a_way_in_without_totp(cognito, standin, run_playbook):
+    """The pool allows email codes as a first factor: SELECT_CHALLENGE offers EMAIL_OTP to a user
+    with a verified email and no MFA, so mfa_required fails, naming it."""
+    pool = seed.create_pool(cognito, "auth-test-choice")
+    described = cognito.describe_user_pool(UserPoolId=pool.id)["UserPool"]
+    cognito.update_user_pool(
+        UserPoolId=pool.id,
+        AutoVerifiedAttributes=described["AutoVerifiedAttributes"],
+        SmsConfiguration=described["SmsConfiguration"],
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}},
+    )
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool.id, ClientName="choice", ExplicitAuthFlows=["ALLOW_USER_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    seed.create_user(cognito, pool, "plain", "no_mfa")
+    args = {"user_pool_id": pool.id, "client_id": client_id, "username": "plain", "password": "{{ pw }}", "auth_flow": "USER_AUTH"}
+    results = play(run_playbook, ("mfa", args), ("success", dict(args, expect="success")))
+    assert failed(results["mfa"])
+    assert results["mfa"]["sign_in_without_totp"] == ["EMAIL_OTP"]
+    assert "offered EMAIL_OTP as a first factor (SELECT_CHALLENGE): the user can sign in without TOTP" in results["mfa"]["msg"]
+    assert not failed(results["success"]) and results["success"]["authenticated"] is True
+    assert results["success"]["available_challenges"] == ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"]

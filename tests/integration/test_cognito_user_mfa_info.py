@@ -235,3 +235,70 @@ def test_bad_selection_fails_before_any_user_is_read(standin: Any, cognito: Any,
 
     # Only the two tasks that passed validation made calls, and neither read a user.
     assert calls_since(standin, pool, before) == {POOL_CONFIG: 2, LIST_GROUP: 2, LIST: 1}
+
+
+def test_sign_in_without_totp(standin: Any, cognito: Any, run_playbook: Any) -> None:
+    """Choice-based sign-in: the pool lets users start with a passkey (passkeys are MFA) or an email
+    code. With auth_factors, each user's ConfiguredUserAuthFactors (AdminGetUserAuthFactors, answered
+    by the stand-in: moto 5.2.5 lacks it) decides: a TOTP user with a passkey signs in without TOTP,
+    so is not compliant. Without it, neither the factors nor the pool's sign-in policy are read
+    (the audit report's pool findings carry the policy)."""
+    pool = seed.create_pool(cognito, "info-passkeys")
+    described = cognito.describe_user_pool(UserPoolId=pool.id)["UserPool"]
+    cognito.update_user_pool(
+        UserPoolId=pool.id,
+        AutoVerifiedAttributes=described["AutoVerifiedAttributes"],
+        SmsConfiguration=described["SmsConfiguration"],
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN", "EMAIL_OTP"]}},
+    )
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool.id,
+        MfaConfiguration="OPTIONAL",
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        WebAuthnConfiguration={"RelyingPartyId": "auth.example.com", "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"},
+    )
+    standin.seed(pool.id, users=[
+        {"username": "tp", "state": "totp_preferred"},
+        {"username": "tp-passkey", "state": "totp_preferred"},
+        {"username": "nomfa", "state": "no_mfa", "attributes": {"email_verified": "true"}},
+    ])
+    standin.register_passkey(pool.id, "tp-passkey")
+    names = ["tp", "tp-passkey", "nomfa"]
+    before = standin.counts(pool.id)
+    run = run_playbook([
+        info_task("factors", pool, usernames=names, auth_factors=True, **FAST),
+        info_task("no factors", pool, usernames=names, **FAST),
+    ])
+    factors, plain = rows(run.result("factors")), rows(run.result("no factors"))
+    assert factors["tp"]["compliant"] is True
+    assert factors["tp"]["configured_user_auth_factors"] == ["PASSWORD"]
+    assert factors["tp-passkey"]["compliant"] is False
+    assert factors["tp-passkey"]["mfa_state"] == "totp_preferred"
+    assert factors["tp-passkey"]["sign_in_asks"] == "totp"
+    assert factors["tp-passkey"]["sign_in_without_totp"] == ["WEB_AUTHN"]
+    assert "passkey with user verification counts as MFA, but it is not TOTP" in factors["tp-passkey"]["reason"]
+    assert factors["nomfa"]["sign_in_without_totp"] == ["EMAIL_OTP"]
+    assert run.result("factors")["counts"]["compliant"] == 1
+    # with auth_factors, factors the user does not have are not reported at all
+    assert "unchecked_first_factors" not in factors["tp"]
+    # without auth_factors: compliance by the password path
+    assert plain["tp-passkey"]["compliant"] is True
+    assert plain["tp-passkey"]["sign_in_asks"] == "totp"
+    assert "configured_user_auth_factors" not in plain["tp-passkey"]
+    assert calls_since(standin, pool, before) == {
+        POOL_CONFIG: 2, "DescribeUserPool": 1, READ: 6, "AdminGetUserAuthFactors": 3,
+    }
+
+
+def test_off_pool_users_are_not_compliant(standin: Any, cognito: Any, run_playbook: Any) -> None:
+    """MFA OFF: Cognito asks no second factor whatever the user's settings, so a TOTP-preferred
+    user is not compliant (moto keeps the user's TOTP and would still challenge)."""
+    pool = seed.create_pool(cognito, "info-off", mfa_configuration="OFF")
+    standin.seed(pool.id, users=[{"username": "tp", "state": "totp_preferred"}])
+    run = run_playbook([info_task("off", pool, usernames=["tp"], **FAST)])
+    row = rows(run.result("off"))["tp"]
+    assert row["mfa_state"] == "totp_preferred"
+    assert row["compliant"] is False
+    assert row["sign_in_asks"] == "none"
+    assert "MFA is OFF" in row["reason"]
+    assert run.result("off")["counts"]["non_compliant"] == 1

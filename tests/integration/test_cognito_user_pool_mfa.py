@@ -19,6 +19,7 @@ from tests.support import seed
 MODULE = "mfaops.cognito.cognito_user_pool_mfa"
 GET = "GetUserPoolMfaConfig"
 SET = "SetUserPoolMfaConfig"
+DESCRIBE = "DescribeUserPool"
 SNS = {"SnsCallerArn": seed.FAKE_SNS_ROLE, "ExternalId": "mfaops"}
 SNS_RESULT = {"sns_caller_arn": seed.FAKE_SNS_ROLE, "external_id": "mfaops"}
 
@@ -76,7 +77,8 @@ def test_round_trip(standin: Any, cognito: Any, run_playbook: Any) -> None:
     result = run.result("rerun")
     assert result["changed"] is False
     assert result["diff"] == {"before": on, "after": on}
-    assert calls == {GET: 1 + 2 + 1, SET: 1}
+    # ON is checked against the sign-in policy (passkeys) before each change: DescribeUserPool
+    assert calls == {GET: 1 + 2 + 1, SET: 1, DESCRIBE: 2}
     assert config(cognito, pool) == {
         "MfaConfiguration": "ON",
         "SoftwareTokenMfaConfiguration": {"Enabled": True},
@@ -106,7 +108,7 @@ def test_round_trip(standin: Any, cognito: Any, run_playbook: Any) -> None:
         "mfa_configuration": "OFF",
         "software_token_mfa_configuration": {"enabled": False},
     }
-    assert calls == {GET: 5 * 2, SET: 5}
+    assert calls == {GET: 5 * 2, SET: 5, DESCRIBE: 1}  # "sms off" keeps the pool ON
     assert config(cognito, pool) == {"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": True}}
 
 
@@ -170,3 +172,48 @@ def test_read_back_catches_a_change_not_applied(standin: Any, cognito: Any, run_
     assert "email_mfa_configuration" not in result["user_pool_mfa_config"]
     assert result["user_pool_mfa_config"]["sms_mfa_configuration"] == {"sms_configuration": SNS_RESULT}  # kept
     assert calls_since(standin, pool, before) == {GET: 2, SET: 1}
+
+
+def test_on_with_passkeys_as_a_first_factor(standin: Any, cognito: Any, run_playbook: Any) -> None:
+    """The pool signs users in with passkeys (AllowedFirstAuthFactors has WEB_AUTHN), as a single
+    factor. Cognito refuses ON then (go-to-k/cdkd#2064; the stand-in answers so, moto does not):
+    the module fails before any write and says what to set; told MULTI_FACTOR_WITH_USER_VERIFICATION,
+    it sends it in the same call. Other WebAuthn keys are merged and kept."""
+    pool = seed.create_pool(cognito, "pool-mfa-passkeys")
+    described = cognito.describe_user_pool(UserPoolId=pool.id)["UserPool"]
+    cognito.update_user_pool(
+        UserPoolId=pool.id,
+        AutoVerifiedAttributes=described["AutoVerifiedAttributes"],
+        SmsConfiguration=described["SmsConfiguration"],
+        Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}},
+    )
+    before = standin.counts(pool.id)
+    multi = {"factor_configuration": "MULTI_FACTOR_WITH_USER_VERIFICATION", "relying_party_id": "auth.example.com", "user_verification": "required"}
+    run = run_playbook(
+        [
+            pool_task("on", pool, mfa_configuration="ON"),
+            {**pool_task("on, check mode", pool, mfa_configuration="ON"), "check_mode": True},
+            pool_task("on with passkey mfa", pool, mfa_configuration="ON", web_authn_configuration=multi),
+            pool_task("rerun", pool, mfa_configuration="ON", web_authn_configuration=multi),
+            pool_task("verification preferred", pool, web_authn_configuration={"user_verification": "preferred"}),
+        ]
+    )
+    for name in ("on", "on, check mode"):
+        result = run.result(name)
+        assert result["failed"] is True, result
+        assert "allows WEB_AUTHN (passkeys) as a first factor" in result["msg"]
+        assert "Set the WebAuthn factor configuration to MULTI_FACTOR_WITH_USER_VERIFICATION" in result["msg"]
+        assert result["msg"].endswith("Nothing was changed.")
+    result = run.result("on with passkey mfa")
+    assert result["changed"] is True and not result.get("failed")
+    assert result["user_pool_mfa_config"]["web_authn_configuration"] == multi
+    assert run.result("rerun")["changed"] is False
+    assert run.result("verification preferred")["user_pool_mfa_config"]["web_authn_configuration"] == dict(multi, user_verification="preferred")
+    # one DescribeUserPool per change of an ON result (two refused, two made); 2 writes in all
+    assert calls_since(standin, pool, before) == {GET: 5 + 2, DESCRIBE: 4, SET: 2}
+    assert config(cognito, pool)["MfaConfiguration"] == "ON"
+    assert config(cognito, pool)["WebAuthnConfiguration"] == {
+        "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION",
+        "RelyingPartyId": "auth.example.com",
+        "UserVerification": "preferred",
+    }

@@ -16,6 +16,8 @@ Besides the AWS API, the server answers a few routes of its own:
                                  failures are calls answered with an error
 ``POST /_standin/counts/reset``  set the counts to zero
 ``POST /_standin/rename_pool``   give a new, empty pool the id you choose
+``POST /_standin/passkey``       ``{"user_pool_id", "username"}``: the user has a passkey
+                                 (choice_sign_in.py: passkeys, AdminGetUserAuthFactors, USER_AUTH)
 ``POST /_standin/describe``      what the Cognito front (cognito_front.py) needs to know,
                                  uncounted: ``{"user_pool_id" or "client_id",
                                  "username"?}`` -> ``{"pool": {...}, "user": {...} or
@@ -71,6 +73,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+try:
+    from tests.support import choice_sign_in
+except ImportError:  # run by path (python tests/support/standin.py serve)
+    import choice_sign_in  # type: ignore[no-redef]
 
 # The secret moto hands out to every user (AssociateSoftwareToken) and checks codes
 # against. 32 base32 characters = 160 bits, the size Cognito uses.
@@ -348,7 +355,17 @@ def _admin_delete_software_token(params: dict[str, Any], start_response: Any) ->
 
 
 # Operations the stand-in answers itself because moto does not have them.
-MISSING_OPERATIONS = {"AdminDeleteSoftwareToken": _admin_delete_software_token}
+MISSING_OPERATIONS = {
+    "AdminDeleteSoftwareToken": _admin_delete_software_token,
+    "AdminGetUserAuthFactors": lambda params, start_response: _aws_answer(
+        start_response, *choice_sign_in.admin_get_user_auth_factors(params)
+    ),
+}
+# Operations moto has but answers without passkeys or USER_AUTH (choice_sign_in.py).
+CHOICE_SIGN_IN_OPERATIONS = frozenset(
+    ("InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge",
+     "SetUserPoolMfaConfig", "GetUserPoolMfaConfig")
+)
 
 
 def _batch_update_findings(environ: dict[str, Any], body: bytes, start_response: Any) -> list[bytes]:
@@ -407,7 +424,58 @@ class _StandInApp:
 
         if operation in MISSING_OPERATIONS:
             return MISSING_OPERATIONS[operation](json.loads(body or b"{}"), counting_start_response)
+        if operation in CHOICE_SIGN_IN_OPERATIONS:
+            return self._choice_sign_in(operation, environ, json.loads(body or b"{}"), counting_start_response)
         return self.moto_app(environ, counting_start_response)
+
+    def _moto_json(self, environ: dict[str, Any], params: dict[str, Any]) -> tuple[str, list[Any], Any]:
+        """moto's answer to ``params`` (sent instead of the request's body), not yet given to the client."""
+        data = json.dumps(params).encode()
+        environ = dict(environ, CONTENT_LENGTH=str(len(data)))
+        environ["wsgi.input"], environ["standin.body"] = io.BytesIO(data), data
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
+            captured.update(status=status, headers=headers)
+            return lambda chunk: None
+
+        raw = b"".join(self.moto_app(environ, capture))
+        try:
+            payload = json.loads(raw or b"{}")
+        except ValueError:
+            payload = None
+        return captured["status"], captured["headers"], payload if payload is not None else raw
+
+    def _choice_sign_in(self, operation: str, environ: dict[str, Any], params: dict[str, Any], start_response: Any) -> list[bytes]:
+        """Passkeys and USER_AUTH (tests/support/choice_sign_in.py); the rest goes to moto."""
+        admin = operation.startswith("Admin")
+        answer = None
+        if operation in ("InitiateAuth", "AdminInitiateAuth"):
+            answer = choice_sign_in.initiate_user_auth(params, admin)
+        elif operation in ("RespondToAuthChallenge", "AdminRespondToAuthChallenge"):
+            answer = choice_sign_in.respond_select_challenge(params, admin)
+        elif operation == "SetUserPoolMfaConfig":
+            answer, block = choice_sign_in.set_mfa_config(params)
+            if answer is None:
+                status, headers, payload = self._moto_json(environ, params)
+                if status.startswith("2") and isinstance(payload, dict):
+                    if block:
+                        choice_sign_in.keep_web_authn(params["UserPoolId"], block)
+                    answer = status, choice_sign_in.get_mfa_config(params["UserPoolId"], payload)
+                else:
+                    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                    start_response(status, headers)
+                    return [data]
+        elif operation == "GetUserPoolMfaConfig":
+            status, headers, payload = self._moto_json(environ, params)
+            if status.startswith("2") and isinstance(payload, dict):
+                answer = status, choice_sign_in.get_mfa_config(params.get("UserPoolId", ""), payload)
+            else:
+                start_response(status, headers)
+                return [payload if isinstance(payload, bytes) else json.dumps(payload).encode()]
+        if answer is None:
+            return self.moto_app(environ, start_response)
+        return _aws_answer(start_response, *answer)
 
     @staticmethod
     def _read_body(environ: dict[str, Any]) -> bytes:
@@ -454,6 +522,9 @@ class _StandInApp:
                 status, payload = "200 OK", {"ok": True}
             elif path == "/_standin/rename_pool" and method == "POST":
                 payload = _rename_pool(json.loads(self._read_body(environ)))
+                status = "200 OK"
+            elif path == "/_standin/passkey" and method == "POST":
+                payload = choice_sign_in.register_passkey(json.loads(self._read_body(environ)))
                 status = "200 OK"
             elif path == "/_standin/describe" and method == "POST":
                 payload = _describe(json.loads(self._read_body(environ)))
@@ -727,6 +798,10 @@ class StandInClient:
 
     def reset_counts(self) -> None:
         _http_json(self.endpoint + "/_standin/counts/reset", body={})
+
+    def register_passkey(self, user_pool_id: str, username: str) -> None:
+        """The user has a passkey (WEB_AUTHN in AdminGetUserAuthFactors); no WebAuthn ceremony is emulated."""
+        _http_json(f"{self.endpoint}/_standin/passkey", {"user_pool_id": user_pool_id, "username": username})
 
     def seed(self, user_pool_id: str, **body: Any) -> dict[str, Any]:
         """POST /_standin/seed: see the module docstring for the body."""

@@ -423,3 +423,39 @@ def test_user_pool_result_keeps_tag_keys():
         "id": POOL_ID, "mfa_configuration": "ON", "user_pool_tags": {"CostCenter": "Ops"},
         "device_configuration": {"challenge_required_on_new_device": True},
     }
+
+
+PASSKEY_POOL = {"id": "us-east-1_Pk", "policies": {"sign_in_policy": {"allowed_first_auth_factors": ["PASSWORD", "WEB_AUTHN", "EMAIL_OTP"]}}}
+ON_TOTP = {"mfa_configuration": "ON", "software_token_mfa_configuration": {"enabled": True}}
+
+
+@pytest.mark.parametrize(
+    "config, clients, expected",
+    [
+        # passkeys (single factor: not set) and email codes as first factors, reachable through client 9
+        (ON_TOTP, [{"client_id": "9", "client_name": "app", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}],
+         [("passkey_single_factor", "high"), ("passwordless_first_factor", "high"), ("client_user_auth", "high")]),
+        # no client allows USER_AUTH: the policy is still reported, low
+        (ON_TOTP, [{"client_id": "1", "explicit_auth_flows": ["ALLOW_USER_SRP_AUTH"]}],
+         [("passkey_single_factor", "low"), ("passwordless_first_factor", "low")]),
+        # passkeys are MFA: medium, reachable
+        (dict(ON_TOTP, web_authn_configuration={"factor_configuration": "MULTI_FACTOR_WITH_USER_VERIFICATION"}),
+         [{"client_id": "9", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}],
+         [("passwordless_first_factor", "high"), ("client_user_auth", "high"), ("passkey_first_factor", "medium")]),
+        # clients not read (no cognito_user_pool_info app clients): assume reachable
+        (ON_TOTP, None, [("passkey_single_factor", "high"), ("passwordless_first_factor", "high")]),
+    ],
+)
+def test_sign_in_findings(config, clients, expected):
+    found = findings.pool_findings(config, PASSKEY_POOL, clients)
+    assert [(finding["code"], finding["severity"]) for finding in found] == expected
+    assert all(finding["code"] in findings.FINDINGS for finding in found)
+    reachable = [code for code, _severity in expected if code == "client_user_auth"]
+    assert [finding.get("client_id") for finding in found if finding["code"] == "client_user_auth"] == ["9"] * len(reachable)
+
+
+def test_no_sign_in_findings_for_a_password_only_pool():
+    assert findings.pool_findings(ON_TOTP, {"id": "us-east-1_P"}, [{"client_id": "9", "explicit_auth_flows": ["ALLOW_USER_AUTH"]}]) == [
+        {"code": "client_user_auth", "severity": "info", "client_id": "9",
+         "message": "app client 9 allows choice-based sign-in (ALLOW_USER_AUTH): the sign-in policy allows only PASSWORD now"}
+    ]

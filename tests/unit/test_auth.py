@@ -252,3 +252,29 @@ def test_judge(expect, result, passed, message_parts):
 )
 def test_user_pool_id_pattern(pool_id, ok):
     assert bool(validate.is_user_pool_id(pool_id)) is ok
+
+
+@pytest.mark.parametrize(
+    "available, preferred, action, choice",
+    [
+        (["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN"], None, "select", "PASSWORD"),
+        (["PASSWORD_SRP", "EMAIL_OTP"], None, "select", "PASSWORD_SRP"),
+        (["PASSWORD", "PASSWORD_SRP"], "PASSWORD_SRP", "select", "PASSWORD_SRP"),
+        (["WEB_AUTHN", "EMAIL_OTP"], None, "stop", "SELECT_CHALLENGE offers WEB_AUTHN, EMAIL_OTP: this module signs in with a password only"),
+    ],
+)
+def test_choose_first_factor(available, preferred, action, choice):
+    decision = auth.choose_first_factor(available, preferred)
+    assert decision.action == action and decision.reason == choice
+
+
+@pytest.mark.parametrize("outcome", [auth.SIGNED_IN, auth.CHALLENGED])
+def test_judge_fails_mfa_required_when_a_passwordless_first_factor_was_offered(outcome):
+    result = {"outcome": outcome, "challenges": ["SELECT_CHALLENGE", "SOFTWARE_TOKEN_MFA"], "totp_required": True,
+              "sign_in_without_totp": ["WEB_AUTHN"]}
+    for expect in (auth.EXPECT_MFA_REQUIRED, auth.EXPECT_MFA_CHALLENGED):
+        passed, message = auth.judge(expect, result)
+        assert not passed and "offered WEB_AUTHN as a first factor" in message
+    if outcome == auth.SIGNED_IN:
+        assert auth.judge(auth.EXPECT_SUCCESS, result)[0]
+    assert auth.judge(auth.EXPECT_MFA_REQUIRED, dict(result, sign_in_without_totp=[]))[0] is (outcome == auth.SIGNED_IN)

@@ -336,3 +336,49 @@ def test_whole_pool_through_the_engine_with_throttling():
     assert len(report.rows) == 333
     assert (call.stats["list_users"].calls, call.stats["list_users"].throttled) == (18, 9)  # 9 pages of 60
     assert (call.stats["admin_get_user"].calls, call.stats["admin_get_user"].throttled) == (499 + 200, 200)
+
+
+# ---------------------------------------------------------------- what sign-in really demands
+
+from ansible_collections.mfaops.cognito.plugins.module_utils import sign_in_policy  # noqa: E402
+
+TOTP_USER = {"Username": "u", "Enabled": True, "UserStatus": "CONFIRMED", "UserMFASettingList": ["SOFTWARE_TOKEN_MFA"],
+             "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA"}
+LEGACY_SMS = {"Username": "l", "Enabled": True, "UserStatus": "CONFIRMED", "UserMFASettingList": [],
+              "MFAOptions": [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]}
+PASSKEY_POOL = sign_in_policy.PoolSignIn(mode="ON", first_factors=frozenset({"PASSWORD", "WEB_AUTHN"}),
+                                         passkey_factor=sign_in_policy.MULTI_FACTOR, clients_read=False)
+
+
+@pytest.mark.parametrize(
+    "record, pool, factors, outcome, row",
+    [
+        (TOTP_USER, sign_in_policy.PoolSignIn(mode="ON"), None, "compliant", {"sign_in_asks": "totp", "mfa_state": "totp_preferred"}),
+        # OFF: no second factor is asked, whatever the user's preference
+        (TOTP_USER, sign_in_policy.PoolSignIn(mode="OFF"), None, "non_compliant", {"sign_in_asks": "none", "sign_in_compliant": False}),
+        # legacy MFAOptions SMS, empty UserMFASettingList: SMS MFA, not "no MFA"
+        (LEGACY_SMS, sign_in_policy.PoolSignIn(mode="OPTIONAL"), None, "non_compliant",
+         {"mfa_state": "other_mfa_only", "enabled_methods": ["sms_mfa"], "sign_in_asks": "other"}),
+        # passkeys allowed, factors not read: unchecked, compliance by the password path
+        (TOTP_USER, PASSKEY_POOL, None, "compliant", {"unchecked_first_factors": ["WEB_AUTHN"]}),
+        # read: the user has a passkey, signs in without TOTP
+        (TOTP_USER, PASSKEY_POOL, {"ConfiguredUserAuthFactors": ["PASSWORD", "WEB_AUTHN"]}, "non_compliant",
+         {"sign_in_without_totp": ["WEB_AUTHN"], "configured_user_auth_factors": ["PASSWORD", "WEB_AUTHN"]}),
+        (TOTP_USER, PASSKEY_POOL, {"ConfiguredUserAuthFactors": ["PASSWORD"]}, "compliant", {"configured_user_auth_factors": ["PASSWORD"]}),
+    ],
+)
+def test_audit_user_judges_what_sign_in_demands(record, pool, factors, outcome, row):
+    audited = info.audit_user(lambda name: record, record["Username"], info.policy_request(None), pool,
+                              (lambda name: factors) if factors is not None else None)
+    assert audited.outcome == outcome
+    got = audited.as_row()
+    assert {key: got.get(key) for key in row} == row
+    assert got["compliant"] is (outcome == "compliant")
+
+
+def test_a_policy_without_totp_is_not_held_to_totp_sign_in():
+    sms = info.policy_request({"sms_mfa": {"enabled": True}})
+    audited = info.audit_user(lambda name: LEGACY_SMS, "l", sms, sign_in_policy.PoolSignIn(mode="OPTIONAL"))
+    assert audited.outcome == "compliant"
+    off = info.audit_user(lambda name: LEGACY_SMS, "l", sms, sign_in_policy.PoolSignIn(mode="OFF"))
+    assert off.outcome == "non_compliant"

@@ -266,3 +266,29 @@ def test_off_is_sent_without_factor_blocks(config, sent):
 def test_off_with_a_method_enabled_is_refused_before_any_call(request_):
     with pytest.raises(InvalidRequest, match="OFF, so (sms|email)_mfa_configuration cannot be enabled"):
         pool_mfa.desired(cfg("OPTIONAL", True, sms=SMS_BLOCK), request_)
+
+
+# ---------------------------------------------------------------- passkeys (WebAuthnConfiguration)
+
+MULTI = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+
+
+def test_web_authn_option_becomes_the_api_block():
+    request = pool_mfa.pool_request(params(web_authn_configuration={"factor_configuration": MULTI, "relying_party_id": "auth.example.com",
+                                                                    "user_verification": None}))
+    assert request.web_authn == {"FactorConfiguration": MULTI, "RelyingPartyId": "auth.example.com"}
+    assert pool_mfa.pool_request(params(mfa_configuration="ON", web_authn_configuration={})).web_authn is None
+    with pytest.raises(InvalidRequest, match="nothing to set: .*web_authn_configuration"):
+        pool_mfa.pool_request(params(web_authn_configuration={"factor_configuration": None}))
+
+
+def test_web_authn_is_merged_into_the_current_block_and_compared():
+    current = cfg("OPTIONAL", True, WebAuthnConfiguration=WEBAUTHN)
+    request = P(mfa_configuration="ON", web_authn={"FactorConfiguration": MULTI})
+    wanted = pool_mfa.desired(current, request, SETTABLE)
+    assert wanted["WebAuthnConfiguration"] == dict(WEBAUTHN, FactorConfiguration=MULTI)
+    assert not pool_mfa.matches(cfg("ON", True, WebAuthnConfiguration=WEBAUTHN), wanted, web_authn=True)
+    assert pool_mfa.matches(cfg("ON", True, WebAuthnConfiguration=dict(WEBAUTHN, FactorConfiguration=MULTI)), wanted, web_authn=True)
+    # not asked: the block is sent back as read, and its absence from the request changes nothing
+    kept = pool_mfa.desired(current, P(mfa_configuration="ON"), SETTABLE)
+    assert kept["WebAuthnConfiguration"] == WEBAUTHN and pool_mfa.matches(cfg("ON", True, WebAuthnConfiguration=WEBAUTHN), kept)

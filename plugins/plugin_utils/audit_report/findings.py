@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import sign_in_policy
+
 # Authentication flows that send the password itself instead of an SRP proof (the old names too).
 PASSWORD_FLOWS = ("ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
 FINDINGS = {
@@ -15,6 +17,12 @@ FINDINGS = {
     "sms_mfa_allowed": "medium",
     "remembered_devices_skip_mfa": "medium",
     "password_auth_without_srp": "low",
+    # Ways to sign in without TOTP (module_utils/sign_in_policy.py); severity per finding:
+    # high when an app client with ALLOW_USER_AUTH makes them reachable, low otherwise.
+    "passkey_single_factor": "high",
+    "passkey_first_factor": "medium",
+    "passwordless_first_factor": "high",
+    "client_user_auth": "high",
 }
 
 
@@ -53,4 +61,9 @@ def pool_findings(mfa_config, user_pool=None, app_clients=None):
                 client_id=client.get("client_id"),
                 client_name=client.get("client_name"),
             )
+    pool_id = user_pool.get("id") or ""
+    sign_in = sign_in_policy.pool_sign_in_from_info(user_pool, mfa_config, app_clients)
+    for finding in sign_in_policy.findings(pool_id, sign_in, include_mode=False):
+        more = {"client_id": finding.subject} if finding.code == "client_user_auth" else {}
+        findings.append(dict({"code": finding.code, "severity": finding.severity, "message": finding.message}, **more))
     return findings
