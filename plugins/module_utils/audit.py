@@ -17,6 +17,8 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from . import bulk
 from . import mfa
 from . import pool_mfa
+from . import user_kind
+from .identity import identity_from_user
 from .bulk import FAILED, NOT_ATTEMPTED
 from .errors import AWS_ERRORS, Abort, error_code, error_message
 
@@ -25,7 +27,9 @@ DEFAULT_POLICY = {mfa.TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
 COMPLIANT = mfa.COMPLIANT
 NON_COMPLIANT = "non_compliant"
 NOT_FOUND = mfa.NOT_FOUND
-OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED, NOT_ATTEMPTED)
+# Not in the compliance denominator (user_kind.py: federated, unconfirmed, ..., disabled unless counted).
+NOT_APPLICABLE = user_kind.NOT_APPLICABLE
+OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, NOT_FOUND, FAILED, NOT_ATTEMPTED)
 
 
 def policy_request(policy: Optional[Mapping[str, Any]]) -> Dict[str, mfa.MethodRequest]:
@@ -45,9 +49,11 @@ class UserAudit(bulk.Outcome):
     """One user's audit: the bulk Outcome, with the account's facts and its MFA state (after)."""
 
     def __init__(self, username: str, outcome: str, enabled: Optional[bool] = None, user_status: Optional[str] = None,
-                 state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None):
+                 state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None,
+                 email: Optional[str] = None, listed_as: Optional[str] = None, reason: Optional[str] = None):
         super().__init__(username, outcome, error_code=error_code, message=message, after=state,
-                         fields={"enabled": enabled, "user_status": user_status})
+                         fields={"enabled": enabled, "user_status": user_status, "email": email,
+                                 "listed_as": listed_as or username, "reason": reason})
 
     @property
     def compliant(self) -> bool:
@@ -58,8 +64,12 @@ class UserAudit(bulk.Outcome):
         state = self.after.as_dict() if self.after is not None else {"enabled_methods": None, "preferred_method": None}
         row = {
             "username": self.username,
+            "email": self.fields["email"],
+            "listed_as": self.fields["listed_as"],
             "compliant": self.compliant,
             "not_found": self.outcome == NOT_FOUND,
+            "applicable": self.outcome != NOT_APPLICABLE,
+            "reason": self.fields["reason"],
             "enabled": self.fields["enabled"],
             "user_status": self.fields["user_status"],
             "enabled_methods": state["enabled_methods"],
@@ -72,22 +82,38 @@ class UserAudit(bulk.Outcome):
         return row
 
 
-def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest]) -> UserAudit:
-    """Read one user and judge it against the policy. Runs on an engine worker."""
-    try:
-        response = read(username)
-    except AWS_ERRORS as exc:
-        code = error_code(exc) or type(exc).__name__
-        if code == "UserNotFoundException":
-            return UserAudit(username, NOT_FOUND)
-        return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
-    state = mfa.state_from_user(response)
+def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest],
+               count_disabled: bool = False, record: Optional[Mapping[str, Any]] = None,
+               listed_as: Optional[str] = None) -> UserAudit:
+    """Judge one user against the policy, reading it unless its AdminGetUser record is given. Runs on an engine worker.
+
+    Users outside the compliance denominator (user_kind: federated, unconfirmed, password reset required,
+    force change password; disabled unless count_disabled) are not_applicable, with their reason.
+    """
+    listed_as = listed_as or username
+    if record is None:
+        try:
+            record = read(username)
+        except AWS_ERRORS as exc:
+            code = error_code(exc) or type(exc).__name__
+            if code == "UserNotFoundException":
+                return UserAudit(username, NOT_FOUND, listed_as=listed_as)
+            return UserAudit(username, FAILED, error_code=code, message=error_message(exc), listed_as=listed_as)
+    state = mfa.state_from_user(record)
+    kind = user_kind.classify(record)
+    if not kind.counted(count_disabled):
+        outcome = NOT_APPLICABLE
+    else:
+        outcome = COMPLIANT if mfa.satisfies(state, policy) else NON_COMPLIANT
     return UserAudit(
-        username,
-        COMPLIANT if mfa.satisfies(state, policy) else NON_COMPLIANT,
-        enabled=response.get("Enabled"),
-        user_status=response.get("UserStatus"),
+        record.get("Username") or username,
+        outcome,
+        enabled=record.get("Enabled"),
+        user_status=record.get("UserStatus"),
         state=state,
+        email=identity_from_user(record).email if record.get("Username") else None,
+        listed_as=listed_as,
+        reason=kind.reason,
     )
 
 
@@ -101,15 +127,18 @@ class AuditReport(bulk.Report):
     def __init__(self, only_non_compliant: bool = False):
         super().__init__(
             OUTCOMES,
-            quiet=(COMPLIANT,),
-            shown=OUTCOMES[:4],
+            quiet=(COMPLIANT, NOT_APPLICABLE),
+            shown=(COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED),
             check_labels={NON_COMPLIANT: "non-compliant"},
             report_quiet=not only_non_compliant,
         )
         self.states = dict.fromkeys((mfa.DISABLED,) + mfa.MFA_STATES, 0)
+        self.reasons = dict.fromkeys(user_kind.REASONS, 0)
 
     def add(self, audit: UserAudit) -> None:
         super().add(audit)
+        if audit.outcome == NOT_APPLICABLE:
+            self.reasons[audit.fields["reason"]] += 1
         if audit.after is not None:
             self.states[mfa.mfa_state(audit.after)] += 1
         if audit.fields["enabled"] is False:
@@ -121,7 +150,7 @@ class AuditReport(bulk.Report):
 
     def result(self, excluded: int = 0) -> Dict[str, Any]:
         result = super().result()
-        result["counts"] = dict(result["counts"], **self.states, excluded=excluded)
+        result["counts"] = dict(result["counts"], **self.states, excluded=excluded, not_applicable_reasons=dict(self.reasons))
         return result
 
 

@@ -16,6 +16,8 @@ from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 from . import cognito
 from . import mfa
+from . import user_kind
+from .identity import Exclusions, identity_from_user, may_write
 from .bulk import FAILED, NOT_ATTEMPTED, Outcome, Report, not_attempted as _not_attempted
 from .errors import AWS_ERRORS, Abort, InvalidRequest, error_code, error_message
 from .validate import check_bulk_options, check_user_pool_id
@@ -24,7 +26,11 @@ UNCHANGED = "unchanged"
 CHANGED = "changed"
 NOT_ENROLLED = "not_enrolled"
 NOT_FOUND = "not_found"
-OUTCOMES = (UNCHANGED, CHANGED, NOT_ENROLLED, NOT_FOUND, FAILED, NOT_ATTEMPTED)
+# Never written: the user matches the exclusion list under one of its names, or is not a user MFA applies to
+# (user_kind: federated, unconfirmed, password reset required, force change password), with its reason.
+EXCLUDED = "excluded"
+NOT_APPLICABLE = user_kind.NOT_APPLICABLE
+OUTCOMES = (UNCHANGED, CHANGED, NOT_ENROLLED, NOT_APPLICABLE, EXCLUDED, NOT_FOUND, FAILED, NOT_ATTEMPTED)
 UNMET_OUTCOMES = (NOT_ENROLLED, NOT_FOUND, FAILED)
 UNMET_WORDS = "did not reach the requested MFA settings"
 
@@ -75,17 +81,42 @@ def _failed(username: str, exc: BaseException, before: Optional[mfa.MfaState] = 
     return Outcome(username, FAILED, before=before, error_code=code, message=error_message(exc))
 
 
-def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: Any = None) -> Outcome:
-    """memory: an enrol_memory.Memory; users it knows as not enrolled get no write (wrote=False)."""
-    username = request.username
+def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: Any = None,
+             exclusions: Optional[Exclusions] = None) -> Outcome:
+    """memory: an enrol_memory.Memory; users it knows as not enrolled get no write (wrote=False).
+
+    exclusions: the task's exclusion list, the last guard: the record just read carries every name of
+    the user, so a user excluded under any of them gets no write whatever name it was listed under.
+    The outcome is keyed by Cognito's canonical Username (the record's), with the name as listed.
+    """
+    listed_as = request.username
     try:
-        user = api.read(username)
+        user = api.read(listed_as)
         before = mfa.state_from_user(user)
     except AWS_ERRORS as exc:
         if error_code(exc) == "UserNotFoundException":
-            return Outcome(username, NOT_FOUND, message="no such user in the pool")
-        return _failed(username, exc)
+            return Outcome(listed_as, NOT_FOUND, message="no such user in the pool")
+        return _failed(listed_as, exc)
+    username = user.get("Username") or listed_as
+    if user.get("Username"):
+        names = identity_from_user(user).row(listed_as)
+        names.pop("username")
+    else:
+        names = {"listed_as": listed_as}
+    forbidden = may_write(user, exclusions) if exclusions else None
+    if forbidden is not None:
+        return Outcome(username, EXCLUDED, before=before, message=f"excluded by {forbidden!r}: no write sent", fields=names)
+    kind = user_kind.classify(user)
+    if not kind.writable:
+        return Outcome(username, NOT_APPLICABLE, before=before, message=kind.message, fields=dict(names, reason=kind.reason))
+    outcome = _converge(api, request, check_mode, memory, username, user, before)
+    outcome.fields = dict(names, **outcome.fields)
+    return outcome
 
+
+def _converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: Any, username: str, user: Any,
+              before: mfa.MfaState) -> Outcome:
+    """The plan, the write and the read-back of a user just read, by its canonical username."""
     step = mfa.plan(before, request.methods, request.reset_totp)
     if not step.needed:
         return Outcome(username, UNCHANGED, before=before, after=before)

@@ -29,6 +29,12 @@ description:
   - Many users are worked on by concurrent workers, with reads and writes each under its own rate
     limit. Throttling and transient errors are retried and slow the pace down; they fail a user only
     when its retries run out. One user's failure never stops the others.
+  - Rows are keyed by Cognito's canonical C(Username), as read with C(AdminGetUser) (a UUID in pools that sign
+    in with email or phone number), with the name as listed in RV(users[].listed_as) and the email.
+  - Users MFA does not apply to get no write and end as V(not_applicable) with a reason: federated users
+    (C(EXTERNAL_PROVIDER); the identity provider does their MFA, Cognito offers none), V(unconfirmed),
+    V(password_reset_required) and V(force_change_password) users. Disabled users are still set, so that a
+    user enabled again is already on TOTP.
 author:
   - mfaops.cognito contributors (@mfaops)
 options:
@@ -52,6 +58,17 @@ options:
       - Mutually exclusive with O(username) and O(access_token).
     type: list
     elements: raw
+  exclude:
+    description:
+      - Users never written, whatever listed them, matched by any of their names: username, C(sub), C(email),
+        C(phone_number) or C(preferred_username), case-blind where the pool is case-insensitive
+        (C(UsernameConfiguration.CaseSensitive=false)). Each user is checked on the record read right before
+        its write, so an exclusion holds under whatever name the user was listed; such a user ends as V(excluded).
+      - The pool's naming is read once with C(DescribeUserPool) (quota C(UserPoolRead)) when this is not empty.
+      - Email and phone numbers are unique only where they are sign-in names, so an entry may exclude several users.
+    type: list
+    elements: str
+    default: []
   access_token:
     description:
       - A user's access token. Sets that user's own preference, without administrator credentials.
@@ -221,6 +238,12 @@ counts:
     not_enrolled:
       description: Users for whom TOTP was requested but who have no verified authenticator.
       type: int
+    not_applicable:
+      description: Users MFA does not apply to (federated, unconfirmed, password reset required, force change password); no write.
+      type: int
+    excluded:
+      description: Users that matched O(exclude) under one of their names; no write.
+      type: int
     not_found:
       description: Users that do not exist in the pool.
       type: int
@@ -230,7 +253,7 @@ counts:
     not_attempted:
       description: Users not worked on because the run stopped early.
       type: int
-  sample: {total: 4, unchanged: 1, changed: 2, not_enrolled: 1, not_found: 0, failed: 0, not_attempted: 0}
+  sample: {total: 4, unchanged: 1, changed: 2, not_enrolled: 1, not_applicable: 0, excluded: 0, not_found: 0, failed: 0, not_attempted: 0}
 users:
   description:
     - One row for each user that changed, would change, or did not reach the requested settings,
@@ -240,12 +263,22 @@ users:
   elements: dict
   contains:
     username:
-      description: The user.
+      description: The user's canonical C(Username) (the name as listed when the user could not be read).
+      type: str
+    listed_as:
+      description: The name the user was listed under.
+      type: str
+    email:
+      description: The user's email, when it has one.
       type: str
     outcome:
       description: What happened to the user.
       type: str
-      choices: [unchanged, changed, not_enrolled, not_found, failed, not_attempted]
+      choices: [unchanged, changed, not_enrolled, not_applicable, excluded, not_found, failed, not_attempted]
+    reason:
+      description: Why MFA does not apply to a V(not_applicable) user.
+      type: str
+      choices: [federated, unconfirmed, password_reset_required, force_change_password]
     before:
       description: The user's MFA settings before the task, when they could be read.
       type: dict
@@ -311,18 +344,20 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import enrol_memory
+from ansible_collections.mfaops.cognito.plugins.module_utils import identity
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
 
-CATEGORIES = (cognito.READ, cognito.WRITE)
+CATEGORIES = (cognito.READ, cognito.WRITE, cognito.USER_POOL_READ)
 METHOD_OPTION = dict(type="dict", no_log=False, options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str"),
     username=dict(type="str"),
     users=dict(type="list", elements="raw"),
+    exclude=dict(type="list", elements="str", default=[]),
     access_token=dict(type="str", no_log=True),
     fail_on=dict(type="list", elements="str", choices=list(user_mfa.UNMET_OUTCOMES)),
     reset_software_token=dict(type="bool", default=False),
@@ -346,6 +381,7 @@ def main():
             ("reset_software_token", "software_token_mfa"),
             ("reset_software_token", "access_token"),
             ("access_token", "not_enrolled_state_dir"),
+            ("access_token", "exclude"),
         ],
         required_one_of=[("username", "users", "access_token")],
         required_by={"username": "user_pool_id", "users": "user_pool_id"},
@@ -382,11 +418,18 @@ def main():
         api = user_mfa.token_api(call, token)
     else:
         api = user_mfa.admin_api(call, params["user_pool_id"])
+    exclusions = None
+    if params["exclude"]:
+        try:
+            described = cognito.describe_user_pool(call, params["user_pool_id"])
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not read how user pool {params['user_pool_id']} names its users (DescribeUserPool)")
+        exclusions = identity.Exclusions(params["exclude"], identity.PoolNaming.from_user_pool(described))
 
     report = user_mfa.report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
     for _request, outcome in run_bulk(
         requests,
-        lambda request: user_mfa.converge(api, request, module.check_mode, memory),
+        lambda request: user_mfa.converge(api, request, module.check_mode, memory, exclusions),
         params["workers"],
         call,
         user_mfa.not_attempted,

@@ -335,6 +335,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.mfaops.cognito.plugins.module_utils import audit
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils import identity
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
@@ -345,7 +346,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils.errors import Inval
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import fail_aws
 
 RATED = (cognito.READ, cognito.LIST)
-CATEGORIES = RATED + (cognito.POOL_READ,)
+CATEGORIES = RATED + (cognito.POOL_READ, cognito.USER_POOL_READ)
 
 METHOD_OPTION = dict(type="dict", options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 # "token" in the name is not a secret: no_log=False says so to the no-log sanity check.
@@ -359,6 +360,7 @@ ARGUMENT_SPEC = dict(
     exclude=dict(type="list", elements="str", default=[]),
     policy=dict(type="dict", options=POLICY_OPTIONS),
     report=dict(type="str", choices=["all", "non_compliant"], default="all"),
+    count_disabled=dict(type="bool", default=False),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
     **quotas.argspec(RATED),
@@ -380,29 +382,38 @@ def main():
     call = cognito.caller(client, CATEGORIES, params, retries=params["retries"])
     try:
         pool_config = audit.pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
+        naming = identity.PoolNaming.from_user_pool(cognito.describe_user_pool(call, pool))
     except CALL_ERRORS as e:
-        fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}")
+        fail_aws(module, e, f"Could not read the MFA configuration and sign-in names of user pool {pool}")
 
     def read(username):
         return cognito.admin_get_user(call, pool, username)
+
+    def judge(one):
+        return audit.audit_user(read, one.username, policy, params["count_disabled"], one.record, one.entry.listed_as)
 
     report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
     stats = selection.SelectionStats()
     listing_error = None
     try:
         # Lazy: pages are listed as the workers ask for users, side by side with the reads.
-        names = selection.usernames(
+        users = selection.picked(
             chosen,
             lambda filter_, token: cognito.list_users(call, pool, filter_ or "", token),
             lambda group, token: cognito.list_users_in_group(call, pool, group, token),
             stats,
+            naming,
+            read,
         )
-        for _name, outcome in run_bulk(names, lambda name: audit.audit_user(read, name, policy), params["workers"], call, audit.not_attempted):
+        for _one, outcome in run_bulk(users, judge, params["workers"], call, lambda one, abort: audit.not_attempted(one.username, abort)):
             report.add(outcome)
     except selection.SelectionError as e:
         listing_error = str(e)
+    except InvalidRequest as e:
+        module.fail_json(msg=str(e), user_pool_naming=naming.as_dict())
 
-    result = dict(report.result(excluded=stats.excluded), user_pool_mfa_config=pool_config, calls=bulk.calls(call))
+    result = dict(report.result(excluded=stats.excluded), user_pool_mfa_config=pool_config, user_pool_naming=naming.as_dict(),
+                  calls=bulk.calls(call))
     if listing_error:
         module.fail_json(msg=f"{listing_error}. {report.summary()}", **result)
     bulk.finish(module, call, result, report.summary(), (), "")
