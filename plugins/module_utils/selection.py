@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 
 from .cognito import paginate
 from .errors import CALL_ERRORS, InvalidRequest, describe
-from .identity import Entry, Exclusions, Identity, PoolNaming, Roster, check_listed_names
+from .identity import USERNAME, Entry, Exclusions, Identity, PoolNaming, Roster, check_listed_names
 from .validate import check_username
 
 # Cognito's ListUsers filter: one attribute, `=` (exact) or `^=` (starts with), the value in double quotes.
@@ -169,13 +169,19 @@ def _resolve(name: str, get_user: Optional[Callable[[str], Mapping[str, Any]]]) 
         return None  # not found or not readable: the caller's own read of the name reports it
 
 
+def naming_key(naming: PoolNaming, name: str) -> str:
+    return naming.normalize(name, USERNAME)
+
+
 def _stream(selection, roster, get_user, first_pages, listings, stats) -> Iterator[Picked]:
     def count():
         stats.excluded, stats.duplicates = len(roster.excluded), roster.duplicates
 
+    # An inline name that is an exclusion entry as written (in this pool's case rules) is not even read.
+    excluded_names = {naming_key(roster.naming, entry) for entry in selection.exclude}
     for index, name in enumerate(selection.usernames):
         source = f"usernames[{index}]"
-        if roster.exclusions.match_name(name) is not None:
+        if naming_key(roster.naming, name) in excluded_names:
             roster.excluded.setdefault(("listed", name), (Entry(Identity(name), name, source), name))
             count()
             continue
