@@ -64,7 +64,11 @@ options:
         C(phone_number) or C(preferred_username), case-blind where the pool is case-insensitive
         (C(UsernameConfiguration.CaseSensitive=false)). Each user is checked on the record read right before
         its write, so an exclusion holds under whatever name the user was listed; such a user ends as V(excluded).
-      - The pool's naming is read once with C(DescribeUserPool) (quota C(UserPoolRead)) when this is not empty.
+      - The pool's naming is read once with C(DescribeUserPool) (quota C(UserPoolRead)) when this is not empty. Then two
+        entries of O(users) that are one user fail the task before any write, naming both - two spellings in a
+        case-blind pool, or (in a pool that signs in with email, phone number or aliases, where every user is read
+        first) an email and the user's UUID. Without it, the second such entry fails with error code C(DuplicateUser)
+        and is not written.
       - Email and phone numbers are unique only where they are sign-in names, so an entry may exclude several users.
     type: list
     elements: str
@@ -418,21 +422,27 @@ def main():
         api = user_mfa.token_api(call, token)
     else:
         api = user_mfa.admin_api(call, params["user_pool_id"])
-    exclusions = None
+    exclusions, naming, records = None, None, {}
     if params["exclude"]:
         try:
-            described = cognito.describe_user_pool(call, params["user_pool_id"])
+            naming = identity.PoolNaming.from_user_pool(cognito.describe_user_pool(call, params["user_pool_id"]))
+            identity.check_listed_names([request.username for request in requests], naming, "users[{}]".format)
+            if len(requests) > 1 and (naming.generated_usernames or naming.alias_attributes):
+                records = user_mfa.resolve(api, requests, naming, lambda items, work, skip: run_bulk(items, work, params["workers"], call, skip))
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not read how user pool {params['user_pool_id']} names its users (DescribeUserPool)")
-        exclusions = identity.Exclusions(params["exclude"], identity.PoolNaming.from_user_pool(described))
+        except InvalidRequest as e:
+            module.fail_json(msg=str(e), calls=bulk.calls(call))
+        exclusions = identity.Exclusions(params["exclude"], naming)
+    claims = user_mfa.Claims(naming)
 
     report = user_mfa.report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
     for _request, outcome in run_bulk(
-        requests,
-        lambda request: user_mfa.converge(api, request, module.check_mode, memory, exclusions),
+        list(enumerate(requests)),
+        lambda item: user_mfa.converge(api, item[1], module.check_mode, memory, exclusions, claims, records.pop(item[0], None)),
         params["workers"],
         call,
-        user_mfa.not_attempted,
+        lambda item, abort: user_mfa.not_attempted(item[1], abort),
     ):
         report.add(outcome)
         if memory is not None and not module.check_mode:

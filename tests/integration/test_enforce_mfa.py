@@ -36,7 +36,7 @@ TASK_USERS = "Gather and check the users listed for the pool"
 TASK_ENFORCE = "Enforce TOTP enabled and preferred, batch by batch"
 TASK_SUMMARY = "Sum up the pool"
 TASK_THRESHOLDS = "Check the pool against its thresholds"
-API_TASKS = ("Put the pool's MFA configuration in place", "Find the users not yet on TOTP, each once by Cognito's username, exclusions by any name", TASK_ENFORCE)
+API_TASKS = ("Put the pool's MFA configuration in place", "Find the group members and pool users not yet on TOTP", TASK_ENFORCE)
 FORKS = ("--forks", "4")
 SHOW_STATS = {"show_custom_stats": "true"}
 

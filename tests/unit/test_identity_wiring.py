@@ -199,3 +199,36 @@ def test_the_enforce_summary_leaves_not_applicable_users_out_of_the_percentage()
     assert (result["counts"]["not_applicable"], result["considered"], result["unmet"]) == (6, 4, 1)
     assert summary.problems(result, "enforce_mfa", max_noncompliant_percent=25) == []
     assert summary.problems(result, "enforce_mfa", max_noncompliant_percent=24)
+
+
+# ---------------------------------------------------------------- item 2: duplicates in one cognito_user_mfa task
+
+
+def run_inline(items, work, on_not_attempted):
+    return [(item, work(item)) for item in items]
+
+
+def test_cognito_user_mfa_entries_that_are_one_person_fail_before_any_write():
+    pool = EmailPool({})
+    writes = []
+    api = user_mfa.UserApi(read=pool.get_user, write=lambda name, blocks: writes.append(name))
+    requests = [mfa.UserRequest(name, TOTP_ON) for name in ("bob@example.com", "Alice@Example.com", ALICE)]
+    with pytest.raises(DuplicateUser) as error:
+        user_mfa.resolve(api, requests, NAMING, run_inline)
+    assert "users[2]" in str(error.value) and "users[1] (Alice@Example.com)" in str(error.value)
+    assert writes == []
+
+
+def test_cognito_user_mfa_resolve_hands_the_records_on_and_claims_stop_a_second_write():
+    pool = EmailPool({})
+    requests = [mfa.UserRequest(name, TOTP_ON) for name in ("Alice@Example.com", "bob@example.com", "ghost@example.com")]
+    api = user_mfa.UserApi(read=pool.get_user, write=None)
+    records = user_mfa.resolve(api, requests, NAMING, run_inline)
+    assert sorted(records) == [0, 1] and records[0]["Username"] == ALICE
+    claims = user_mfa.Claims(NAMING)
+    assert claims.claim(ALICE, "Alice@Example.com") is None
+    assert claims.claim(ALICE.upper(), ALICE) == "Alice@Example.com"
+    user = OneUser(record(ALICE))
+    outcome = user_mfa.converge(user.api(), mfa.UserRequest(ALICE, TOTP_ON), False, claims=claims)
+    assert (outcome.outcome, outcome.error_code, user.writes) == ("failed", "DuplicateUser", [])
+    assert "the same user as Alice@Example.com" in outcome.message
