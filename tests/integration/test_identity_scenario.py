@@ -74,7 +74,7 @@ def inventory(directory: Path, pool: seed.Pool, endpoint: str) -> Path:
         "cognito_exclude": [BREAK_GLASS],
     }
     path = directory / "inventory.yml"
-    path.write_text(yaml.safe_dump({"cognito_pools": {"hosts": {HOST: host}}}))
+    path.write_text(yaml.safe_dump({"cognito_pools": {"hosts": {HOST: host}, "vars": {"ansible_connection": "local"}}}))
     return path
 
 
@@ -150,5 +150,5 @@ def test_duplicates_across_forms_fail_before_any_write(standin: Any, cognito: An
     run = run_playbook(ENFORCE, args=("-i", str(path)))
     assert run.rc != 0
     assert write_calls(standin.counts(pool.id)) == {}
-    assert f"usernames[1] ({usernames[ALICE]}): the same user as usernames[0] ({ALICE})" in run.stdout, run
+    assert f"users[1] ({usernames[ALICE]}): the same user as users[0] ({ALICE})" in run.stdout, run
     assert totp(cognito, pool, usernames[ALICE]) == ([], "")
