@@ -20,7 +20,7 @@ from . import mfa
 from . import user_kind
 from .identity import Exclusions, PoolNaming, Roster, identity_from_user, may_write
 from .bulk import FAILED, NOT_ATTEMPTED, Outcome, Report, not_attempted as _not_attempted
-from .errors import AWS_ERRORS, Abort, InvalidRequest, error_code, error_message
+from .errors import AWS_ERRORS, Abort, InvalidRequest, aws_message, error_code, error_message
 from .validate import check_bulk_options, check_user_pool_id
 
 UNCHANGED = "unchanged"
@@ -171,7 +171,8 @@ def _converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: 
         code = error_code(exc)
         if code == "UserNotFoundException":
             return Outcome(username, NOT_FOUND, before=before, message="user deleted during the run")
-        if code == "InvalidParameterException" and step.enables_totp and mfa.TOTP_NOT_ENROLLED.search(str(exc)):
+        if mfa.not_enrolled(step, before, code):
+            said = aws_message(exc) or str(exc)
             return Outcome(
                 username,
                 NOT_ENROLLED,
@@ -179,6 +180,7 @@ def _converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: 
                 after=before,
                 error_code=code,
                 message="no verified TOTP authenticator: the user must enrol at sign-in",
+                fields={"cognito_message": None if mfa.known_not_enrolled_wording(said) else said},
             )
         return _failed(username, exc, before)
 
