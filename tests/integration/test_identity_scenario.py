@@ -1,7 +1,10 @@
 """Issue 12's email-sign-in pool through playbooks/enforce_mfa.yml and playbooks/audit_mfa.yml.
 
 The pool signs users in by email (UsernameAttributes: [email]), so Cognito gives each user a UUID as
-Username. The inventory lists Alice by email, selects the group staff (whose members come listed by UUID)
+Username; it is case-insensitive (CaseSensitive: false), so Cognito stores the addresses in lowercase and
+matches any case. moto is case-sensitive: the case-blind pool runs through C's Cognito front
+(tests/support/cognito_front.py, the `standin` fixture), which answers as Cognito does. The same scenario
+also runs in a case-sensitive pool, where the inventory spells the addresses as they were created. The inventory lists Alice by email, selects the group staff (whose members come listed by UUID)
 and excludes the break-glass account by email. Judged by the state read back with boto3 and by the writes
 the stand-in counted: the break-glass account has a verified TOTP token, so a single write to it would
 show in its state; it must get none, and the pool must count 2 distinct people, not 4.
@@ -28,17 +31,17 @@ ENFORCE, AUDIT = ROOT / "playbooks" / "enforce_mfa.yml", ROOT / "playbooks" / "a
 HOST = "email-pool"
 WRITE = "AdminSetUserMFAPreference"
 TOTP = "SOFTWARE_TOKEN_MFA"
-# As the people in the pool spelled their addresses (moto compares names case-sensitively; see the note below).
+# As the inventory and the people who created the accounts spell them.
 ALICE, BOB, BREAK_GLASS = "Alice@Example.com", "bob@example.com", "BreakGlass@Example.com"
 UNCONFIRMED, FORCE_CHANGE = "una@example.com", "fred@example.com"
 
 
-def email_pool(client: Any) -> tuple[seed.Pool, dict[str, str]]:
+def email_pool(client: Any, case_sensitive: bool) -> tuple[seed.Pool, dict[str, str]]:
     """The pool, its users (email -> Cognito Username, a UUID) and the group staff holding all of them."""
     pool_id = client.create_user_pool(
         PoolName="email-sign-in",
         UsernameAttributes=["email"],
-        UsernameConfiguration={"CaseSensitive": True},
+        UsernameConfiguration={"CaseSensitive": case_sensitive},
         AutoVerifiedAttributes=["email"],
     )["UserPool"]["Id"]
     client.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": True})
@@ -91,9 +94,11 @@ def totp(client: Any, pool: seed.Pool, username: str) -> tuple[list[str], str]:
     return user.get("UserMFASettingList") or [], user.get("PreferredMfaSetting") or ""
 
 
-@pytest.fixture
-def scenario(standin: Any, cognito: Any, tmp_path: Path) -> tuple[seed.Pool, dict[str, str], Path]:
-    pool, usernames = email_pool(cognito)
+@pytest.fixture(params=[False, True], ids=["case-blind", "case-sensitive"])
+def scenario(request: Any, standin: Any, cognito: Any, tmp_path: Path) -> tuple[seed.Pool, dict[str, str], Path]:
+    pool, usernames = email_pool(cognito, case_sensitive=request.param)
+    stored = cognito.admin_get_user(UserPoolId=pool.id, Username=usernames[ALICE])["UserAttributes"]
+    assert {"Name": "email", "Value": ALICE if request.param else ALICE.lower()} in stored
     assert all(name != email for email, name in usernames.items())  # Cognito's Username is a UUID here
     return pool, usernames, inventory(tmp_path, pool, standin.endpoint)
 
@@ -111,7 +116,9 @@ def test_email_pool_enforce_then_audit(standin: Any, cognito: Any, run_playbook:
     assert totp(cognito, pool, usernames[BREAK_GLASS]) == ([], "")
     # The group's members, less the exclusions and the users listed inline, each matched by any name.
     selected = task(run, "Find the group members and pool users not yet on TOTP")
-    assert selected["user_pool_naming"] == {"case_sensitive": True, "username_attributes": ["email"], "alias_attributes": []}
+    case_sensitive = selected["user_pool_naming"]["case_sensitive"]
+    assert selected["user_pool_naming"] == {"case_sensitive": case_sensitive, "username_attributes": ["email"], "alias_attributes": []}
+    email = ALICE if case_sensitive else ALICE.lower()
     assert selected["counts"]["excluded"] == 2  # the break-glass account and Alice (listed inline)
     assert selected["counts"]["not_applicable_reasons"]["unconfirmed"] == 1
     assert selected["counts"]["not_applicable_reasons"]["force_change_password"] == 1
@@ -122,7 +129,7 @@ def test_email_pool_enforce_then_audit(standin: Any, cognito: Any, run_playbook:
     batches = task(run, "Enforce TOTP enabled and preferred, batch by batch")["results"]
     rows = {row["username"]: row for batch in batches for row in batch["users"]}
     assert set(rows) == {usernames[ALICE], usernames[BOB]}
-    assert (rows[usernames[ALICE]]["listed_as"], rows[usernames[ALICE]]["email"]) == (ALICE, ALICE)
+    assert (rows[usernames[ALICE]]["listed_as"], rows[usernames[ALICE]]["email"]) == (ALICE, email)
 
     # The audit: keyed by the canonical username, with the email; 2 people counted; the break-glass account not read.
     standin.reset_counts()
@@ -134,7 +141,7 @@ def test_email_pool_enforce_then_audit(standin: Any, cognito: Any, run_playbook:
     (audited,) = report["pools"]
     by_name = {user["username"]: user for user in audited["users"]}
     assert set(by_name) == {usernames[email] for email in (ALICE, BOB, UNCONFIRMED, FORCE_CHANGE)}
-    assert by_name[usernames[ALICE]]["email"] == ALICE and by_name[usernames[ALICE]]["state"] == "compliant"
+    assert by_name[usernames[ALICE]]["email"] == email and by_name[usernames[ALICE]]["state"] == "compliant"
     assert by_name[usernames[UNCONFIRMED]]["state"] == "unconfirmed"
     assert by_name[usernames[FORCE_CHANGE]]["state"] == "force_change_password"
     assert audited["counts"]["considered"] == 2 and audited["counts"]["compliant"] == 2
