@@ -4,7 +4,7 @@
 
 """Which users a task works on: a list of names, the members of groups, or the whole pool.
 
-usernames() streams names lazily, page by page (ListUsers / ListUsersInGroup return at most
+picked() streams users lazily, page by page (ListUsers / ListUsersInGroup return at most
 60 users a page), so a 100,000-user pool flows through engine.run_bulk without being listed
 up front. Every source is resolved to Cognito's canonical Username (identity.Roster): the names
 listed inline with AdminGetUser (it accepts an alias or the sub), the listed users from the
@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 
 from .cognito import paginate
 from .errors import CALL_ERRORS, InvalidRequest, describe
-from .identity import USERNAME, Entry, Exclusions, Identity, PoolNaming, Roster, check_listed_names
+from .identity import USERNAME, Entry, Exclusions, PoolNaming, Roster, check_listed_names
 from .validate import check_username
 
 # Cognito's ListUsers filter: one attribute, `=` (exact) or `^=` (starts with), the value in double quotes.
@@ -92,11 +92,13 @@ class Picked:
     """One selected user: its entry (canonical username, name as listed) and the record read, if any.
 
     record is the AdminGetUser response of an inline name (so the caller need not read it again), or
-    None for a listed user (a listing's record has no MFA settings) or a name that could not be resolved.
+    None for a listed user (a listing's record has no MFA settings). error: why an inline name could not
+    be read (UserNotFoundException ...), for the caller to report without reading it again.
     """
 
     entry: Entry
     record: Optional[Mapping[str, Any]] = None
+    error: Optional[BaseException] = None
 
     @property
     def username(self) -> str:
@@ -160,36 +162,34 @@ def usernames(
     return (one.username for one in picked(selection, list_users, list_users_in_group, stats, naming, get_user))
 
 
-def _resolve(name: str, get_user: Optional[Callable[[str], Mapping[str, Any]]]) -> Optional[Mapping[str, Any]]:
+def _resolve(name: str, get_user: Optional[Callable[[str], Mapping[str, Any]]]) -> Tuple[Optional[Mapping[str, Any]], Optional[BaseException]]:
     if get_user is None:
-        return None
+        return None, None
     try:
-        return get_user(name)
-    except CALL_ERRORS:
-        return None  # not found or not readable: the caller's own read of the name reports it
-
-
-def naming_key(naming: PoolNaming, name: str) -> str:
-    return naming.normalize(name, USERNAME)
+        return get_user(name), None
+    except CALL_ERRORS as exc:
+        return None, exc
 
 
 def _stream(selection, roster, get_user, first_pages, listings, stats) -> Iterator[Picked]:
+    skipped = 0
+
     def count():
-        stats.excluded, stats.duplicates = len(roster.excluded), roster.duplicates
+        stats.excluded, stats.duplicates = skipped + len(roster.excluded), roster.duplicates
 
     # An inline name that is an exclusion entry as written (in this pool's case rules) is not even read.
-    excluded_names = {naming_key(roster.naming, entry) for entry in selection.exclude}
+    excluded_names = {roster.naming.normalize(entry, USERNAME) for entry in selection.exclude}
     for index, name in enumerate(selection.usernames):
         source = f"usernames[{index}]"
-        if naming_key(roster.naming, name) in excluded_names:
-            roster.excluded.setdefault(("listed", name), (Entry(Identity(name), name, source), name))
+        if roster.naming.normalize(name, USERNAME) in excluded_names:
+            skipped += 1
             count()
             continue
-        record = _resolve(name, get_user)
+        record, error = _resolve(name, get_user)
         entry = roster.add(record or {"Username": name}, listed_as=name, source=source, explicit=True)
         count()
         if entry is not None:
-            yield Picked(entry, record)
+            yield Picked(entry, record, error)
     for (what, rest), first in zip(listings, first_pages):
         for page in itertools.chain((first,), rest):
             for record in page:

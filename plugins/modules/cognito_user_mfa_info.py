@@ -469,6 +469,10 @@ def main():
         return cognito.admin_get_user(call, pool, username)
 
     def judge(one):
+        if one.error is not None:
+            def read_failed(_username):
+                raise one.error
+            return audit.audit_user(read_failed, one.username, policy)
         return audit.audit_user(read, one.username, policy, params["count_disabled"], one.record, one.entry.listed_as)
 
     report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")

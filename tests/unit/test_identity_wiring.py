@@ -232,3 +232,10 @@ def test_cognito_user_mfa_resolve_hands_the_records_on_and_claims_stop_a_second_
     outcome = user_mfa.converge(user.api(), mfa.UserRequest(ALICE, TOTP_ON), False, claims=claims)
     assert (outcome.outcome, outcome.error_code, user.writes) == ("failed", "DuplicateUser", [])
     assert "the same user as Alice@Example.com" in outcome.message
+
+
+def test_a_listed_name_that_is_not_found_is_read_once():
+    pool = EmailPool({})
+    (one,) = pool.pick(Selection(usernames=("ghost@example.com",)))
+    assert pool.reads == ["ghost@example.com"] and one.record is None
+    assert "UserNotFoundException" in str(one.error)

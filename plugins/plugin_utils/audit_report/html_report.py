@@ -166,9 +166,9 @@ def _findings(r):
 
 
 def _who(user):
-    """The canonical username, with the email when the user has one (in email pools the username is a UUID)."""
+    """A username cell: the canonical username, the email (in email pools the username is a UUID) as its title."""
     email = user.get("email")
-    return _e(user["username"]) + (f' <span class="meta">{_e(email)}</span>' if email else "")
+    return (f'<td title="{_e(email)}">' if email else "<td>") + f"{_e(user['username'])}</td>"
 
 
 def _changes(r):
@@ -179,7 +179,7 @@ def _changes(r):
             parts.append(f"  <h3>{title} ({len(comparison[key])})</h3>")
             if comparison[key]:
                 rows = "".join(
-                    f"\n      <tr><td>{_e(c['pool'])}</td><td>{_who(c)}</td>"
+                    f"\n      <tr><td>{_e(c['pool'])}</td>{_who(c)}"
                     f"<td>{_e(LABELS[c['before']]) if c['before'] else 'new'}</td><td>{_e(LABELS[c['after']])}</td></tr>"
                     for c in comparison[key]
                 )
@@ -192,7 +192,7 @@ def _changes(r):
 
 def _non_compliant(r):
     rows = "".join(
-        f"\n      <tr><td>{_e(pool['host'])}</td><td>{_who(user)}</td>"
+        f"\n      <tr><td>{_e(pool['host'])}</td>{_who(user)}"
         f"<td><span class=\"swatch s-{user['state']}\"></span>{_e(LABELS[user['state']])}</td>"
         f"\n        <td>{_e(', '.join(user.get('enabled_methods') or []))}</td><td>{_e(user.get('preferred_method') or '')}</td>"
         f"\n        <td>{_e(user.get('user_status') or '')}</td><td>{_e(user.get('error_code') or '')}</td></tr>"
