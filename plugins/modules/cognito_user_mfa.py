@@ -31,9 +31,9 @@ description:
     when its retries run out. One user's failure never stops the others.
   - Rows are keyed by Cognito's canonical C(Username), as read with C(AdminGetUser) (a UUID in pools that sign
     in with email or phone number), with the name as listed in RV(users[].listed_as) and the email.
-  - Users MFA does not apply to get no write and end as V(not_applicable) with a reason: federated users
-    (C(EXTERNAL_PROVIDER); the identity provider does their MFA, Cognito offers none), V(unconfirmed),
-    V(password_reset_required) and V(force_change_password) users. Disabled users are still set, so that a
+  - Users MFA does not apply to get no write and end as V(not_applicable), with the reason V(federated)
+    (C(EXTERNAL_PROVIDER), the identity provider does their MFA and Cognito offers none), V(unconfirmed),
+    V(password_reset_required) or V(force_change_password). Disabled users are still set, so that a
     user enabled again is already on TOTP.
 author:
   - mfaops.cognito contributors (@mfaops)
@@ -60,8 +60,8 @@ options:
     elements: raw
   exclude:
     description:
-      - Users never written, whatever listed them, matched by any of their names: username, C(sub), C(email),
-        C(phone_number) or C(preferred_username), case-blind where the pool is case-insensitive
+      - Users never written, whatever listed them, matched by any of their names (username, C(sub), C(email),
+        C(phone_number) or C(preferred_username)), case-blind where the pool is case-insensitive
         (C(UsernameConfiguration.CaseSensitive=false)). Each user is checked on the record read right before
         its write, so an exclusion holds under whatever name the user was listed; such a user ends as V(excluded).
       - The pool's naming is read once with C(DescribeUserPool) (quota C(UserPoolRead)) when this is not empty. Then two

@@ -49,8 +49,9 @@ def _names(names):
 
 def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_items=(), not_applicable=0):
     """Counts of every outcome (with total), the names per listed outcome, the rows that failed or were not
-    attempted, and one line for people. already_compliant and not_applicable: users found so before the run. A run that failed as a whole (no counts) counts its users - its loop
-    item, else lost_items - as not attempted, so no user is ever lost from the summary."""
+    attempted, and one line for people. already_compliant and not_applicable: users found so before the run.
+    A run that failed as a whole (no counts) counts its users - its loop item, else lost_items - as not
+    attempted, so no user is ever lost from the summary."""
     if isinstance(runs, dict):
         runs = runs.get("results", [runs] if "counts" in runs else [])
     if not isinstance(runs, list):

@@ -4,7 +4,9 @@ The pool signs users in by email (UsernameAttributes: [email]), so Cognito gives
 Username; it is case-insensitive (CaseSensitive: false), so Cognito stores the addresses in lowercase and
 matches any case. moto is case-sensitive: the case-blind pool runs through C's Cognito front
 (tests/support/cognito_front.py, the `standin` fixture), which answers as Cognito does. The same scenario
-also runs in a case-sensitive pool, where the inventory spells the addresses as they were created. The inventory lists Alice by email, selects the group staff (whose members come listed by UUID)
+also runs in a case-sensitive pool, where the inventory spells the addresses as they were created.
+
+The inventory lists Alice by email, selects the group staff (whose members come listed by UUID)
 and excludes the break-glass account by email. Judged by the state read back with boto3 and by the writes
 the stand-in counted: the break-glass account has a verified TOTP token, so a single write to it would
 show in its state; it must get none, and the pool must count 2 distinct people, not 4.
