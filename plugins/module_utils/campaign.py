@@ -67,7 +67,7 @@ def parse_date(value: Any, where: str) -> datetime.date:
     if isinstance(value, datetime.date):
         return value
     text = str(value).strip() if value is not None else ""
-    if DATE.match(text):
+    if DATE.fullmatch(text):
         try:
             return datetime.date.fromisoformat(text)
         except ValueError:

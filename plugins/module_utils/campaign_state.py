@@ -16,19 +16,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import tempfile
 from typing import Any, Dict, Optional
 
 from .campaign import CampaignError
 from .campaign import check_state
 from .campaign import new_state
-
-SAFE_NAME = re.compile(r"^[\w-]+$")
+from . import validate
 
 
 def path_for(state_dir: str, user_pool_id: str) -> str:
-    if not SAFE_NAME.match(user_pool_id or ""):
+    if not validate.is_user_pool_id(user_pool_id):
         raise CampaignError(f"user_pool_id: {user_pool_id!r} cannot name a state file")
     return os.path.join(state_dir, f"{user_pool_id}.campaign.json")
 

@@ -24,6 +24,8 @@ import threading
 from dataclasses import dataclass
 from typing import Dict, Mapping, Optional
 
+from . import validate
+
 try:
     import fcntl
 except ImportError:
@@ -33,7 +35,6 @@ VERSION = 1
 DEFAULT_RETRY_AFTER = "7d"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-_POOL = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 UTC = datetime.timezone.utc
 
 
@@ -61,7 +62,7 @@ def parse_time(text: str) -> datetime.datetime:
 
 def parse_duration(value, where: str = "not_enrolled_retry_after") -> datetime.timedelta:
     """7d, 12h, 30m, 90s, 2w or a number of seconds -> timedelta; InvalidRequest-style ValueError otherwise."""
-    match = _DURATION.match(str(value))
+    match = _DURATION.fullmatch(str(value))
     if not match or isinstance(value, bool):
         raise ValueError(f"{where} must be a duration such as 7d, 12h, 30m or a number of seconds, got {value!r}")
     return datetime.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
@@ -103,7 +104,7 @@ def updated(record: Optional[Record], not_enrolled: bool, now: datetime.datetime
 
 
 def state_path(state_dir: str, user_pool_id: str) -> str:
-    if not _POOL.match(user_pool_id or ""):
+    if not validate.is_user_pool_id(user_pool_id):
         raise StateError(f"not a user pool id: {user_pool_id!r}")
     return os.path.join(state_dir, f"{user_pool_id}.not-enrolled.json")
 

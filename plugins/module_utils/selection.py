@@ -68,7 +68,7 @@ def from_params(params: Mapping[str, Any]) -> Selection:
         raise InvalidRequest("choose the users: usernames, groups, or all_users: true")
     if filter_ is not None and not all_users:
         raise InvalidRequest("filter works only with all_users: true (it is the filter of ListUsers)")
-    if filter_ is not None and not FILTER.match(filter_):
+    if filter_ is not None and not FILTER.fullmatch(filter_):
         raise InvalidRequest(
             f'filter {filter_!r} is not a Cognito ListUsers filter: expected attribute = "value" or attribute ^= "value", '
             'e.g. status = "Enabled" or email ^= "ops-"'

@@ -106,20 +106,20 @@ def to_bool(value: Any, where: str) -> bool:
 
 
 def check_email(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not EMAIL.match(value):
+    if not isinstance(value, str) or not EMAIL.fullmatch(value):
         raise InvalidRequest(f"{where}: {value!r} is not a valid e-mail address")
     return value
 
 
 def check_phone_number(value: Any, where: str) -> str:
-    if isinstance(value, str) and E164.match(value):
+    if isinstance(value, str) and E164.fullmatch(value):
         return value
     hint = ""
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         compact = PHONE_NOISE.sub("", str(value))
         if compact.startswith("00"):
             compact = "+" + compact[2:]
-        if E164.match(compact):
+        if E164.fullmatch(compact):
             hint = f", for example {compact!r}"
     raise InvalidRequest(
         f"{where}: {value!r} is not a phone number in E.164 form (a + sign, the country code and the number, "
@@ -144,7 +144,7 @@ def check_groups(value: Any, where: str) -> Tuple[str, ...]:
 
 
 def check_attribute_name(name: Any, where: str) -> str:
-    if not isinstance(name, str) or not (name in STANDARD_ATTRIBUTES or CUSTOM_ATTRIBUTE.match(name)):
+    if not isinstance(name, str) or not (name in STANDARD_ATTRIBUTES or CUSTOM_ATTRIBUTE.fullmatch(name)):
         if name == "sub":
             raise InvalidRequest(f"{where}: 'sub' is set by Cognito and cannot be given")
         raise InvalidRequest(

@@ -27,7 +27,7 @@ description:
   - O(expect) says what the test demands; the task fails when the outcome differs, with a message naming
     the challenge or error that decided it (wrong code, wrong password, user disabled, not confirmed, locked out).
   - Passwords, secrets, codes, sessions and tokens never appear in the result, in error messages or in
-    C(-vvvv) output, unless asked for with O(return_tokens) or O(return_secret).
+    C(-vvvv) output; O(return_tokens) and O(return_secret) return them only on a task with C(no_log).
 author:
   - mfaops.cognito contributors (@mfaops)
 options:
@@ -105,7 +105,7 @@ options:
   return_secret:
     description:
       - With O(enroll=true), return the new TOTP secret as RV(totp_secret), to store in a vault.
-      - The secret is then in the task result; use C(no_log) on the task to keep it out of logs.
+      - Only on a task with C(no_log) set, so that the secret never reaches the output or the logs; the task fails otherwise.
     type: bool
     default: false
   device_name:
@@ -128,8 +128,8 @@ options:
     default: mfa_required
   return_tokens:
     description:
-      - Return the access, ID and refresh tokens as RV(tokens). Off by default; the tokens then appear in the
-        task result and in C(-vvvv) output.
+      - Return the access, ID and refresh tokens as RV(tokens). Off by default.
+      - Only on a task with C(no_log) set, so that the tokens never reach the output or the logs; the task fails otherwise.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -356,13 +356,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import auth
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
-from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, fail_aws
-from ansible_collections.mfaops.cognito.plugins.module_utils.validate import is_user_pool_id
 from ansible_collections.mfaops.cognito.plugins.module_utils import totp_steps
+from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
+from ansible_collections.mfaops.cognito.plugins.module_utils.validate import check_user_pool_id
 
 # Sign-in calls and, for an enrolment, AssociateSoftwareToken / VerifySoftwareToken.
 CATEGORIES = (cognito.AUTH, cognito.WRITE)
 RETRIES = 8
+SECRETS = {"return_tokens": "tokens stay", "return_secret": "TOTP secret stays"}
 
 
 def argument_spec():
@@ -388,12 +389,18 @@ def argument_spec():
 def check_params(module):
     """Fail before any call on what can be checked locally. Messages never hold a secret."""
     p = module.params
-    if p["user_pool_id"] is not None and not is_user_pool_id(p["user_pool_id"]):
-        module.fail_json(msg="user_pool_id must look like REGION_ID, for example us-east-1_AbCdEf123")
-    if p["totp_code"] is not None and not auth.TOTP_CODE_RE.match(p["totp_code"]):
+    if p["user_pool_id"] is not None:
+        try:
+            check_user_pool_id(p["user_pool_id"], module.region)
+        except InvalidRequest as e:
+            module.fail_json(msg=str(e))
+    if p["totp_code"] is not None and not auth.TOTP_CODE_RE.fullmatch(p["totp_code"]):
         module.fail_json(msg="totp_code must be exactly 6 digits")
     if p["return_secret"] and not p["enroll"]:
         module.fail_json(msg="return_secret=true needs enroll=true: only an enrolment makes a new secret")
+    for option in ("return_tokens", "return_secret"):
+        if p[option] and not module.no_log:
+            module.fail_json(msg=f"{option} needs no_log: true on the task, so that the {SECRETS[option]} out of the output and logs")
     if not 0 <= p["totp_min_remaining"] <= auth.TOTP_STEP:
         module.fail_json(msg="totp_min_remaining must be between 0 and 30")
     if (p["totp_secret"] or p["enroll"]) and not auth.HAS_PYOTP:

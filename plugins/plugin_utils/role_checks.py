@@ -39,7 +39,8 @@ def _number(value):
 
 
 def option_problems(options):
-    """Pace, batch and threshold options of a role, by name: *_per_second greater than 0, *_batch_size and *_workers at least 1, *_percent from 0 to 100."""
+    """Pace, batch and threshold options of a role, by name: *_per_second greater than 0, *_batch_size and *_workers at least 1,
+    *_percent from 0 to 100, *_max_failed a whole number of 0 or more."""
     found = []
     for name, value in options.items():
         number = _number(value)
@@ -49,6 +50,8 @@ def option_problems(options):
             found.append(f"{name} must be at least 1, got {value}")
         elif name.endswith("_percent") and (number is None or not 0 <= number <= 100):
             found.append(f"{name} must be between 0 and 100, got {value}")
+        elif name.endswith("_max_failed") and (number is None or number < 0 or number.denominator != 1):
+            found.append(f"{name} must be a whole number, 0 or more, got {value}")
     return found
 
 
@@ -68,9 +71,11 @@ def accounts(entries, groups=()):
     return split
 
 
-def onboarding_problems(split, invitation, delivery_mediums=(), client_id="", vault_password=""):
-    """Users the invitation cannot reach; service accounts without an app client or a vault password."""
-    found, people = [], split["people"]
+def onboarding_problems(split, invitation, delivery_mediums=(), client_id="", vault_password="", batch_size=1, max_failed=0):
+    """Users the invitation cannot reach; service accounts without an app client or a vault password; the batch
+    size and failures allowed out of range (option_problems)."""
+    found = option_problems({"onboard_users_batch_size": batch_size, "onboard_users_max_failed": max_failed})
+    people = split["people"]
     mediums = [medium for medium in CONTACTS if medium in (delivery_mediums or ())]
     if invitation != "suppress":
         lacking = {medium: [user["username"] for user in people if not _has(user, key)] for medium, key in CONTACTS.items()}

@@ -141,9 +141,11 @@ def service_accounts(service, run=None, signins=None, mfa_run=None, check_mode=F
     rows = (run or {}).get("users") or []
     to_enrol = [row["username"] for row in rows if row["outcome"] in (onboarding.CREATED, onboarding.UPDATED)]
     signed = [result for result in (signins or {}).get("results") or [] if isinstance(result, dict)]
-    enrolled = [result["item"] for result in signed if result.get("enrolled")]
-    bad = [result for result in signed if result["item"] not in enrolled]
+    enrolled = [result["item"] for result in signed if result.get("enrolled") and result.get("action") != "done"]
+    bad = [result for result in signed if not result.get("enrolled")]
     problems = [f"{result['item']}: {result.get('msg', 'the sign-in failed')}" for result in bad]
+    if (signins or {}).get("failed") and not signed:
+        problems += [f"{name}: {signins.get('msg', 'the sign-in failed')}" for name in names]
     mfa_run = mfa_run or {}
     if mfa_run.get("skipped") or "counts" in mfa_run or not mfa_run:
         skip = {result["item"] for result in bad}
@@ -158,7 +160,7 @@ def service_accounts(service, run=None, signins=None, mfa_run=None, check_mode=F
     parts = [users["message"]]
     if groups_created:
         parts.append(f"groups {'to create' if check_mode else 'created'}: {', '.join(groups_created)}")
-    if to_enrol:
+    if to_enrol or enrolled:
         parts.append(
             f"service accounts to sign in and enrol: {', '.join(to_enrol)}" if check_mode
             else f"service accounts signed in and enrolled: {', '.join(enrolled) or 'none'}"

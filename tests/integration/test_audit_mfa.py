@@ -489,3 +489,56 @@ def test_comparison_with_the_previous_report(standin: Any, run_playbook: Any, tm
     junit = ET.parse(report_dir / "cmp-latest.junit.xml").getroot()
     assert {case.get("name") for case in junit.iter("testcase")} >= {script, template}
     assert "49" not in {user["username"] for user in report["pools"][0]["users"]}
+
+
+# Usernames Cognito permits (botocore UsernameType [\p{L}\p{M}\p{S}\p{N}\p{P}]+) that break careless renderings, and a
+# control character the stand-in holds though Cognito would not: every format must still parse.
+HOSTILE = ["]]>", "<b>&amp;</b>", '"q"', "=1+1", "{{7*7}}", "💥", "e\u0301", "ctl\x01name"]
+
+
+def test_report_dirs_are_created_0700_and_existing_ones_left_as_they_are(standin: Any, run_playbook: Any, tmp_path: Path) -> None:
+    """Missing directories are created 0700 (each level); an existing shared 1777 directory keeps its mode and
+    sticky bit; a directory reached through a symlink is not changed. Every format parses with hostile usernames."""
+    us = standin.client(region="us-east-1")
+    pool = seed.create_pool(us, "audit-dirs", "ON", pool_id="us-east-1_AuditDirs1", standin=standin)
+    seed.seed_backdoor(standin, pool, [("amy", "totp_preferred"), *[(name, "no_mfa") for name in HOSTILE]])
+    inventory = tmp_path / "inventory.yml"
+    host = {"cognito_user_pool_id": pool.id, "cognito_all_users": True, "cognito_endpoint_url": standin.endpoint}
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "cognito_pools": {
+                    "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                    "hosts": {"dirs": host},
+                }
+            }
+        )
+    )
+    created = tmp_path / "new" / "deeper"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    target = tmp_path / "target"
+    target.mkdir()
+    target.chmod(0o755)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+
+    for report_dir in (created, shared, link):
+        run = audit(run_playbook, standin, inventory, report_dir)
+        assert run.rc == 0, run
+        assert latest(report_dir, "json").exists()
+    assert [stat.S_IMODE(path.stat().st_mode) for path in (created.parent, created)] == [0o700, 0o700]
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert link.is_symlink() and stat.S_IMODE(target.stat().st_mode) == 0o755
+
+    names = set(HOSTILE) | {"amy"}
+    report = json.loads(latest(created, "json").read_text())
+    assert {user["username"] for user in report["pools"][0]["users"]} == names
+    rows = csv.DictReader(io.StringIO(latest(created, "csv").read_text(), newline=""))
+    assert {row["username"] for row in rows} == (names - {"=1+1"}) | {"'=1+1"}
+    page = parse_html(latest(created, "html"))
+    assert "b" not in page.tags and {row[1] for row in page.tables["non-compliant-users"][1:]} == set(HOSTILE)
+    junit = ET.parse(latest(created, "junit.xml")).getroot()
+    cases = {case.get("name") for case in junit.iter("testcase")}
+    assert (set(HOSTILE) - {"ctl\x01name"}) | {"ctl\\u0001name"} <= cases

@@ -153,9 +153,22 @@ def test_enrolled_user_signs_in_with_the_right_code_and_is_refused_with_a_wrong_
     assert (wrong_refused["outcome"], wrong_refused["decided_by"]) == ("refused", "SOFTWARE_TOKEN_MFA")
 
 
+def under_no_log(name: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The task under no_log (return_tokens / return_secret need it), then its registered result shown as a fact."""
+    return [
+        {"name": name, MODULE: args, "no_log": True, "register": "hidden", "ignore_errors": True},
+        {"name": f"{name}, shown", "ansible.builtin.set_fact": {"shown": "{{ hidden }}"}},
+    ]
+
+
+def shown(run: Any, name: str) -> dict[str, Any]:
+    return run.result(f"{name}, shown")["ansible_facts"]["shown"]
+
+
 def test_tokens_only_when_asked(world, run_playbook):
-    results = play(run_playbook, ("tokens", signin(world, totp_secret="{{ totp }}", return_tokens=True)))
-    tokens = results["tokens"]["tokens"]
+    run = run_playbook(under_no_log("tokens", signin(world, totp_secret="{{ totp }}", return_tokens=True)),
+                       extra_vars={"pw": STANDIN_PASSWORD, "totp": STANDIN_TOTP_SECRET})
+    tokens = shown(run, "tokens")["tokens"]
     assert sorted(tokens) == ["access_token", "id_token", "refresh_token"]
     assert tokens["access_token"].startswith("eyJ") and tokens["id_token"].startswith("eyJ")  # JWTs
     assert tokens["refresh_token"]  # moto: a UUID
@@ -265,20 +278,15 @@ def test_first_sign_in_sets_the_password_and_enrols_totp(world, run_playbook):
     on = world["on"]
     run = run_playbook(
         [
-            {
-                "name": "enrol",
-                MODULE: signin(world, "svc-1", password="{{ temp }}", new_password="{{ new }}", enroll=True, return_secret=True, **on),
-                "register": "enrolment",
-                "ignore_errors": True,
-            },
+            *under_no_log("enrol", signin(world, "svc-1", password="{{ temp }}", new_password="{{ new }}", enroll=True, return_secret=True, **on)),
             *tasks_of(
-                ("again", signin(world, "svc-1", password="{{ new }}", auth_flow="USER_PASSWORD_AUTH", totp_secret="{{ enrolment.totp_secret }}", **on)),
+                ("again", signin(world, "svc-1", password="{{ new }}", auth_flow="USER_PASSWORD_AUTH", totp_secret="{{ hidden.totp_secret }}", **on)),
                 ("no enroll", signin(world, "svc-2", password="{{ temp }}", new_password="{{ new }}", **on)),
             ),
         ],
         extra_vars={"temp": TEMP_PASSWORD, "new": NEW_PASSWORD},
     )
-    enrolled, again, no_enroll = run.result("enrol"), run.result("again"), run.result("no enroll")
+    enrolled, again, no_enroll = shown(run, "enrol"), run.result("again"), run.result("no enroll")
     assert not failed(enrolled), enrolled["msg"]
     assert enrolled["changed"] is True
     assert (enrolled["password_changed"], enrolled["enrolled"], enrolled["totp_required"]) == (True, True, True)
@@ -326,7 +334,7 @@ def test_bad_arguments_fail_before_any_call(world, standin, run_playbook):
     assert messages["code format"] == "totp_code must be exactly 6 digits"
     assert messages["secret"].startswith("totp_secret: the TOTP secret is not valid base32 of at least 112 bits")
     assert messages["short secret"].startswith("totp_secret: the TOTP secret is not valid base32 of at least 112 bits")
-    assert messages["pool id"] == "user_pool_id must look like REGION_ID, for example us-east-1_AbCdEf123"
+    assert messages["pool id"].startswith("user_pool_id 'not-a-pool' is not a Cognito user pool id")
     assert messages["min remaining"] == "totp_min_remaining must be between 0 and 30"
     assert "mutually exclusive: totp_secret|totp_code" in messages["both"]
     assert messages["return_secret alone"] == "return_secret=true needs enroll=true: only an enrolment makes a new secret"

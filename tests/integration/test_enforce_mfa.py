@@ -214,7 +214,7 @@ def test_bad_inputs_fail_before_any_call(standin: Any, run_playbook: Any, tmp_pa
     bad_id = write_inventory(tmp_path / "B1", "B", hosts={US: {"cognito_user_pool_id": "us-east-1-DemoStaff1B"}})
     run = play(run_playbook, standin, bad_id)
     assert run.rc != 0, run
-    failed = results(run, "Check the pool id")
+    failed = results(run, "Check the pool id and its region")
     assert failed[US]["failed"] is True and not failed[EU].get("failed")
     assert failed[US]["msg"] == (
         'pool staff-us: cognito_user_pool_id "us-east-1-DemoStaff1B" is not a Cognito user pool id '

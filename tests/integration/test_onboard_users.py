@@ -309,7 +309,8 @@ def test_service_account_enrolled_its_secrets_in_the_vault_and_nothing_leaks(
     sealed = secrets_file.read_bytes()
     assert sealed.startswith(b"$ANSIBLE_VAULT;1.1;AES256\n")
     kept = yaml.safe_load(VaultLib([("default", VaultSecret(vault_password.encode()))]).decrypt(sealed))
-    assert set(kept) == {"svc-ci"} and set(kept["svc-ci"]) == {"password", "totp_secret"}
+    assert set(kept) == {"svc-ci"} and set(kept["svc-ci"]) == {"password", "totp_secret", "state"}
+    assert kept["svc-ci"]["state"] == "confirmed"
     assert kept["svc-ci"]["totp_secret"] == STANDIN_TOTP_SECRET
     password = kept["svc-ci"]["password"]
     assert len(password) == 32

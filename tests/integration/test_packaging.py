@@ -70,7 +70,7 @@ def test_tarball_ships_the_collection_and_no_working_data(collections_path: str,
     # Everything else of the collection ships (the benchmarks are for developing it).
     missing = sorted(own - shipped - DEVELOPMENT_ONLY - {n for n in own if n.startswith("benchmarks/")})
     assert not missing, f"left out of the tarball: {missing}"
-    for needed in ("meta/runtime.yml", "plugins/modules/cognito_user_mfa.py", "roles/audit_mfa/templates/report.html.j2",
+    for needed in ("meta/runtime.yml", "plugins/modules/cognito_user_mfa.py", "plugins/plugin_utils/audit_report/html_report.py",
                    "roles/enforce_mfa/meta/argument_specs.yml", "requirements.txt", "changelogs/changelog.yaml", "README.md"):
         assert needed in shipped
 

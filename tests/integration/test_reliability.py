@@ -402,7 +402,7 @@ def test_wrong_region_fails_before_any_call(standin: Any, cognito: Any, proxy: P
     inventory = write_inventory(tmp_path, pool.id, pool.names(), proxy.endpoint, cognito_region="eu-west-1")
     role = run_playbook(PLAYBOOK, args=("-i", str(inventory)))
     assert role.rc != 0
-    checked = role_result(role, "Check the pool's region")
+    checked = role_result(role, "Check the pool id and its region")
     assert checked["failed"] and checked["msg"] == (
         f'pool pool: cognito_user_pool_id "{pool.id}" is in region us-east-1, but the region is set to "eu-west-1" '
         "(cognito_region / enforce_mfa_region)"

@@ -13,12 +13,12 @@ malformed input refused before any call.
    module_defaults and in the environment. stdout, stderr, Ansible's log file and every file the
    run left in its working directory are searched for every secret, for every TOTP code valid
    around the run, and for anything that looks like a JWT.
-2. Malformed inputs: a table of them across the four modules and the enforce_mfa role, run in
-   one playbook through the proxy: each fails with one message that names the culprit, and the
-   proxy counts no API call at all.
+2. Malformed inputs: the table of them, across every module and role, is test_bad_inputs.py.
 3. Files: enforce_mfa and the modules write no file (the runs above leave nothing but Ansible's
    log in their working directory), so there is nothing to create with mode 0600; the audit and
    onboarding roles have their own tests for their report and vault files.
+4. An interrupted run: SIGTERM during a task leaves ansible-core's copy of the module, with its
+   arguments, in ~/.ansible/tmp; README "Stopping a run" says so, and its command cleans it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -359,259 +360,34 @@ def test_no_secret_in_any_output(standin: Any, world: dict[str, Any], proxy: Pro
     assert not leaks, "\n".join(leaks)
 
 
-# ----------------------------------------------------------------------- 2. malformed inputs
-
-POOL = "us-east-1_AbCdEf123"
-BAD_MODULE_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
-    # (case, module, arguments, the words the message must hold: the culprit)
-    (
-        "pool id malformed",
-        USER_MFA,
-        {"user_pool_id": "not-a-pool", "username": "alice", "software_token_mfa": TOTP_ON},
-        "user_pool_id 'not-a-pool' is not a Cognito user pool id",
-    ),
-    (
-        "pool in another region",
-        USER_MFA,
-        {"user_pool_id": "eu-west-1_AbC123", "username": "alice", "software_token_mfa": TOTP_ON},
-        "belongs to region eu-west-1, but the task runs in region us-east-1",
-    ),
-    (
-        "two preferred methods",
-        USER_MFA,
-        {"user_pool_id": POOL, "username": "alice", "software_token_mfa": TOTP_ON, "sms_mfa": {"preferred": True}},
-        "only one method can be preferred, got software_token_mfa, sms_mfa",
-    ),
-    (
-        "preferred but disabled",
-        USER_MFA,
-        {"user_pool_id": POOL, "username": "alice", "software_token_mfa": {"enabled": False, "preferred": True}},
-        "software_token_mfa: a method cannot be preferred and disabled at once",
-    ),
-    (
-        "typo in a setting",
-        USER_MFA,
-        {"user_pool_id": POOL, "username": "alice", "software_token_mfa": {"enable": True}},
-        "software_token_mfa.enable",
-    ),
-    (
-        "unknown key in a user entry",
-        USER_MFA,
-        {"user_pool_id": POOL, "users": ["bob", {"username": "alice", "totp": True}], "software_token_mfa": TOTP_ON},
-        "users[1] (alice): unknown key(s) totp",
-    ),
-    (
-        "duplicate user",
-        USER_MFA,
-        {"user_pool_id": POOL, "users": ["alice", "bob", "alice"], "software_token_mfa": TOTP_ON},
-        "users[2] (alice): duplicate of users[0]",
-    ),
-    (
-        "white space in a username",
-        USER_MFA,
-        {"user_pool_id": POOL, "users": ["alice", "bad name"], "software_token_mfa": TOTP_ON},
-        "users[1]: username 'bad name' contains white space",
-    ),
-    ("nothing to set", USER_MFA, {"user_pool_id": POOL, "users": ["alice"]}, "users[0] (alice): no MFA setting requested"),
-    (
-        "workers 0",
-        USER_MFA,
-        {"user_pool_id": POOL, "users": ["alice"], "software_token_mfa": TOTP_ON, "workers": 0},
-        "workers must be at least 1, got 0",
-    ),
-    (
-        "writes per second 0",
-        USER_MFA,
-        {"user_pool_id": POOL, "users": ["alice"], "software_token_mfa": TOTP_ON, "writes_per_second": 0},
-        "writes_per_second must be greater than 0",
-    ),
-    (
-        "unknown fail_on outcome",
-        USER_MFA,
-        {"user_pool_id": POOL, "users": ["alice"], "software_token_mfa": TOTP_ON, "fail_on": ["nope"]},
-        "fail_on",
-    ),
-    (
-        "username and users",
-        USER_MFA,
-        {"user_pool_id": POOL, "username": "alice", "users": ["bob"], "software_token_mfa": TOTP_ON},
-        "mutually exclusive: username|users|access_token",
-    ),
-    (
-        "access token with a pool",
-        USER_MFA,
-        {"user_pool_id": POOL, "access_token": BOGUS_ACCESS_TOKEN, "software_token_mfa": TOTP_ON},
-        "mutually exclusive: access_token|user_pool_id",
-    ),
-    (
-        "info: filter without all_users",
-        INFO,
-        {"user_pool_id": POOL, "usernames": ["alice"], "filter": 'status = "Enabled"'},
-        "filter works only with all_users",
-    ),
-    ("info: malformed filter", INFO, {"user_pool_id": POOL, "all_users": True, "filter": "status == Enabled"}, "filter"),
-    ("info: unknown report", INFO, {"user_pool_id": POOL, "usernames": ["alice"], "report": "everything"}, "report"),
-    (
-        "pool mfa: unknown configuration",
-        POOL_MFA,
-        {"user_pool_id": POOL, "mfa_configuration": "MAYBE"},
-        "mfa_configuration must be one of: OFF, OPTIONAL, ON",
-    ),
-    (
-        "pool mfa: OFF with TOTP",
-        POOL_MFA,
-        {"user_pool_id": POOL, "mfa_configuration": "OFF", "software_token_mfa_enabled": True},
-        "OFF turns MFA off for the whole pool",
-    ),
-    (
-        "auth: code not 6 digits",
-        AUTH,
-        {"user_pool_id": POOL, "client_id": "abc", "username": "alice", "password": "{{ pw }}", "totp_code": "12ab56"},
-        "totp_code must be exactly 6 digits",
-    ),
-    (
-        "auth: secret not base32",
-        AUTH,
-        {"user_pool_id": POOL, "client_id": "abc", "username": "alice", "password": "{{ pw }}", "totp_secret": BAD_TOTP_SECRET},
-        "totp_secret: the TOTP secret is not valid base32",
-    ),
-    (
-        "auth: secret and code",
-        AUTH,
-        {
-            "user_pool_id": POOL,
-            "client_id": "abc",
-            "username": "alice",
-            "password": "{{ pw }}",
-            "totp_secret": STANDIN_TOTP_SECRET,
-            "totp_code": "123456",
-        },
-        "mutually exclusive: totp_secret|totp_code",
-    ),
-    (
-        "auth: pool id malformed",
-        AUTH,
-        {"user_pool_id": "nope", "client_id": "abc", "username": "alice", "password": "{{ pw }}"},
-        "user_pool_id must look like REGION_ID",
-    ),
-]
-# (pool host, its host vars, the task that refuses it, the words of the message)
-BAD_ROLE_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
-    (
-        "pool-id",
-        {"cognito_user_pool_id": "us-east-1-NoUnderscore"},
-        "Check the pool id",
-        'cognito_user_pool_id "us-east-1-NoUnderscore" is not a Cognito user pool id',
-    ),
-    ("region", {"cognito_region": "eu-west-1"}, "Check the pool's region", 'is in region us-east-1, but the region is set to "eu-west-1"'),
-    (
-        "batch-size",
-        {"enforce_mfa_batch_size": 0},
-        "Check the pace, batches and thresholds",
-        "enforce_mfa_batch_size must be at least 1, got 0",
-    ),
-    (
-        "writes",
-        {"enforce_mfa_writes_per_second": 0},
-        "Check the pace, batches and thresholds",
-        "enforce_mfa_writes_per_second must be greater than 0",
-    ),
-    (
-        "percent",
-        {"enforce_mfa_max_noncompliant_percent": 150},
-        "Check the pace, batches and thresholds",
-        "enforce_mfa_max_noncompliant_percent must be between 0 and 100",
-    ),
-    (
-        "filter",
-        {"cognito_users_filter": 'status = "Enabled"'},
-        "Check the pace, batches and thresholds",
-        "cognito_users_filter works only with cognito_all_users",
-    ),
-    (
-        "policy",
-        {"enforce_mfa_pool_policy": "MAYBE"},
-        "Validating arguments",
-        "enforce_mfa_pool_policy must be one of: none, OPTIONAL, ON, got: MAYBE",
-    ),
-    (
-        "fail-on",
-        {"enforce_mfa_fail_on": ["nope"]},
-        "Validating arguments",
-        "enforce_mfa_fail_on must be one or more of: failed, not_enrolled, not_found",
-    ),
-    (
-        "unknown-key",
-        {"cognito_users": ["alice", {"username": "bob", "totp": True}]},
-        "Gather and check the users",
-        "pool unknown-key: inline users, entry 2 (bob): unknown key(s) totp",
-    ),
-    (
-        "duplicate",
-        {"cognito_users": ["alice", "bob", "alice"]},
-        "Gather and check the users",
-        "pool duplicate: inline users, entry 3 (alice): duplicate of inline users, entry 1",
-    ),
-    (
-        "missing-file",
-        {"cognito_users_files": ["users/nobody.yml"]},
-        "Gather and check the users",
-        "pool missing-file: users file 'users/nobody.yml' does not exist",
-    ),
-]
+# ----------------------------------------------------------------------- 4. an interrupted run
 
 
-def test_malformed_inputs_are_refused_before_any_call(proxy: Proxy, collections_path: str, tmp_path: Path) -> None:
-    """Every malformed input of the table fails its task with one message naming the culprit
-    (no traceback, no module failure), none echoes a secret, and the proxy sees no API call."""
-    assert len(BAD_MODULE_INPUTS) + len(BAD_ROLE_INPUTS) >= 15
-    tasks = [{"name": case, module: args, "ignore_errors": True} for case, module, args, _words in BAD_MODULE_INPUTS]
-    role_play = {
-        "name": "the enforce_mfa role on bad pools",
-        "hosts": "cognito_pools",
-        "gather_facts": False,
-        "roles": ["mfaops.cognito.enforce_mfa"],
-    }
-    playbook = tmp_path / "bad.yml"
-    playbook.write_text(yaml.safe_dump([module_play(proxy.endpoint, tasks), role_play], sort_keys=False))
-    hosts = {
-        host: {
-            "ansible_connection": "local",
-            "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-            "cognito_user_pool_id": f"us-east-1_Bad{n}",
-            "cognito_endpoint_url": proxy.endpoint,
-            "cognito_users": ["alice", "bob"],
-            **hostvars,
-        }
-        for n, (host, hostvars, _task, _words) in enumerate(BAD_ROLE_INPUTS)
-    }
-    inventory = tmp_path / "inventory.yml"
-    inventory.write_text(yaml.safe_dump({"cognito_pools": {"hosts": hosts}}))
-    extra_vars = tmp_path / "vars.json"
-    extra_vars.write_text(json.dumps({"pw": STANDIN_PASSWORD}))
-
-    run = run_ansible(playbook, inventory, extra_vars, tmp_path, collections_path, stdout_callback="ansible.posix.json")
-    output = json.loads(run.stdout[run.stdout.index("{") :])
-    module_results = {task["task"]["name"]: task["hosts"]["localhost"] for task in output["plays"][0]["tasks"]}
-    role_failures = {
-        host: (task["task"]["name"], result["msg"])
-        for task in output["plays"][1]["tasks"]
-        for host, result in task["hosts"].items()
-        if result.get("failed")
-    }
-
-    problems = []
-    for case, module, _args, words in BAD_MODULE_INPUTS:
-        result = module_results[case]
-        msg = result.get("msg", "")
-        if not result.get("failed") or words not in msg or "Traceback" in msg or "MODULE FAILURE" in msg or "\n" in msg.strip():
-            problems.append(f"{module.rsplit('.', maxsplit=1)[-1]} / {case}: {msg!r}")
-    for host, _hostvars, task, words in BAD_ROLE_INPUTS:
-        failed_task, msg = role_failures.get(host, ("(nothing failed)", ""))
-        if task not in failed_task or words not in msg:
-            problems.append(f"enforce_mfa / {host}: {failed_task}: {msg!r}")
-    assert not problems, "\n".join(problems)
-    assert set(role_failures) == set(hosts)  # each bad pool failed (once: a failed host runs no more tasks)
-    for secret in (STANDIN_PASSWORD, STANDIN_TOTP_SECRET, BAD_TOTP_SECRET, BOGUS_ACCESS_TOKEN, FAKE_SECRET_KEY):
-        assert secret not in run.stdout + run.stderr
-    assert proxy.counts() == {}, proxy.counts()
+def test_an_interrupted_run_leaves_its_arguments_and_the_readme_cleans_them(collections_path: str, tmp_path: Path) -> None:
+    """What README "Stopping a run" says: SIGTERM while cognito_auth_test waits on Cognito leaves
+    ~/.ansible/tmp/ansible-tmp-*/AnsiballZ_cognito_auth_test.py behind, holding the password; the README's
+    command removes it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("**Stopping a run.**") :]
+    command = re.search(r"```sh\n(find ~/.ansible/tmp .*)\n```", section).group(1)
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers: the module waits
+    home = tmp_path / "home"
+    home.mkdir()
+    playbook = tmp_path / "wait.yml"
+    task = {AUTH: {"user_pool_id": "us-east-1_AbCdEf123", "client_id": "abc", "username": "alice", "password": STANDIN_PASSWORD}}
+    play = module_play(f"http://127.0.0.1:{silent.getsockname()[1]}", [{"name": "waits", **task, "no_log": True}])
+    playbook.write_text(yaml.safe_dump([play], sort_keys=False))
+    env = ansible.playbook_env(collections_path, tmp_path, remote_tmp=str(home / ".ansible" / "tmp"))
+    env["HOME"] = str(home)
+    with silent, subprocess.Popen(
+        [ansible.ansible_playbook(), "-i", "localhost,", str(playbook)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as run:
+        waiting, _address = silent.accept()  # the module's connection, kept open and unanswered
+        left = list((home / ".ansible" / "tmp").glob("ansible-tmp-*/AnsiballZ_cognito_auth_test.py"))
+        run.terminate()
+        run.wait(timeout=60)
+        waiting.close()
+    assert len(left) == 1 and left[0].exists(), "the module's file should be left after SIGTERM"
+    assert STANDIN_PASSWORD in left[0].read_text()  # no_log or not: the arguments are in the file
+    subprocess.run(["sh", "-c", command], env={"HOME": str(home), "PATH": "/usr/bin:/bin"}, check=True)
+    assert not list((home / ".ansible" / "tmp").iterdir())

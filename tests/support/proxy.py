@@ -13,6 +13,7 @@ the stand-in and behaves like Cognito's front door:
 - expired credentials: after ``expire_after`` API requests (counted from when it was set),
   every request is answered ``ExpiredTokenException`` (HTTP 400), as AWS does once a
   session's credentials expire mid-run;
+- a hook, ``Proxy.on_operation``, that picks the fault of one request by its operation (a test's fault point);
 - counts per operation: ``forwarded``, ``throttled``, ``faulted`` (500s + drops + expired),
   readable from Python (``Proxy.counts()``) or over HTTP (``GET /_proxy/counts``);
 - with ``count_users=True``, counts per operation and per ``Username`` of what happened to
@@ -443,6 +444,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             action, delay = FORWARD, 0.0
         else:
             action, delay = proxy.decide(operation)
+            chosen = proxy.on_operation(operation) if proxy.on_operation else None
+            action = chosen or action
             proxy.count(operation, action)
         if delay:
             time.sleep(delay)
@@ -579,6 +582,9 @@ class Proxy:
         self._secrets: dict[str, set[str]] = {}
         self._secrets_lock = threading.Lock()
         self.user_counts_table = UserCounts()
+        # A test's hook: called with each operation's name before it is forwarded; it may return an action
+        # (ERROR_500, DROP_BEFORE, DROP_AFTER) for that request, e.g. after killing the client between two steps.
+        self.on_operation: Callable[[str], str | None] | None = None
         self._requests = 0  # API requests decided since expire_after was last set
         self._clock = clock
         self._rand = random.Random(seed)

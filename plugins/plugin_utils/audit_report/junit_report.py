@@ -6,12 +6,20 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.model import as_data
 
 LABELS = mfa.STATE_LABELS
+# What XML 1.0 does not allow in a document (https://www.w3.org/TR/xml/#charsets); ElementTree writes it as it is.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _legal(text):
+    """Every character XML 1.0 does not allow, written as \\uXXXX text instead."""
+    return NOT_XML.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def _testcase(suite, classname, name, failure=None, kind="failure", failure_type="", text=None):
@@ -78,4 +86,4 @@ def render(report):
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    return as_data('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+    return as_data(_legal('<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"))
