@@ -32,6 +32,13 @@ options:
     description: Users found compliant before the run (for example by M(mfaops.cognito.cognito_user_mfa_info)), counted as unchanged.
     type: int
     default: 0
+  not_applicable:
+    description:
+      - Users found before the run to be users MFA does not apply to (federated, unconfirmed, password reset required,
+        force change password), counted as V(not_applicable). They and V(excluded) users are outside the denominator of
+        O(max_noncompliant_percent).
+    type: int
+    default: 0
   check_mode:
     description: Whether the run was in check mode; the message then says "would change".
     type: bool
@@ -51,7 +58,7 @@ options:
     elements: str
     default: []
   max_noncompliant_percent:
-    description: The most users, in percent, that may end neither unchanged nor changed.
+    description: The most users, in percent, that may end neither unchanged nor changed (of the users MFA applies to).
     type: float
   max_failed:
     description:
@@ -98,7 +105,10 @@ _value:
       type: list
       elements: str
     unmet:
-      description: Users that did not end in the desired state.
+      description: Users MFA applies to that did not end in the desired state.
+      type: int
+    considered:
+      description: Users MFA applies to (the total less V(not_applicable) and V(excluded) users).
       type: int
     message:
       description: One line for people.
@@ -113,8 +123,8 @@ from ansible_collections.mfaops.cognito.plugins.plugin_utils import summary
 
 
 def mfa_summary(batches, already_compliant=0, check_mode=False, kind="mfa", lost_items=(), role="enforce_mfa", fail_on=(),
-                max_noncompliant_percent=None, max_failed=None):
-    result = summary.summarise(batches, kind, already_compliant, check_mode, lost_items)
+                max_noncompliant_percent=None, max_failed=None, not_applicable=0):
+    result = summary.summarise(batches, kind, already_compliant, check_mode, lost_items, not_applicable)
     result["problems"] = summary.problems(result, role, fail_on, max_noncompliant_percent, max_failed)
     return result
 

@@ -18,6 +18,8 @@ from . import bulk
 from . import mfa
 from . import pool_mfa
 from . import sign_in_policy
+from . import user_kind
+from .identity import identity_from_user
 from .bulk import FAILED, NOT_ATTEMPTED
 from .errors import AWS_ERRORS, Abort, error_code, error_message
 
@@ -26,7 +28,9 @@ DEFAULT_POLICY = {mfa.TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
 COMPLIANT = mfa.COMPLIANT
 NON_COMPLIANT = "non_compliant"
 NOT_FOUND = mfa.NOT_FOUND
-OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED, NOT_ATTEMPTED)
+# Not in the compliance denominator (user_kind.py: federated, unconfirmed, ..., disabled unless counted).
+NOT_APPLICABLE = user_kind.NOT_APPLICABLE
+OUTCOMES = (COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE, NOT_FOUND, FAILED, NOT_ATTEMPTED)
 
 
 def policy_request(policy: Optional[Mapping[str, Any]]) -> Dict[str, mfa.MethodRequest]:
@@ -47,9 +51,11 @@ class UserAudit(bulk.Outcome):
 
     def __init__(self, username: str, outcome: str, enabled: Optional[bool] = None, user_status: Optional[str] = None,
                  state: Optional[mfa.MfaState] = None, error_code: Optional[str] = None, message: Optional[str] = None,
-                 attributes: Optional[Dict[str, Optional[str]]] = None, sign_in: Optional[Dict[str, Any]] = None):
+                 attributes: Optional[Dict[str, Optional[str]]] = None, sign_in: Optional[Dict[str, Any]] = None,
+                 email: Optional[str] = None, listed_as: Optional[str] = None, reason: Optional[str] = None):
         super().__init__(username, outcome, error_code=error_code, message=message, after=state,
-                         fields={"enabled": enabled, "user_status": user_status, "attributes": attributes})
+                         fields={"enabled": enabled, "user_status": user_status, "email": email,
+                                 "listed_as": listed_as or username, "reason": reason, "attributes": attributes})
         self.sign_in = sign_in or {}
 
     @property
@@ -61,8 +67,12 @@ class UserAudit(bulk.Outcome):
         state = self.after.as_dict() if self.after is not None else {"enabled_methods": None, "preferred_method": None}
         row = {
             "username": self.username,
+            "email": self.fields["email"],
+            "listed_as": self.fields["listed_as"],
             "compliant": self.compliant,
             "not_found": self.outcome == NOT_FOUND,
+            "applicable": self.outcome != NOT_APPLICABLE,
+            "reason": self.fields["reason"],
             "enabled": self.fields["enabled"],
             "user_status": self.fields["user_status"],
             "enabled_methods": state["enabled_methods"],
@@ -95,21 +105,27 @@ def compliant(state: mfa.MfaState, policy: Mapping[str, mfa.MethodRequest], verd
 def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: Mapping[str, mfa.MethodRequest],
                pool: Optional[sign_in_policy.PoolSignIn] = None,
                read_factors: Optional[Callable[[str], Mapping[str, Any]]] = None,
-               attributes: Sequence[str] = ()) -> UserAudit:
-    """Read one user and judge it against the policy and the pool's sign-in. Runs on an engine worker.
+               attributes: Sequence[str] = (), count_disabled: bool = False,
+               record: Optional[Mapping[str, Any]] = None, listed_as: Optional[str] = None) -> UserAudit:
+    """Judge one user against the policy and the pool's sign-in, reading it unless its AdminGetUser record is given.
+    Runs on an engine worker.
 
     read_factors (AdminGetUserAuthFactors), when given, is one more call: the user's ConfiguredUserAuthFactors.
     attributes: the user attributes to keep from the same AdminGetUser answer (null when the user has none).
+    Users outside the compliance denominator (user_kind: federated, unconfirmed, password reset required,
+    force change password; disabled unless count_disabled) are not_applicable, with their reason.
     """
+    listed_as = listed_as or username
     try:
-        response = read(username)
-        factors = read_factors(username) if read_factors else None
+        if record is None:
+            record = read(username)
+        factors = read_factors(record.get("Username") or username) if read_factors else None
     except AWS_ERRORS as exc:
         code = error_code(exc) or type(exc).__name__
         if code == "UserNotFoundException":
-            return UserAudit(username, NOT_FOUND)
-        return UserAudit(username, FAILED, error_code=code, message=error_message(exc))
-    methods = sign_in_policy.methods_from_user(response)  # legacy MFAOptions SMS counted
+            return UserAudit(username, NOT_FOUND, listed_as=listed_as)
+        return UserAudit(username, FAILED, error_code=code, message=error_message(exc), listed_as=listed_as)
+    methods = sign_in_policy.methods_from_user(record)  # legacy MFAOptions SMS counted
     state = mfa.MfaState(enabled=methods.enabled, preferred=methods.preferred)
     if pool is None:  # the pool's sign-in not known: the policy alone
         ok, sign_in = mfa.satisfies(state, policy), {}
@@ -120,14 +136,22 @@ def audit_user(read: Callable[[str], Mapping[str, Any]], username: str, policy: 
         sign_in = {key: value for key, value in verdict.as_dict().items() if key != "mfa_state"}
         if configured is not None:
             sign_in["configured_user_auth_factors"] = configured
+    kind = user_kind.classify(record)
+    if not kind.counted(count_disabled):
+        outcome = NOT_APPLICABLE
+    else:
+        outcome = COMPLIANT if ok else NON_COMPLIANT
     return UserAudit(
-        username,
-        COMPLIANT if ok else NON_COMPLIANT,
-        enabled=response.get("Enabled"),
-        user_status=response.get("UserStatus"),
+        record.get("Username") or username,
+        outcome,
+        enabled=record.get("Enabled"),
+        user_status=record.get("UserStatus"),
         state=state,
-        attributes=user_attributes(response, attributes) if attributes else None,
+        attributes=user_attributes(record, attributes) if attributes else None,
         sign_in=sign_in,
+        email=identity_from_user(record).email if record.get("Username") else None,
+        listed_as=listed_as,
+        reason=kind.reason,
     )
 
 
@@ -146,15 +170,18 @@ class AuditReport(bulk.Report):
     def __init__(self, only_non_compliant: bool = False):
         super().__init__(
             OUTCOMES,
-            quiet=(COMPLIANT,),
-            shown=OUTCOMES[:4],
+            quiet=(COMPLIANT, NOT_APPLICABLE),
+            shown=(COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED),
             check_labels={NON_COMPLIANT: "non-compliant"},
             report_quiet=not only_non_compliant,
         )
         self.states = dict.fromkeys((mfa.DISABLED,) + mfa.MFA_STATES, 0)
+        self.reasons = dict.fromkeys(user_kind.REASONS, 0)
 
     def add(self, audit: UserAudit) -> None:
         super().add(audit)
+        if audit.outcome == NOT_APPLICABLE:
+            self.reasons[audit.fields["reason"]] += 1
         if audit.after is not None:
             self.states[mfa.mfa_state(audit.after)] += 1
         if audit.fields["enabled"] is False:
@@ -166,7 +193,7 @@ class AuditReport(bulk.Report):
 
     def result(self, excluded: int = 0) -> Dict[str, Any]:
         result = super().result()
-        result["counts"] = dict(result["counts"], **self.states, excluded=excluded)
+        result["counts"] = dict(result["counts"], **self.states, excluded=excluded, not_applicable_reasons=dict(self.reasons))
         return result
 
 

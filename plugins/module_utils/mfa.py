@@ -159,7 +159,12 @@ MFA_STATES = TOTP_PREFERRED, TOTP_ENABLED_NOT_PREFERRED, OTHER_MFA_ONLY, NO_MFA 
 # A user's state in an audit: compliant (meets the policy), else its MFA state, or why it has none.
 # TOTP_PREFERRED shows only under a policy that asks for more than TOTP enabled and preferred.
 COMPLIANT, DISABLED, UNREADABLE, NOT_FOUND = "compliant", "disabled", "unreadable", "not_found"
-AUDIT_STATES = (COMPLIANT,) + MFA_STATES + (DISABLED, UNREADABLE, NOT_FOUND)
+# Users MFA does not apply to, apart from the percentage (user_kind.py); disabled ones too unless count_disabled.
+FEDERATED, UNCONFIRMED, PASSWORD_RESET_REQUIRED, FORCE_CHANGE_PASSWORD = (
+    "federated", "unconfirmed", "password_reset_required", "force_change_password"
+)
+NOT_APPLICABLE_STATES = (FEDERATED, UNCONFIRMED, PASSWORD_RESET_REQUIRED, FORCE_CHANGE_PASSWORD)
+AUDIT_STATES = (COMPLIANT,) + MFA_STATES + (DISABLED,) + NOT_APPLICABLE_STATES + (UNREADABLE, NOT_FOUND)
 # Counted in a compliance percentage as not compliant; comparisons go by the known ones only.
 NON_COMPLIANT_STATES = MFA_STATES + (UNREADABLE,)
 KNOWN_NON_COMPLIANT = MFA_STATES
@@ -170,6 +175,10 @@ STATE_LABELS = {
     OTHER_MFA_ONLY: "other MFA only",
     NO_MFA: "no MFA",
     DISABLED: "disabled",
+    FEDERATED: "federated (the identity provider does MFA)",
+    UNCONFIRMED: "unconfirmed",
+    PASSWORD_RESET_REQUIRED: "password reset required",
+    FORCE_CHANGE_PASSWORD: "must change the temporary password",
     UNREADABLE: "could not be read",
     NOT_FOUND: "not found",
 }
@@ -188,7 +197,9 @@ def audit_state(row: Mapping[str, Any]) -> str:
         return NOT_FOUND
     if row.get("mfa_state") is None:
         return UNREADABLE
-    if row.get("enabled") is False:
+    if row.get("applicable") is False:
+        return row.get("reason") or DISABLED
+    if "applicable" not in row and row.get("enabled") is False:
         return DISABLED
     return COMPLIANT if row.get("compliant") else row["mfa_state"]
 

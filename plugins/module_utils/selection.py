@@ -4,21 +4,27 @@
 
 """Which users a task works on: a list of names, the members of groups, or the whole pool.
 
-usernames() streams names lazily, page by page (ListUsers / ListUsersInGroup return at most
+picked() streams users lazily, page by page (ListUsers / ListUsersInGroup return at most
 60 users a page), so a 100,000-user pool flows through engine.run_bulk without being listed
-up front. The exclusion list always wins; a user named twice (in the list and in a group, or in
-two groups) comes out once. The listing calls are passed in as functions, so this module makes
-no AWS call of its own and is tested with fakes (tests/unit/test_selection.py).
+up front. Every source is resolved to Cognito's canonical Username (identity.Roster): the names
+listed inline with AdminGetUser (it accepts an alias or the sub), the listed users from the
+records of the listing, which carry their attributes. The exclusion list always wins, matching
+any name of a user (identity.Exclusions); a user named twice (in the list and in a group, in two
+groups, or as an email and as a UUID) comes out once, and two inline entries that are one person
+are an error naming both. The calls are passed in as functions, so this module makes no AWS call
+of its own and is tested with fakes (tests/unit/test_selection.py).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass, field
-from typing import Any, Callable, FrozenSet, Iterator, List, Mapping, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 
 from .cognito import paginate
 from .errors import CALL_ERRORS, InvalidRequest, describe
+from .identity import USERNAME, Entry, Exclusions, PoolNaming, Roster, check_listed_names
 from .validate import check_username
 
 # Cognito's ListUsers filter: one attribute, `=` (exact) or `^=` (starts with), the value in double quotes.
@@ -38,7 +44,7 @@ class Selection:
     groups: Tuple[str, ...] = ()
     all_users: bool = False
     filter: Optional[str] = None
-    exclude: FrozenSet[str] = frozenset()
+    exclude: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -48,7 +54,6 @@ class SelectionStats:
     pages: int = 0
     excluded: int = 0
     duplicates: int = 0
-    seen: set = field(default_factory=set, repr=False)
 
 
 def from_params(params: Mapping[str, Any]) -> Selection:
@@ -72,7 +77,7 @@ def from_params(params: Mapping[str, Any]) -> Selection:
     for index, group in enumerate(groups or ()):
         if not isinstance(group, str) or not group.strip():
             raise InvalidRequest(f"groups[{index}]: a group name must be a non-empty string, got {group!r}")
-    exclude = frozenset(check_username(name, f"exclude[{index}]") for index, name in enumerate(params.get("exclude") or ()))
+    exclude = tuple(check_username(name, f"exclude[{index}]") for index, name in enumerate(params.get("exclude") or ()))
     return Selection(
         usernames=names,
         groups=tuple(groups or ()),
@@ -82,8 +87,26 @@ def from_params(params: Mapping[str, Any]) -> Selection:
     )
 
 
-def _pages(fetch: PageFunc, token_key: str, what: str, stats: SelectionStats) -> Iterator[List[str]]:
-    """Pages of usernames from one listing; a failed call becomes a SelectionError naming the listing."""
+@dataclass(frozen=True)
+class Picked:
+    """One selected user: its entry (canonical username, name as listed) and the record read, if any.
+
+    record is the AdminGetUser response of an inline name (so the caller need not read it again), or
+    None for a listed user (a listing's record has no MFA settings). error: why an inline name could not
+    be read (UserNotFoundException ...), for the caller to report without reading it again.
+    """
+
+    entry: Entry
+    record: Optional[Mapping[str, Any]] = None
+    error: Optional[BaseException] = None
+
+    @property
+    def username(self) -> str:
+        return self.entry.username
+
+
+def _pages(fetch: PageFunc, token_key: str, what: str, stats: SelectionStats) -> Iterator[List[Mapping[str, Any]]]:
+    """Pages of user records from one listing; a failed call becomes a SelectionError naming the listing."""
     pages = paginate(fetch, token_key)
     while True:
         try:
@@ -93,7 +116,38 @@ def _pages(fetch: PageFunc, token_key: str, what: str, stats: SelectionStats) ->
         if response is None:
             return
         stats.pages += 1
-        yield [user["Username"] for user in response.get("Users") or ()]
+        yield list(response.get("Users") or ())
+
+
+def picked(
+    selection: Selection,
+    list_users: Callable[[Optional[str], str], Mapping[str, Any]],
+    list_users_in_group: Callable[[str, str], Mapping[str, Any]],
+    stats: Optional[SelectionStats] = None,
+    naming: PoolNaming = PoolNaming(),
+    get_user: Optional[Callable[[str], Mapping[str, Any]]] = None,
+) -> Iterator[Picked]:
+    """The selected users, each once by canonical Username, exclusions left out.
+
+    list_users(filter, token) and list_users_in_group(group, token) make one listing call each;
+    get_user(name) (AdminGetUser) resolves an inline name; without it a name is its own Username.
+    naming (from DescribeUserPool) says how this pool compares names. Two inline names that are
+    the same in the pool's eyes fail now (DuplicateUser), before any call. The first page of every
+    listing is fetched now, so a missing group or a bad filter fails before any user is read; the
+    rest is fetched as the stream is consumed.
+    """
+    stats = stats if stats is not None else SelectionStats()
+    check_listed_names(selection.usernames, naming)
+    roster = Roster(naming, Exclusions(selection.exclude, naming))
+    listings: List[Tuple[str, Iterator[List[Mapping[str, Any]]]]] = []
+    if selection.all_users:
+        what = f"the users of the pool (filter {selection.filter!r})" if selection.filter else "the users of the pool"
+        listings.append((what, _pages(lambda token: list_users(selection.filter, token), "PaginationToken", what, stats)))
+    for group in selection.groups:
+        what = f"the members of group {group!r}"
+        listings.append((what, _pages(lambda token, group=group: list_users_in_group(group, token), "NextToken", what, stats)))
+    first_pages = [next(listing, []) for _what, listing in listings]
+    return _stream(selection, roster, get_user, first_pages, listings, stats)
 
 
 def usernames(
@@ -101,41 +155,45 @@ def usernames(
     list_users: Callable[[Optional[str], str], Mapping[str, Any]],
     list_users_in_group: Callable[[str, str], Mapping[str, Any]],
     stats: Optional[SelectionStats] = None,
+    naming: PoolNaming = PoolNaming(),
+    get_user: Optional[Callable[[str], Mapping[str, Any]]] = None,
 ) -> Iterator[str]:
-    """The selected usernames, each once, exclusions left out.
-
-    list_users(filter, token) and list_users_in_group(group, token) make one listing call each.
-    The first page of every listing is fetched now, so a missing group or a bad filter fails
-    before any user is read; the rest is fetched as the stream is consumed.
-    """
-    stats = stats if stats is not None else SelectionStats()
-    listings: List[Iterator[List[str]]] = []
-    if selection.all_users:
-        what = f"the users of the pool (filter {selection.filter!r})" if selection.filter else "the users of the pool"
-        listings.append(_pages(lambda token: list_users(selection.filter, token), "PaginationToken", what, stats))
-    for group in selection.groups:
-        listings.append(
-            _pages(lambda token, group=group: list_users_in_group(group, token), "NextToken", f"the members of group {group!r}", stats)
-        )
-    first_pages = [next(listing, []) for listing in listings]
-    return _stream(selection, first_pages, listings, stats)
+    """The canonical usernames of picked()."""
+    return (one.username for one in picked(selection, list_users, list_users_in_group, stats, naming, get_user))
 
 
-def _stream(
-    selection: Selection, first_pages: List[List[str]], listings: List[Iterator[List[str]]], stats: SelectionStats
-) -> Iterator[str]:
-    def pick(names):
-        for name in names:
-            if name in selection.exclude:
-                stats.excluded += 1
-            elif name in stats.seen:
-                stats.duplicates += 1
-            else:
-                stats.seen.add(name)
-                yield name
+def _resolve(name: str, get_user: Optional[Callable[[str], Mapping[str, Any]]]) -> Tuple[Optional[Mapping[str, Any]], Optional[BaseException]]:
+    if get_user is None:
+        return None, None
+    try:
+        return get_user(name), None
+    except CALL_ERRORS as exc:
+        return None, exc
 
-    yield from pick(selection.usernames)
-    for first, rest in zip(first_pages, listings):
-        yield from pick(first)
-        for page in rest:
-            yield from pick(page)
+
+def _stream(selection, roster, get_user, first_pages, listings, stats) -> Iterator[Picked]:
+    skipped = 0
+
+    def count():
+        stats.excluded, stats.duplicates = skipped + len(roster.excluded), roster.duplicates
+
+    # An inline name that is an exclusion entry as written (in this pool's case rules) is not even read.
+    excluded_names = {roster.naming.normalize(entry, USERNAME) for entry in selection.exclude}
+    for index, name in enumerate(selection.usernames):
+        source = f"usernames[{index}]"
+        if roster.naming.normalize(name, USERNAME) in excluded_names:
+            skipped += 1
+            count()
+            continue
+        record, error = _resolve(name, get_user)
+        entry = roster.add(record or {"Username": name}, listed_as=name, source=source, explicit=True)
+        count()
+        if entry is not None:
+            yield Picked(entry, record, error)
+    for (what, rest), first in zip(listings, first_pages):
+        for page in itertools.chain((first,), rest):
+            for record in page:
+                entry = roster.add(record, source=what)
+                count()
+                if entry is not None:
+                    yield Picked(entry)

@@ -241,7 +241,7 @@ class SignInVerdict:
             "mfa_state": self.mfa_state,
             "sign_in_asks": self.password_asks,
             "sign_in_compliant": self.compliant,
-            "reason": self.reason,
+            "sign_in_reason": self.reason,
         }
         if self.bypass:
             row["sign_in_without_totp"] = list(self.bypass)

@@ -29,6 +29,12 @@ description:
   - Many users are worked on by concurrent workers, with reads and writes each under its own rate
     limit. Throttling and transient errors are retried and slow the pace down; they fail a user only
     when its retries run out. One user's failure never stops the others.
+  - Rows are keyed by Cognito's canonical C(Username), as read with C(AdminGetUser) (a UUID in pools that sign
+    in with email or phone number), with the name as listed in RV(users[].listed_as) and the email.
+  - Users MFA does not apply to get no write and end as V(not_applicable), with the reason V(federated)
+    (C(EXTERNAL_PROVIDER), the identity provider does their MFA and Cognito offers none), V(unconfirmed),
+    V(password_reset_required) or V(force_change_password). Disabled users are still set, so that a
+    user enabled again is already on TOTP.
 author:
   - mfaops.cognito contributors (@mfaops)
 options:
@@ -52,6 +58,21 @@ options:
       - Mutually exclusive with O(username) and O(access_token).
     type: list
     elements: raw
+  exclude:
+    description:
+      - Users never written, whatever selected them (O(users), O(groups), O(all_users)), matched by any of their names (username, C(sub), C(email),
+        C(phone_number) or C(preferred_username)), case-blind where the pool is case-insensitive
+        (C(UsernameConfiguration.CaseSensitive=false)). Each user is checked on the record read right before
+        its write, so an exclusion holds under whatever name the user was listed; such a user ends as V(excluded).
+      - The pool's naming is read once with C(DescribeUserPool) (quota C(UserPoolRead)) when this is not empty. Then two
+        entries of O(users) that are one user fail the task before any write, naming both - two spellings in a
+        case-blind pool, or (in a pool that signs in with email, phone number or aliases, where every user is read
+        first) an email and the user's UUID. Without it, the second such entry fails with error code C(DuplicateUser)
+        and is not written.
+      - Email and phone numbers are unique only where they are sign-in names, so an entry may exclude several users.
+    type: list
+    elements: str
+    default: []
   access_token:
     description:
       - A user's access token. Sets that user's own preference, without administrator credentials.
@@ -138,12 +159,6 @@ options:
     description:
       - Cognito's C(ListUsers) filter, for example V(status = "Enabled"). Only with O(all_users=true).
     type: str
-  exclude:
-    description:
-      - Usernames never read or set, whatever selected them (O(users), O(groups), O(all_users)).
-    type: list
-    elements: str
-    default: []
   lists_per_second:
     description:
       - Most listing calls (C(ListUsers), C(ListUsersInGroup); 60 users each) this task makes per second, with O(groups)
@@ -261,6 +276,12 @@ counts:
     not_enrolled:
       description: Users for whom TOTP was requested but who have no verified authenticator.
       type: int
+    not_applicable:
+      description: Users MFA does not apply to (federated, unconfirmed, password reset required, force change password); no write.
+      type: int
+    excluded:
+      description: Users that matched O(exclude) under one of their names; no write.
+      type: int
     not_found:
       description: Users that do not exist in the pool.
       type: int
@@ -270,7 +291,7 @@ counts:
     not_attempted:
       description: Users not worked on because the run stopped early.
       type: int
-  sample: {total: 4, unchanged: 1, changed: 2, not_enrolled: 1, not_found: 0, failed: 0, not_attempted: 0}
+  sample: {total: 4, unchanged: 1, changed: 2, not_enrolled: 1, not_applicable: 0, excluded: 0, not_found: 0, failed: 0, not_attempted: 0}
 users:
   description:
     - One row for each user that changed, would change, or did not reach the requested settings,
@@ -280,12 +301,22 @@ users:
   elements: dict
   contains:
     username:
-      description: The user.
+      description: The user's canonical C(Username) (the name as listed when the user could not be read).
+      type: str
+    listed_as:
+      description: The name the user was listed under.
+      type: str
+    email:
+      description: The user's email, when it has one.
       type: str
     outcome:
       description: What happened to the user.
       type: str
-      choices: [unchanged, changed, not_enrolled, not_found, failed, not_attempted]
+      choices: [unchanged, changed, not_enrolled, not_applicable, excluded, not_found, failed, not_attempted]
+    reason:
+      description: Why MFA does not apply to a V(not_applicable) user.
+      type: str
+      choices: [federated, unconfirmed, password_reset_required, force_change_password]
     before:
       description: The user's MFA settings before the task, when they could be read.
       type: dict
@@ -370,6 +401,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import enrol_memory
+from ansible_collections.mfaops.cognito.plugins.module_utils import identity
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import one_pass
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
@@ -378,12 +410,13 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
 
-CATEGORIES = (cognito.READ, cognito.WRITE, cognito.LIST)
+CATEGORIES = (cognito.READ, cognito.WRITE, cognito.LIST, cognito.USER_POOL_READ)
 METHOD_OPTION = dict(type="dict", no_log=False, options=dict(enabled=dict(type="bool"), preferred=dict(type="bool")))
 ARGUMENT_SPEC = dict(
     user_pool_id=dict(type="str"),
     username=dict(type="str"),
     users=dict(type="list", elements="raw"),
+    exclude=dict(type="list", elements="str", default=[]),
     access_token=dict(type="str", no_log=True),
     fail_on=dict(type="list", elements="str", choices=list(user_mfa.UNMET_OUTCOMES)),
     reset_software_token=dict(type="bool", default=False),
@@ -391,7 +424,6 @@ ARGUMENT_SPEC = dict(
     groups=dict(type="list", elements="str"),
     all_users=dict(type="bool"),
     filter=dict(type="str"),
-    exclude=dict(type="list", elements="str", default=[]),
     audit=dict(type="bool", default=False),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
@@ -413,6 +445,7 @@ def main():
             ("reset_software_token", "software_token_mfa"),
             ("reset_software_token", "access_token"),
             ("access_token", "not_enrolled_state_dir"),
+            ("access_token", "exclude"),
         ],
         required_one_of=[("username", "users", "access_token", "groups", "all_users")],
         required_by={"username": "user_pool_id", "users": "user_pool_id", "groups": "user_pool_id", "all_users": "user_pool_id"},
@@ -464,6 +497,20 @@ def main():
     recorder = one_pass.Recorder(api.read) if params["audit"] else None
     if recorder is not None:
         api = user_mfa.UserApi(read=recorder.read, write=api.write, delete_token=api.delete_token)
+    exclusions, naming, records = None, None, {}
+    if params["exclude"]:
+        try:
+            naming = identity.PoolNaming.from_user_pool(cognito.describe_user_pool(call, pool))
+            identity.check_listed_names([request.username for request in requests], naming, "users[{}]".format)
+            if len(requests) > 1 and (naming.generated_usernames or naming.alias_attributes):
+                resolved = user_mfa.resolve(api, requests, naming, lambda items, work, skip: run_bulk(items, work, params["workers"], call, skip))
+                records = {requests[index].username: record for index, record in resolved.items()}
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not read how user pool {params['user_pool_id']} names its users (DescribeUserPool)")
+        except InvalidRequest as e:
+            module.fail_json(msg=str(e), calls=bulk.calls(call))
+        exclusions = identity.Exclusions(params["exclude"], naming)
+    claims = user_mfa.Claims(naming)
 
     stats = selection.SelectionStats()
     try:
@@ -481,7 +528,9 @@ def main():
     try:
         for request, outcome in run_bulk(
             requests,
-            lambda request: user_mfa.converge(api, request, module.check_mode, memory),
+            lambda request: user_mfa.converge(
+                api, request, module.check_mode, memory, exclusions, claims, records.pop(request.username, None)
+            ),
             params["workers"],
             call,
             user_mfa.not_attempted,

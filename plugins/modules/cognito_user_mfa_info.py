@@ -22,6 +22,11 @@ description:
     user of the pool an MAU.
   - Users are listed with C(ListUsers) or C(ListUsersInGroup), 60 a page, under their own rate limit
     (O(lists_per_second)), and read with C(AdminGetUser) by concurrent workers under O(reads_per_second).
+  - How the pool names its users (C(UsernameAttributes), C(AliasAttributes), C(UsernameConfiguration.CaseSensitive))
+    is read once with C(DescribeUserPool) (quota C(UserPoolRead)) and returned as RV(user_pool_naming).
+  - Users MFA does not apply to are V(not_applicable), with a reason, and outside the compliance counts - federated
+    (C(EXTERNAL_PROVIDER); Cognito leaves their MFA to the identity provider), unconfirmed, password reset required,
+    force change password, and disabled users unless O(count_disabled).
     Listing and reading run side by side, so a pool of any size streams through without being listed first.
   - Throttling and transient errors are retried and slow the pace down. A user that does not exist is
     reported (RV(users[].not_found)), not an error.
@@ -35,8 +40,10 @@ options:
     required: true
   usernames:
     description:
-      - Users to read, by username.
-      - Can be combined with O(groups); a user named twice is read once.
+      - Users to read, by username, alias (for example the email in a pool that signs in with email) or C(sub).
+      - Each is resolved to Cognito's canonical C(Username) with C(AdminGetUser); rows are keyed by it.
+      - Can be combined with O(groups); a user named twice is read once. Two entries that are one user (an email and
+        the user's UUID, or two spellings in a case-blind pool) fail the task, naming both.
     type: list
     elements: str
   groups:
@@ -59,7 +66,9 @@ options:
     type: str
   exclude:
     description:
-      - Usernames never read or reported, whatever selected them. Exclusion always wins.
+      - Users never read or reported, whatever selected them. Exclusion always wins.
+      - An entry matches a user by any of the user's names - username, C(sub), C(email), C(phone_number) or
+        C(preferred_username) - case-blind where the pool compares names case-blind.
     type: list
     elements: str
     default: []
@@ -101,6 +110,14 @@ options:
           preferred:
             description: Whether email must be the preferred method. V(true) implies O(policy.email_mfa.enabled=true).
             type: bool
+  count_disabled:
+    description:
+      - Count disabled users as compliant or non-compliant by their MFA settings.
+      - By default they are V(not_applicable) with reason V(disabled), outside RV(counts.compliant) and
+        RV(counts.non_compliant), like federated, unconfirmed, password-reset and force-change-password users,
+        which are always V(not_applicable).
+    type: bool
+    default: false
   report:
     description:
       - Which users get a row in RV(users). The counts always cover every user.
@@ -143,9 +160,9 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
-  - Needs the IAM permissions C(cognito-idp:GetUserPoolMfaConfig) and C(cognito-idp:AdminGetUser), plus
+  - Needs the IAM permissions C(cognito-idp:GetUserPoolMfaConfig), C(cognito-idp:DescribeUserPool) and C(cognito-idp:AdminGetUser), plus
     C(cognito-idp:ListUsers) for O(all_users) or C(cognito-idp:ListUsersInGroup) for O(groups), and
-    C(cognito-idp:AdminGetUserAuthFactors) and C(cognito-idp:DescribeUserPool) for O(auth_factors).
+    C(cognito-idp:AdminGetUserAuthFactors) for O(auth_factors).
   - B(Compliant means what sign-in really demands) (docs/audit.md). In a pool whose MFA is V(OFF) no second
     factor is asked, whatever a user's settings, so no user of it is compliant. Under a policy that asks for TOTP,
     a user is compliant only if a password sign-in asks this user for TOTP (RV(users[].sign_in_asks) is V(totp))
@@ -246,11 +263,28 @@ user_pool_mfa_config:
   sample:
     mfa_configuration: OPTIONAL
     software_token_mfa_configuration: {enabled: true}
+user_pool_naming:
+  description: How the pool names its users, from C(DescribeUserPool); it decides how names are matched.
+  returned: always
+  type: dict
+  contains:
+    case_sensitive:
+      description: Whether usernames, email and C(preferred_username) compare case-sensitively (V(true) when the pool does not say).
+      type: bool
+    username_attributes:
+      description: The attributes users sign in with instead of a username (then C(Username) is a UUID).
+      type: list
+      elements: str
+    alias_attributes:
+      description: The attributes users can sign in with besides their username.
+      type: list
+      elements: str
+  sample: {case_sensitive: false, username_attributes: [email], alias_attributes: []}
 counts:
   description:
     - How many users are in each state.
-    - RV(counts.compliant), RV(counts.non_compliant), RV(counts.not_found), RV(counts.failed) and RV(counts.not_attempted)
-      add up to RV(counts.total).
+    - RV(counts.compliant), RV(counts.non_compliant), RV(counts.not_applicable), RV(counts.not_found), RV(counts.failed)
+      and RV(counts.not_attempted) add up to RV(counts.total).
     - RV(counts.totp_preferred), RV(counts.totp_enabled_not_preferred), RV(counts.other_mfa_only) and RV(counts.no_mfa)
       split the users that were read by MFA state, whatever the policy.
   returned: always
@@ -265,6 +299,28 @@ counts:
     non_compliant:
       description: Users read that do not meet the policy.
       type: int
+    not_applicable:
+      description: Users read that MFA does not apply to; not in RV(counts.compliant) or RV(counts.non_compliant).
+      type: int
+    not_applicable_reasons:
+      description: RV(counts.not_applicable) by reason.
+      type: dict
+      contains:
+        federated:
+          description: C(EXTERNAL_PROVIDER) users.
+          type: int
+        unconfirmed:
+          description: C(UNCONFIRMED) users.
+          type: int
+        password_reset_required:
+          description: C(RESET_REQUIRED) users.
+          type: int
+        force_change_password:
+          description: C(FORCE_CHANGE_PASSWORD) users.
+          type: int
+        disabled:
+          description: Disabled users (0 with O(count_disabled=true)).
+          type: int
     not_found:
       description: Users that do not exist in the pool.
       type: int
@@ -275,7 +331,7 @@ counts:
       description: Users not read because the run stopped early.
       type: int
     disabled:
-      description: Users read whose account is disabled (also counted as compliant or non-compliant).
+      description: Users read whose account is disabled (informational; in the compliance counts only with O(count_disabled=true)).
       type: int
     excluded:
       description: Users left out by O(exclude) (each time one was selected).
@@ -295,7 +351,9 @@ counts:
   sample:
     total: 5
     compliant: 2
-    non_compliant: 2
+    non_compliant: 1
+    not_applicable: 1
+    not_applicable_reasons: {federated: 0, unconfirmed: 0, password_reset_required: 0, force_change_password: 0, disabled: 1}
     not_found: 1
     failed: 0
     not_attempted: 0
@@ -313,14 +371,27 @@ users:
   elements: dict
   contains:
     username:
-      description: The user.
+      description: The user's canonical C(Username) (a UUID in pools that sign in with email or phone number); the name as listed when it could not be read.
+      type: str
+    email:
+      description: The user's email, or null.
+      type: str
+    listed_as:
+      description: The name the user was listed under in O(usernames); the username for group members and O(all_users).
       type: str
     compliant:
-      description: Whether the user exists and meets the policy.
+      description: Whether the user exists, is one MFA applies to, and meets the policy.
       type: bool
     not_found:
       description: V(true) when the user does not exist in the pool.
       type: bool
+    applicable:
+      description: V(false) for users MFA does not apply to (see RV(users[].reason)).
+      type: bool
+    reason:
+      description: What kind of user this is, when not an ordinary confirmed, enabled one; null otherwise.
+      type: str
+      choices: [federated, unconfirmed, password_reset_required, force_change_password, disabled]
     enabled:
       description: Whether the user account is enabled; null when the user could not be read.
       type: bool
@@ -362,8 +433,8 @@ users:
       description: Whether every way in that is known asks this user for TOTP.
       type: bool
       returned: when the user was read
-    reason:
-      description: Why, in words.
+    sign_in_reason:
+      description: Why a sign-in does or does not ask this user for TOTP, in words.
       type: str
       returned: when the user was read
     sign_in_without_totp:
@@ -385,9 +456,13 @@ users:
       elements: str
       returned: when O(auth_factors=true) and the user was read
   sample:
-    - username: alice
+    - username: 7f3c9a2e-1b4d-4e8f-9a6b-2c5d8e1f0a3b
+      email: alice@example.com
+      listed_as: Alice@Example.com
       compliant: true
       not_found: false
+      applicable: true
+      reason: null
       enabled: true
       user_status: CONFIRMED
       enabled_methods: [software_token_mfa]
@@ -395,10 +470,14 @@ users:
       mfa_state: totp_preferred
       sign_in_asks: totp
       sign_in_compliant: true
-      reason: a password sign-in asks for TOTP
+      sign_in_reason: a password sign-in asks for TOTP
     - username: ghost
+      email: null
+      listed_as: ghost
       compliant: false
       not_found: true
+      applicable: true
+      reason: null
       enabled: null
       user_status: null
       enabled_methods: null
@@ -417,6 +496,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import audit
 from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
+from ansible_collections.mfaops.cognito.plugins.module_utils import identity
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
@@ -444,6 +524,7 @@ ARGUMENT_SPEC = dict(
     report=dict(type="str", choices=["all", "non_compliant"], default="all"),
     attributes=dict(type="list", elements="str", default=[]),
     auth_factors=dict(type="bool", default=False),
+    count_disabled=dict(type="bool", default=False),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
     **quotas.argspec(RATED),
@@ -469,10 +550,11 @@ def main():
     try:
         mfa_config = cognito.get_user_pool_mfa_config(call, pool)
         pool_config = audit.pool_config_result(mfa_config)
-        described = cognito.describe_user_pool(call, pool) if params["auth_factors"] else {}
+        described = cognito.describe_user_pool(call, pool)
+        naming = identity.PoolNaming.from_user_pool(described)
     except CALL_ERRORS as e:
-        fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}")
-    sign_in = sign_in_policy.pool_sign_in(described, mfa_config)
+        fail_aws(module, e, f"Could not read the MFA configuration and sign-in names of user pool {pool}")
+    sign_in = sign_in_policy.pool_sign_in(described if params["auth_factors"] else {}, mfa_config)
 
     def read(username):
         return cognito.admin_get_user(call, pool, username)
@@ -480,28 +562,38 @@ def main():
     def read_factors(username):
         return cognito.admin_get_user_auth_factors(call, pool, username)
 
+    factors = read_factors if params["auth_factors"] else None
+
+    def judge(one):
+        if one.error is not None:
+            def read_failed(_username):
+                raise one.error
+            return audit.audit_user(read_failed, one.username, policy)
+        return audit.audit_user(read, one.username, policy, sign_in, factors, params["attributes"],
+                                count_disabled=params["count_disabled"], record=one.record, listed_as=one.entry.listed_as)
+
     report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
     stats = selection.SelectionStats()
     listing_error = None
     try:
         # Lazy: pages are listed as the workers ask for users, side by side with the reads.
-        names = selection.usernames(
+        users = selection.picked(
             chosen,
             lambda filter_, token: cognito.list_users(call, pool, filter_ or "", token),
             lambda group, token: cognito.list_users_in_group(call, pool, group, token),
             stats,
+            naming,
+            read,
         )
-        factors = read_factors if params["auth_factors"] else None
-
-        def work(name):
-            return audit.audit_user(read, name, policy, sign_in, factors, params["attributes"])
-
-        for _name, outcome in run_bulk(names, work, params["workers"], call, audit.not_attempted):
+        for _one, outcome in run_bulk(users, judge, params["workers"], call, lambda one, abort: audit.not_attempted(one.username, abort)):
             report.add(outcome)
     except selection.SelectionError as e:
         listing_error = str(e)
+    except InvalidRequest as e:
+        module.fail_json(msg=str(e), user_pool_naming=naming.as_dict())
 
-    result = dict(report.result(excluded=stats.excluded), user_pool_mfa_config=pool_config, calls=bulk.calls(call))
+    result = dict(report.result(excluded=stats.excluded), user_pool_mfa_config=pool_config, user_pool_naming=naming.as_dict(),
+                  calls=bulk.calls(call))
     if listing_error:
         module.fail_json(msg=f"{listing_error}. {report.summary()}", **result)
     bulk.finish(module, call, result, report.summary(), (), "")

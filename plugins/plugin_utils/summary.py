@@ -22,6 +22,8 @@ KINDS = {
         "listed": (user_mfa.CHANGED, user_mfa.NOT_ENROLLED, user_mfa.NOT_FOUND),
         "words": {user_mfa.UNCHANGED: ("already compliant", "already compliant"), user_mfa.CHANGED: ("changed", "would change")},
         "met": (user_mfa.UNCHANGED, user_mfa.CHANGED),
+        # Outside the denominator of max_noncompliant_percent: users MFA does not apply to, excluded users.
+        "apart": (user_mfa.NOT_APPLICABLE, user_mfa.EXCLUDED),
     },
     "onboarding": {
         "outcomes": onboarding.OUTCOMES,
@@ -45,10 +47,11 @@ def _names(names):
     return ", ".join(names[:LISTED_NAMES]) + (" ..." if len(names) > LISTED_NAMES else "")
 
 
-def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_items=()):
+def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_items=(), not_applicable=0):
     """Counts of every outcome (with total), the names per listed outcome, the rows that failed or were not
-    attempted, and one line for people. A run that failed as a whole (no counts) counts its users - its loop
-    item, else lost_items - as not attempted, so no user is ever lost from the summary."""
+    attempted, and one line for people. already_compliant and not_applicable: users found so before the run.
+    A run that failed as a whole (no counts) counts its users - its loop item, else lost_items - as not
+    attempted, so no user is ever lost from the summary."""
     if isinstance(runs, dict):
         runs = runs.get("results", [runs] if "counts" in runs else [])
     if not isinstance(runs, list):
@@ -59,6 +62,8 @@ def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_item
     outcomes = spec["outcomes"]
     counts = dict.fromkeys(outcomes, 0)
     counts[outcomes[0]] += int(already_compliant)
+    if not_applicable:
+        counts[user_mfa.NOT_APPLICABLE] += int(not_applicable)
     names = {outcome: [] for outcome in spec["listed"]}
     failed, lost, stopped = [], [], []
     for run in runs:
@@ -89,7 +94,8 @@ def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_item
         failed=failed,
         not_attempted=lost,
         stopped_because=sorted(set(stopped), key=stopped.index),
-        unmet=counts["total"] - sum(counts[outcome] for outcome in spec["met"]),
+        unmet=counts["total"] - sum(counts[outcome] for outcome in spec["met"] + spec.get("apart", ())),
+        considered=counts["total"] - sum(counts[outcome] for outcome in spec.get("apart", ())),
         message=message,
         **{outcome: sorted(found) for outcome, found in names.items()},
     )
@@ -107,7 +113,8 @@ def problems(summary, role, fail_on=(), max_noncompliant_percent=None, max_faile
             listed = summary.get(outcome) or [row["username"] for row in summary["failed"] if row["outcome"] == outcome]
             found.append(f"{counts[outcome]} {outcome.replace('_', ' ')} (fails the run: {role}_fail_on): {_names(listed)}.")
     if max_noncompliant_percent is not None:
-        percent = 100 * summary["unmet"] / counts["total"] if counts["total"] else 0
+        considered = summary.get("considered", counts["total"])
+        percent = 100 * summary["unmet"] / considered if considered else 0
         if percent > float(max_noncompliant_percent):
             found.append(
                 f"{round(percent, 2)} % of the users are not on TOTP, more than {role}_max_noncompliant_percent ({max_noncompliant_percent} %)."

@@ -50,7 +50,8 @@ AUDIT_STATE = {
     "disabled": "disabled",
     "disabled_totp_verified": "disabled",
 }
-STATES = ("compliant", "totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa", "disabled", "unreadable", "not_found")
+STATES = ("compliant", "totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa", "disabled",
+          "federated", "unconfirmed", "password_reset_required", "force_change_password", "unreadable", "not_found")
 NOT_COMPLIANT = ("totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa", "unreadable")
 READ_OPERATIONS = {
     "AdminGetUser",

@@ -42,7 +42,7 @@ def rows(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def counts(total: int, **nonzero: int) -> dict[str, int]:
-    base = dict.fromkeys(("unchanged", "changed", "not_enrolled", "not_found", "failed", "not_attempted"), 0)
+    base = dict.fromkeys(("unchanged", "changed", "not_enrolled", "not_applicable", "excluded", "not_found", "failed", "not_attempted"), 0)
     return {**base, **nonzero, "total": total}
 
 

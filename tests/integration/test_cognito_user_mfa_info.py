@@ -18,6 +18,7 @@ READ = "AdminGetUser"
 LIST = "ListUsers"
 LIST_GROUP = "ListUsersInGroup"
 POOL_CONFIG = "GetUserPoolMfaConfig"
+DESCRIBE = "DescribeUserPool"
 # The MFA state the module reports for each seeded state (a verified but not enabled token shows as no MFA).
 MFA_STATE = {
     "no_mfa": "no_mfa",
@@ -30,13 +31,16 @@ MFA_STATE = {
     "disabled_totp_verified": "no_mfa",
 }
 COUNT_KEYS = (
-    "total compliant non_compliant not_found failed not_attempted disabled excluded "
+    "total compliant non_compliant not_applicable not_found failed not_attempted disabled excluded "
     "totp_preferred totp_enabled_not_preferred other_mfa_only no_mfa"
 ).split()
 
 
-def counts(**nonzero: int) -> dict[str, int]:
-    return {**dict.fromkeys(COUNT_KEYS, 0), **nonzero}
+REASONS = ("federated", "unconfirmed", "password_reset_required", "force_change_password", "disabled")
+
+
+def counts(reasons: dict[str, int] | None = None, **nonzero: int) -> dict[str, Any]:
+    return {**dict.fromkeys(COUNT_KEYS, 0), **nonzero, "not_applicable_reasons": {**dict.fromkeys(REASONS, 0), **(reasons or {})}}
 
 
 def rows(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -63,21 +67,27 @@ def backdoor_pool(standin: Any, cognito: Any, name: str, users: dict[str, int]) 
 
 
 def test_info_over_a_list_in_check_mode_and_not(standin: Any, cognito: Any, run_playbook: Any) -> None:
-    """One user in every state, a missing name, a duplicate and an exclusion: a row per
-    user that matches what boto3 reads, counts per state, the pool's MFA configuration;
-    the same in check mode; never a write."""
+    """One user in every state, a missing name and an exclusion: a row per user that matches
+    what boto3 reads, counts per state (disabled users apart), the pool's MFA configuration;
+    the same in check mode; never a write. A name listed twice fails before any user is read."""
     pool = backdoor_pool(standin, cognito, "info-list", {state: 1 for state in seed.STATES})
     [ghost] = seed.missing_names(pool, 1)
     [excluded] = pool.names("totp_verified")
-    names = pool.names() + [ghost, pool.names("sms_only")[0]]
+    names = pool.names() + [ghost]
     task = info_task("info", pool, usernames=names, exclude=[excluded])
+
+    before = standin.counts(pool.id)
+    twice = pool.names("sms_only")[0]
+    run = run_playbook([info_task("twice", pool, usernames=names + [twice])])
+    assert f"usernames[{len(names)}] ({twice}): the same user as usernames[{names.index(twice)}]" in run.result("twice")["msg"], run
+    assert calls_since(standin, pool, before) == {POOL_CONFIG: 1, DESCRIBE: 1}
 
     for check in (True, False):
         before = standin.counts(pool.id)
         run = run_playbook([task], check=check)
         assert run.rc == 0, run
         made = calls_since(standin, pool, before)
-        assert made == {POOL_CONFIG: 1, READ: 8}, made  # each distinct name read once; no listing, no write
+        assert made == {POOL_CONFIG: 1, DESCRIBE: 1, READ: 8}, made  # each name read once; no listing, no write
         assert write_calls(made) == {}
         result = run.result("info")
         assert not result.get("failed"), result
@@ -85,7 +95,9 @@ def test_info_over_a_list_in_check_mode_and_not(standin: Any, cognito: Any, run_
         assert result["counts"] == counts(
             total=8,
             compliant=1,
-            non_compliant=6,
+            non_compliant=4,
+            not_applicable=2,
+            reasons={"disabled": 2},
             not_found=1,
             disabled=2,
             excluded=1,
@@ -94,7 +106,7 @@ def test_info_over_a_list_in_check_mode_and_not(standin: Any, cognito: Any, run_
             other_mfa_only=2,
             no_mfa=3,
         )
-        assert result["msg"] == "8 users: 1 compliant, 6 non-compliant, 1 not found, 0 failed"
+        assert result["msg"] == "8 users: 1 compliant, 4 non-compliant, 2 not applicable, 1 not found, 0 failed"
         assert result["user_pool_mfa_config"] == {
             "mfa_configuration": "OPTIONAL",
             "software_token_mfa_configuration": {"enabled": True},
@@ -105,8 +117,12 @@ def test_info_over_a_list_in_check_mode_and_not(standin: Any, cognito: Any, run_
         assert [row["username"] for row in result["users"]] == sorted(set(names) - {excluded})
         assert got[ghost] == {
             "username": ghost,
+            "email": None,
+            "listed_as": ghost,
             "compliant": False,
             "not_found": True,
+            "applicable": True,
+            "reason": None,
             "enabled": None,
             "user_status": None,
             "enabled_methods": None,
@@ -149,7 +165,7 @@ def test_info_over_groups(standin: Any, cognito: Any, run_playbook: Any) -> None
     assert [row["username"] for row in result["users"]] == pool.names("no_mfa")[:-1]
     assert all(row["mfa_state"] == "no_mfa" and not row["compliant"] for row in result["users"])
     # admins: 1 page; staff: 150 members = 3 pages of 60; each of the 149 users read once
-    assert calls_since(standin, pool, before) == {POOL_CONFIG: 1, LIST_GROUP: 4, READ: 149}
+    assert calls_since(standin, pool, before) == {POOL_CONFIG: 1, DESCRIBE: 1, LIST_GROUP: 4, READ: 149}
     assert result["calls"]["list_users_in_group"]["calls"] == 4
 
 
@@ -164,7 +180,7 @@ def test_info_over_the_whole_pool(standin: Any, cognito: Any, run_playbook: Any)
         [
             info_task("whole pool", pool, all_users=True, report="non_compliant", **FAST),
             info_task("filtered", pool, all_users=True, filter='username ^= "sms-only"', **FAST),
-            info_task("disabled only", pool, all_users=True, filter='status = "Disabled"', report="non_compliant", **FAST),
+            info_task("disabled only", pool, all_users=True, filter='status = "Disabled"', report="non_compliant", count_disabled=True, **FAST),
             info_task("any TOTP", pool, all_users=True, report="non_compliant", policy={"software_token_mfa": {"enabled": True}}, **FAST),
         ]
     )
@@ -174,14 +190,16 @@ def test_info_over_the_whole_pool(standin: Any, cognito: Any, run_playbook: Any)
     assert result["counts"] == counts(
         total=260,
         compliant=100,
-        non_compliant=160,
+        non_compliant=150,
+        not_applicable=10,
+        reasons={"disabled": 10},
         disabled=10,
         totp_preferred=100,
         totp_enabled_not_preferred=50,
         other_mfa_only=40,
         no_mfa=70,
     )
-    assert [row["username"] for row in result["users"]] == pool.names("totp_enabled", "sms_only", "no_mfa", "disabled")
+    assert [row["username"] for row in result["users"]] == pool.names("totp_enabled", "sms_only", "no_mfa")  # disabled: apart
     assert result["calls"]["list_users"]["calls"] == 5  # 4 full pages of 60 and one of 20
 
     result = run.result("filtered")
@@ -196,9 +214,9 @@ def test_info_over_the_whole_pool(standin: Any, cognito: Any, run_playbook: Any)
 
     result = run.result("any TOTP")
     assert result["counts"]["compliant"] == 150
-    assert [row["username"] for row in result["users"]] == pool.names("sms_only", "no_mfa", "disabled")
+    assert [row["username"] for row in result["users"]] == pool.names("sms_only", "no_mfa")
 
-    assert calls_since(standin, pool, before) == {POOL_CONFIG: 4, LIST: 5 + 1 + 1 + 5, READ: 260 + 40 + 10 + 260}
+    assert calls_since(standin, pool, before) == {POOL_CONFIG: 4, DESCRIBE: 4, LIST: 5 + 1 + 1 + 5, READ: 260 + 40 + 10 + 260}
 
 
 def test_bad_selection_fails_before_any_user_is_read(standin: Any, cognito: Any, run_playbook: Any) -> None:
@@ -234,7 +252,7 @@ def test_bad_selection_fails_before_any_user_is_read(standin: Any, cognito: Any,
     assert "belongs to region eu-west-1" in run.result("wrong region")["msg"]
 
     # Only the two tasks that passed validation made calls, and neither read a user.
-    assert calls_since(standin, pool, before) == {POOL_CONFIG: 2, LIST_GROUP: 2, LIST: 1}
+    assert calls_since(standin, pool, before) == {POOL_CONFIG: 2, DESCRIBE: 2, LIST_GROUP: 2, LIST: 1}
 
 
 def test_sign_in_without_totp(standin: Any, cognito: Any, run_playbook: Any) -> None:
@@ -276,7 +294,7 @@ def test_sign_in_without_totp(standin: Any, cognito: Any, run_playbook: Any) -> 
     assert factors["tp-passkey"]["mfa_state"] == "totp_preferred"
     assert factors["tp-passkey"]["sign_in_asks"] == "totp"
     assert factors["tp-passkey"]["sign_in_without_totp"] == ["WEB_AUTHN"]
-    assert "passkey with user verification counts as MFA, but it is not TOTP" in factors["tp-passkey"]["reason"]
+    assert "passkey with user verification counts as MFA, but it is not TOTP" in factors["tp-passkey"]["sign_in_reason"]
     assert factors["nomfa"]["sign_in_without_totp"] == ["EMAIL_OTP"]
     assert run.result("factors")["counts"]["compliant"] == 1
     # with auth_factors, factors the user does not have are not reported at all
@@ -286,7 +304,7 @@ def test_sign_in_without_totp(standin: Any, cognito: Any, run_playbook: Any) -> 
     assert plain["tp-passkey"]["sign_in_asks"] == "totp"
     assert "configured_user_auth_factors" not in plain["tp-passkey"]
     assert calls_since(standin, pool, before) == {
-        POOL_CONFIG: 2, "DescribeUserPool": 1, READ: 6, "AdminGetUserAuthFactors": 3,
+        POOL_CONFIG: 2, "DescribeUserPool": 2, READ: 6, "AdminGetUserAuthFactors": 3,
     }
 
 
@@ -300,5 +318,5 @@ def test_off_pool_users_are_not_compliant(standin: Any, cognito: Any, run_playbo
     assert row["mfa_state"] == "totp_preferred"
     assert row["compliant"] is False
     assert row["sign_in_asks"] == "none"
-    assert "MFA is OFF" in row["reason"]
+    assert "MFA is OFF" in row["sign_in_reason"]
     assert run.result("off")["counts"]["non_compliant"] == 1

@@ -29,9 +29,9 @@ from tests.support.standin import write_calls
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / "playbooks" / "enforce_mfa.yml"
 US, EU = "staff-us", "customers-eu"
-READ, WRITE = "AdminGetUser", "AdminSetUserMFAPreference"
+READ, WRITE, DESCRIBE = "AdminGetUser", "AdminSetUserMFAPreference", "DescribeUserPool"
 TOTP = "software_token_mfa"
-OUTCOMES = ("unchanged", "changed", "not_enrolled", "not_found", "failed", "not_attempted")
+OUTCOMES = ("unchanged", "changed", "not_enrolled", "not_applicable", "excluded", "not_found", "failed", "not_attempted")
 TASK_USERS = "Gather and check the users listed for the pool"
 TASK_ENFORCE = "Enforce TOTP enabled and preferred, batch by batch"
 TASK_SUMMARY = "Sum up the pool"
@@ -147,10 +147,12 @@ def test_example_inventory_check_apply_rerun(standin: Any, run_playbook: Any, tm
     # 1. Check mode with diff: reads only, nothing changes.
     run = play(run_playbook, standin, inventory, check=True, diff=True)
     assert run.rc == 0, run
-    assert standin.counts(us) == {READ: 6}  # alice..frank, once each; breakglass-admin never read
+    # alice..frank, once each; breakglass-admin never read; how the pool names users, read once (cognito_exclude is set)
+    assert standin.counts(us) == {DESCRIBE: 1, READ: 6}
     # The groups' members (sam, sofia, steve, adam) and the file's oscar, olivia: each read
-    # once, by the enforcement itself (issue 15: no separate selection pass reads them first).
-    assert standin.counts(eu) == {"ListUsersInGroup": 2, READ: 4 + 2}
+    # once, by the enforcement itself (issue 15: no separate selection pass reads them first);
+    # the pool's naming read once per task (the file's batch and the selected users).
+    assert standin.counts(eu) == {DESCRIBE: 2, "ListUsersInGroup": 2, READ: 4 + 2}
     assert states(standin, pools) == start
     # Whether a user has a verified token can't be read: the not-enrolled "would change" too.
     expected_diff = {US: ["alice", "bob", "carol", "erin", "frank"], EU: ["adam", "olivia", "oscar", "sofia", "steve"]}
@@ -313,7 +315,7 @@ def test_3000_users_in_batches(standin: Any, cognito: Any, run_playbook: Any, tm
     assert summary(run, "big-pool")["message"] == "3000 users: 2400 already compliant, 450 changed, 150 not enrolled"
     assert summary(run, "big-pool")["not_enrolled"] == sorted(name for name, state in users if state == "no_mfa")
     # Read each user, write the 600 not compliant (150 refused), read back the 450 changed.
-    assert standin.counts(pool.id) == {READ: 3000 + 450, WRITE: 600}
+    assert standin.counts(pool.id) == {DESCRIBE: 3, READ: 3000 + 450, WRITE: 600}  # DescribeUserPool: once a batch
     assert standin.failures(pool.id) == {WRITE: 150}
     for name, state in users[::97]:  # a sample, read back through boto3
         after = seed.mfa_state(cognito, pool.id, name)

@@ -118,6 +118,7 @@ def test_pool_counts_every_state_once_and_merges_results():
     }
     assert record["counts"] == {
         "compliant": 1, "totp_preferred": 0, "totp_enabled_not_preferred": 1, "other_mfa_only": 1, "no_mfa": 1, "disabled": 1,
+        "federated": 0, "unconfirmed": 0, "password_reset_required": 0, "force_change_password": 0,
         "unreadable": 1, "not_found": 1, "total": 7, "considered": 5, "non_compliant": 4,
     }
     assert record["compliance_percent"] == 20
@@ -371,8 +372,8 @@ def test_csv_has_one_row_per_user_and_no_formulas():
         ("dis", "disabled", "false"), ("ghost", "not_found", "false"), ("x", "unreadable", "false"),
     ]
     assert rows[1] == {
-        "pool": "pool-a", "user_pool_id": POOL_ID, "region": "us-east-1", "username": "alice", "state": "compliant",
-        "compliant": "true", "enabled": "true", "user_status": "CONFIRMED", "enabled_methods": TOTP,
+        "pool": "pool-a", "user_pool_id": POOL_ID, "region": "us-east-1", "username": "alice", "email": "",
+        "listed_as": "alice", "state": "compliant", "compliant": "true", "enabled": "true", "user_status": "CONFIRMED", "enabled_methods": TOTP,
         "preferred_method": TOTP, "error_code": "",
     }
     assert rows[5]["error_code"] == "InternalErrorException" and rows[4]["enabled"] == ""

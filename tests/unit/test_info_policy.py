@@ -150,10 +150,14 @@ def test_row_of_a_user_read():
         "UserMFASettingList": ["SMS_MFA", "SOFTWARE_TOKEN_MFA"],
         "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA",
     }
-    assert info.audit_user(lambda _name: response, "alice", DEFAULT).as_row() == {
+    assert info.audit_user(lambda _name: response, "alice", DEFAULT, count_disabled=True).as_row() == {
         "username": "alice",
+        "email": None,
+        "listed_as": "alice",
         "compliant": True,
         "not_found": False,
+        "applicable": True,
+        "reason": "disabled",
         "enabled": False,
         "user_status": "CONFIRMED",
         "enabled_methods": ["software_token_mfa", "sms_mfa"],
@@ -166,8 +170,12 @@ def test_row_of_a_missing_user():
     audit = info.audit_user(raiser(client_error("UserNotFoundException", "User does not exist.")), "ghost", DEFAULT)
     assert audit.as_row() == {
         "username": "ghost",
+        "email": None,
+        "listed_as": "ghost",
         "compliant": False,
         "not_found": True,
+        "applicable": True,
+        "reason": None,
         "enabled": None,
         "user_status": None,
         "enabled_methods": None,
@@ -208,6 +216,8 @@ EXPECTED_COUNTS = {
     "total": 8,
     "compliant": 2,
     "non_compliant": 3,
+    "not_applicable": 0,
+    "not_applicable_reasons": dict.fromkeys(("federated", "unconfirmed", "password_reset_required", "force_change_password", "disabled"), 0),
     "not_found": 1,
     "failed": 1,
     "not_attempted": 1,
@@ -240,7 +250,7 @@ def test_report(only_non_compliant, usernames):
 
 def test_report_of_nobody():
     report = info.AuditReport()
-    assert report.result()["counts"] == dict.fromkeys(EXPECTED_COUNTS, 0)
+    assert report.result()["counts"] == dict(dict.fromkeys(EXPECTED_COUNTS, 0), not_applicable_reasons=EXPECTED_COUNTS["not_applicable_reasons"])
     assert report.summary() == "0 users: 0 compliant, 0 non-compliant, 0 not found, 0 failed"
 
 
@@ -321,7 +331,7 @@ def test_whole_pool_through_the_engine_with_throttling():
     report = info.AuditReport(only_non_compliant=True)
     for _name, audit in engine.run_bulk(
         names,
-        lambda name: info.audit_user(lambda username: cognito.admin_get_user(call, "us-east-1_X", username), name, DEFAULT),
+        lambda name: info.audit_user(lambda username: cognito.admin_get_user(call, "us-east-1_X", username), name, DEFAULT, True),
         workers=8,
         caller=call,
         on_not_attempted=info.not_attempted,

@@ -27,7 +27,8 @@ def test_sums_batches_and_lists_users():
         already_compliant=10,
     )
     assert result["counts"] == {
-        "unchanged": 13, "changed": 1, "not_enrolled": 1, "not_found": 0, "failed": 1, "not_attempted": 0, "total": 16
+        "unchanged": 13, "changed": 1, "not_enrolled": 1, "not_applicable": 0, "excluded": 0, "not_found": 0, "failed": 1,
+        "not_attempted": 0, "total": 16,
     }
     assert (result["changed"], result["not_enrolled"], result["not_found"]) == (["bob"], ["amy"], [])
     assert result["failed"] == [{"username": "cy", "outcome": "failed", "error_code": "InternalErrorException", "message": "x"}]

@@ -153,7 +153,8 @@ def test_report_counts_all_rows_only_for_interesting_users():
     report.add(user_mfa.Outcome("amy", "not_found", message="no such user in the pool"))
     result = report.result()
     assert result["counts"] == {
-        "total": 102, "unchanged": 100, "changed": 1, "not_enrolled": 0, "not_found": 1, "failed": 0, "not_attempted": 0
+        "total": 102, "unchanged": 100, "changed": 1, "not_enrolled": 0, "not_applicable": 0, "excluded": 0, "not_found": 1,
+        "failed": 0, "not_attempted": 0,
     }
     assert [row["username"] for row in result["users"]] == ["amy", "zed"]
     assert report.diff == {"before": {"zed": state.as_dict()}, "after": {"zed": after.as_dict()}}

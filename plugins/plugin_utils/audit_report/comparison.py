@@ -50,7 +50,7 @@ def compare(pools, previous):
     for (pool_id, username), (pool, user) in sorted(_user_index(pools).items()):
         if pool_id not in compared_ids:
             continue
-        entry = {"pool": pool["host"], "user_pool_id": pool_id, "username": username, "after": user["state"]}
+        entry = {"pool": pool["host"], "user_pool_id": pool_id, "username": username, "email": user.get("email"), "after": user["state"]}
         old = before.get((pool_id, username))
         if old is None:
             if user["state"] in mfa.KNOWN_NON_COMPLIANT:

@@ -17,6 +17,8 @@ CSV_FIELDS = (
     "user_pool_id",
     "region",
     "username",
+    "email",
+    "listed_as",
     "state",
     "compliant",
     "enabled",

@@ -38,6 +38,7 @@ STYLE = """\
   .s-other_mfa_only { fill: #ef6c00; background: #ef6c00; }
   .s-no_mfa { fill: #c62828; background: #c62828; }
   .s-disabled { fill: #9e9e9e; background: #9e9e9e; }
+  .s-federated, .s-unconfirmed, .s-password_reset_required, .s-force_change_password { fill: #cfd8dc; background: #cfd8dc; }
   .s-unreadable { fill: #6a1b9a; background: #6a1b9a; }
   .sev-high { color: #c62828; font-weight: bold; } .sev-medium { color: #ef6c00; font-weight: bold; } .sev-low { color: #555; }
   .ok { color: #2e7d32; } .bad { color: #c62828; }
@@ -164,6 +165,12 @@ def _findings(r):
     return '<section id="findings">\n  <h2>Pool settings that weaken MFA</h2>\n' + "\n".join(parts) + "\n</section>"
 
 
+def _who(user):
+    """A username cell: the canonical username, the email (in email pools the username is a UUID) as its title."""
+    email = user.get("email")
+    return (f'<td title="{_e(email)}">' if email else "<td>") + f"{_e(user['username'])}</td>"
+
+
 def _changes(r):
     comparison = r["comparison"]
     parts = [f"  <p>{_e(comparison['note'])}.</p>"]
@@ -172,7 +179,7 @@ def _changes(r):
             parts.append(f"  <h3>{title} ({len(comparison[key])})</h3>")
             if comparison[key]:
                 rows = "".join(
-                    f"\n      <tr><td>{_e(c['pool'])}</td><td>{_e(c['username'])}</td>"
+                    f"\n      <tr><td>{_e(c['pool'])}</td>{_who(c)}"
                     f"<td>{_e(LABELS[c['before']]) if c['before'] else 'new'}</td><td>{_e(LABELS[c['after']])}</td></tr>"
                     for c in comparison[key]
                 )
@@ -185,7 +192,7 @@ def _changes(r):
 
 def _non_compliant(r):
     rows = "".join(
-        f"\n      <tr><td>{_e(pool['host'])}</td><td>{_e(user['username'])}</td>"
+        f"\n      <tr><td>{_e(pool['host'])}</td>{_who(user)}"
         f"<td><span class=\"swatch s-{user['state']}\"></span>{_e(LABELS[user['state']])}</td>"
         f"\n        <td>{_e(', '.join(user.get('enabled_methods') or []))}</td><td>{_e(user.get('preferred_method') or '')}</td>"
         f"\n        <td>{_e(user.get('user_status') or '')}</td><td>{_e(user.get('error_code') or '')}</td></tr>"

@@ -88,6 +88,8 @@ def chart(counts):
 def audit_row(row):
     entry = {
         "username": row["username"],
+        "email": row.get("email"),
+        "listed_as": row.get("listed_as") or row["username"],
         "state": mfa.audit_state(row),
         "enabled": row.get("enabled"),
         "user_status": row.get("user_status"),
