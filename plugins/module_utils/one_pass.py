@@ -66,9 +66,31 @@ def requests(
     stats.excluded += len(listed) - len(kept)
     if chosen is None:
         return iter(kept)
-    stats.seen.update(request.username for request in kept)  # a listed user named by a group too: once, as listed
-    names = selection.usernames(chosen, list_users, list_users_in_group, stats)
+    names = _not_listed(kept, chosen, list_users, list_users_in_group, stats)
     return _chain(kept, names, base, reset_totp)
+
+
+def _not_listed(kept, chosen, list_users, list_users_in_group, stats):
+    """The selected names, less those listed (a listed user named by a group too: once, as listed).
+
+    The selection keeps its own counts; they are added to the caller's as the stream is consumed.
+    """
+    listed_names = {request.username for request in kept}
+    outer = (stats.excluded, stats.duplicates)
+    inner = selection.SelectionStats()
+    selected = selection.usernames(chosen, list_users, list_users_in_group, inner)  # first pages fetched now
+
+    def stream():
+        repeated = 0
+        for name in selected:
+            if name in listed_names:
+                repeated += 1
+            stats.excluded, stats.duplicates, stats.pages = outer[0] + inner.excluded, outer[1] + inner.duplicates + repeated, inner.pages
+            if name not in listed_names:
+                yield name
+        stats.excluded, stats.duplicates, stats.pages = outer[0] + inner.excluded, outer[1] + inner.duplicates + repeated, inner.pages
+
+    return stream()
 
 
 def _chain(kept, names, base, reset_totp):

@@ -171,7 +171,7 @@ def test_the_audit_puts_users_apart_with_their_reason_and_counts_disabled_only_w
     for count_disabled, expected in ((False, (1, 0, 2)), (True, (1, 1, 1))):
         report = audit.AuditReport()
         for user in users:
-            report.add(audit.audit_user(None, user["Username"], audit.DEFAULT_POLICY, count_disabled, user))
+            report.add(audit.audit_user(None, user["Username"], audit.DEFAULT_POLICY, count_disabled=count_disabled, record=user))
         result = report.result()
         counts = result["counts"]
         assert (counts["compliant"], counts["non_compliant"], counts["not_applicable"]) == expected

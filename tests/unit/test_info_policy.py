@@ -331,7 +331,7 @@ def test_whole_pool_through_the_engine_with_throttling():
     report = info.AuditReport(only_non_compliant=True)
     for _name, audit in engine.run_bulk(
         names,
-        lambda name: info.audit_user(lambda username: cognito.admin_get_user(call, "us-east-1_X", username), name, DEFAULT, True),
+        lambda name: info.audit_user(lambda username: cognito.admin_get_user(call, "us-east-1_X", username), name, DEFAULT, count_disabled=True),
         workers=8,
         caller=call,
         on_not_attempted=info.not_attempted,
