@@ -35,7 +35,8 @@ options:
   user_pool_id:
     description:
       - The user pool, for example V(us-east-1_AbCdEf123).
-      - Its region prefix must match the region the task runs in.
+      -
+      - The task runs in the region of its prefix. O(region) (or E(AWS_REGION)) is not needed; if set, it must be the same.
       - Required with O(username) or O(users).
     type: str
   username:
@@ -307,6 +308,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import connection
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
@@ -350,6 +352,7 @@ def main():
         required_one_of=[("username", "users", "access_token")],
         required_by={"username": "user_pool_id", "users": "user_pool_id"},
     )
+    connection.settle(module)
     params = module.params
     try:
         requests = user_mfa.validated_requests(params, module.region, quotas.rate_options(CATEGORIES))

@@ -23,7 +23,9 @@ the stand-in and behaves like Cognito's front door:
   successes were seen by the client;
 - with ``record_secrets=True``, every secret value that passes through it, in requests and
   answers (``SECRET_FIELDS``: passwords, TOTP secrets and codes, sessions, tokens, SECRET_HASH),
-  so a test can search the output of a run for each of them (``Proxy.secrets()``).
+  so a test can search the output of a run for each of them (``Proxy.secrets()``);
+- the ``X-Amz-Security-Token`` header of every API request, by value (``Proxy.security_tokens()``),
+  so a test can see that temporary credentials went out with their session token.
 
 Requests without ``X-Amz-Target`` (the stand-in's own ``/_standin/`` routes) pass through
 untouched and uncounted.
@@ -424,6 +426,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         username = username_of(body) if operation and proxy.count_users else None
         if operation and proxy.record_secrets:
             proxy.record(body)
+        if operation:
+            proxy.note_token(self.headers.get("X-Amz-Security-Token"))
 
         def count_user(*what: str) -> None:
             if username is not None:
@@ -534,6 +538,7 @@ class Proxy:
         self.record_secrets = record_secrets
         self._secrets: dict[str, set[str]] = {}
         self._secrets_lock = threading.Lock()
+        self._tokens: dict[str | None, int] = {}
         self.user_counts_table = UserCounts()
         self._requests = 0  # API requests decided since expire_after was last set
         self._clock = clock
@@ -616,6 +621,15 @@ class Proxy:
         (any API request) or in an answer of the stand-in that reached the client."""
         with self._secrets_lock:
             return {key: set(values) for key, values in self._secrets.items()}
+
+    def note_token(self, token: str | None) -> None:
+        with self._secrets_lock:
+            self._tokens[token] = self._tokens.get(token, 0) + 1
+
+    def security_tokens(self) -> dict[str | None, int]:
+        """``{X-Amz-Security-Token header value (None: no header): number of API requests}`` since the start."""
+        with self._secrets_lock:
+            return dict(self._tokens)
 
     def rate(self, operation: str) -> float | None:
         """Forwarded ``operation`` requests per second, first to last (None: fewer than 2)."""
