@@ -538,7 +538,7 @@ class Proxy:
         self.record_secrets = record_secrets
         self._secrets: dict[str, set[str]] = {}
         self._secrets_lock = threading.Lock()
-        self._tokens: dict[str | None, int] = {}
+        self._security_tokens: dict[str | None, int] = {}
         self.user_counts_table = UserCounts()
         self._requests = 0  # API requests decided since expire_after was last set
         self._clock = clock
@@ -624,12 +624,12 @@ class Proxy:
 
     def note_token(self, token: str | None) -> None:
         with self._secrets_lock:
-            self._tokens[token] = self._tokens.get(token, 0) + 1
+            self._security_tokens[token] = self._security_tokens.get(token, 0) + 1
 
     def security_tokens(self) -> dict[str | None, int]:
-        """``{X-Amz-Security-Token header value (None: no header): number of API requests}`` since the start."""
+        """``{X-Amz-Security-Token header value (None: no header): number of API requests}`` since the start or reset_counts()."""
         with self._secrets_lock:
-            return dict(self._tokens)
+            return dict(self._security_tokens)
 
     def rate(self, operation: str) -> float | None:
         """Forwarded ``operation`` requests per second, first to last (None: fewer than 2)."""
@@ -638,6 +638,8 @@ class Proxy:
     def reset_counts(self) -> None:
         self._counts.reset()
         self.user_counts_table.reset()
+        with self._secrets_lock:
+            self._security_tokens.clear()
 
     # ----- life cycle -----
     def start(self) -> "Proxy":
