@@ -19,7 +19,8 @@ ACCESS_KEY_ENV = ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 
 def settle(module: Any) -> None:
     """Fill in, in ``module.params``: the session token from AWS_SECURITY_TOKEN when the access key came from
-    the environment and no session token did; the region from the user pool id when no region is set."""
+    the environment and no session token did; the user pool id's region when neither the task nor AWS_REGION /
+    AWS_DEFAULT_REGION sets one (a region set that is not the pool's fails the module's pool id check)."""
     params = module.params
     token = os.environ.get(SECURITY_TOKEN_ENV)
     from_env = params.get("access_key") and params.get("access_key") in [os.environ.get(name) for name in ACCESS_KEY_ENV]

@@ -245,3 +245,80 @@ def test_onboarding_as_an_awx_job(standin: Any, proxy: Proxy, pools: dict, colle
     counts = custom_stats(run)["onboard_users"][STAFF]
     assert counts["created"] == 2, counts
     assert_job_credentials(run, proxy)
+
+
+def pool_results(run: Any, task: str) -> dict[str, dict[str, Any]]:
+    """``{host: result}`` of the task named ``task`` (ansible.posix.json output)."""
+    return {host: result for play in run.output["plays"] for entry in play["tasks"] if entry["task"]["name"] == task
+            for host, result in entry["hosts"].items()}
+
+
+def project_inventory(tmp_path: Path, standin: Any) -> Path:
+    """The project's inventory file and its users files, for ansible-playbook on the command line."""
+    inventory = json.loads(json.dumps(PROJECT_INVENTORY))
+    inventory["cognito_pools"]["vars"]["cognito_endpoint_url"] = standin.endpoint
+    for name, content in USERS_FILES.items():
+        (tmp_path / "project" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "project" / name).write_text(yaml.safe_dump(content))
+    path = tmp_path / "project" / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    return path
+
+
+@pytest.mark.parametrize("form", ["string", "list"])
+def test_list_variables_as_key_value_strings(standin: Any, pools: dict, run_playbook: Any, tmp_path: Path, form: str) -> None:
+    """``-e enforce_mfa_fail_on=not_enrolled`` and ``-e audit_mfa_fail_on_findings=mfa_optional,sms_mfa_allowed``
+    mean what the YAML lists mean: the same failures, named, instead of a crash after the writes or
+    "unknown finding(s) ,, _, a ..."."""
+    inventory = project_inventory(tmp_path, standin)
+    reports = tmp_path / "reports"
+    if form == "string":
+        enforce = ("-e", "enforce_mfa_fail_on=not_enrolled")
+        audit = ("-e", "audit_mfa_fail_on_findings=mfa_optional,sms_mfa_allowed", "-e", f"audit_mfa_report_dir={reports}")
+    else:
+        enforce = ("-e", json.dumps({"enforce_mfa_fail_on": ["not_enrolled"]}))
+        audit = ("-e", json.dumps({"audit_mfa_fail_on_findings": ["mfa_optional", "sms_mfa_allowed"], "audit_mfa_report_dir": str(reports)}))
+    for name, args in (("enforce_mfa", enforce), ("audit_mfa", audit)):
+        (tmp_path / "project" / f"{name}.yml").write_text(
+            yaml.safe_dump([{"name": name, "ansible.builtin.import_playbook": f"mfaops.cognito.{name}"}]))
+    run = run_playbook(tmp_path / "project" / "enforce_mfa.yml", args=("-i", str(inventory), *enforce))
+    assert run.rc != 0, run
+    checked = pool_results(run, "mfaops.cognito.enforce_mfa : Check the pool against its thresholds")
+    assert checked[STAFF]["failed"] is True, checked
+    assert checked[STAFF]["msg"] == (
+        f"{STAFF}: 4 users: 1 already compliant, 2 changed, 1 not enrolled. 1 not enrolled (fails the run: enforce_mfa_fail_on): dave.")
+    assert checked[SUPPORT].get("failed") is not True, checked  # nobody not enrolled there
+    assert mfa(standin, STAFF, "alice")["preferred_method"] == "software_token_mfa"  # the writes were made
+
+    run = run_playbook(tmp_path / "project" / "audit_mfa.yml", args=("-i", str(inventory), *audit))
+    assert run.rc != 0, run
+    report = json.loads((reports / "mfa-audit-latest.json").read_text())
+    findings = sorted(failure.split(": ")[1] for failure in report["failures"] if ": finding " in failure)
+    assert findings == sorted(["finding mfa_optional", "finding mfa_optional", "finding sms_mfa_allowed", "finding sms_mfa_allowed"])
+
+
+def test_modules_take_the_region_from_the_pool_id(standin: Any, pools: dict, run_playbook: Any) -> None:
+    """No region on the task or in the environment: the module works in the pool id's region. A region set on
+    the task that is not the pool's fails before any call."""
+    staff = POOL_IDS[STAFF]
+    keys = {"endpoint_url": standin.endpoint, "access_key": "testing", "secret_key": "testing"}
+    plays = [{
+        "name": "region", "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+        "environment": {"AWS_REGION": "", "AWS_DEFAULT_REGION": ""},  # run_playbook's environment sets us-east-1
+        "module_defaults": {"group/mfaops.cognito.aws": keys},
+        "tasks": [
+            {"name": "pool info", "mfaops.cognito.cognito_user_pool_info": {"user_pool_id": staff}, "register": "info"},
+            {"name": "mfa info", "mfaops.cognito.cognito_user_mfa_info": {"user_pool_id": staff, "usernames": ["carol"]}},
+            {"name": "wrong region", "mfaops.cognito.cognito_user_pool_info": {"user_pool_id": staff, "region": "ap-south-1"},
+             "ignore_errors": True},
+        ],
+    }]
+    standin.reset_counts()
+    run = run_playbook(plays)
+    assert run.rc == 0, run
+    assert run.result("pool info").get("failed") is not True, run.result("pool info")
+    assert run.result("mfa info")["counts"]["compliant"] == 1, run.result("mfa info")
+    wrong = run.result("wrong region")
+    assert wrong["failed"] is True and f"belongs to region eu-west-1, but the task runs in region ap-south-1" in wrong["msg"], wrong
+    assert standin.counts(staff).get("DescribeUserPool") == 1  # the first task's; none for the wrong region

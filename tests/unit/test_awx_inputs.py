@@ -75,16 +75,23 @@ def test_security_token(monkeypatch, env, params, token):
 
 
 @pytest.mark.parametrize(
-    "params, region",
+    "env, params, region",
     [
-        ({"user_pool_id": "eu-west-1_AbC123"}, "eu-west-1"),
-        ({"user_pool_id": "eu-west-1_AbC123", "region": "us-east-1"}, "us-east-1"),  # the module's check then fails
-        ({"user_pool_id": "not a pool id"}, None),
-        ({}, None),
+        ({}, {"user_pool_id": "eu-west-1_AbC123"}, "eu-west-1"),
+        # A region set (on the task, or by AWS_REGION through amazon.aws) stays: the module's pool id check fails on it.
+        ({"AWS_REGION": "us-east-1"}, {"user_pool_id": "eu-west-1_AbC123", "region": "us-east-1"}, "us-east-1"),
+        ({}, {"user_pool_id": "eu-west-1_AbC123", "region": ""}, "eu-west-1"),
+        ({}, {"user_pool_id": "eu-west-1_AbC123", "region": "us-east-1"}, "us-east-1"),
+        ({}, {"user_pool_id": "not a pool id"}, None),
+        ({"AWS_REGION": "us-east-1"}, {"region": "us-east-1"}, "us-east-1"),
+        ({}, {}, None),
     ],
 )
-def test_region_from_the_pool_id(monkeypatch, params, region):
-    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+def test_region_from_the_pool_id(monkeypatch, env, params, region):
+    for name in ("AWS_SECURITY_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     settled = module(**params)
     connection.settle(settled)
     assert settled.params["region"] == region
