@@ -35,7 +35,6 @@ options:
   user_pool_id:
     description:
       - The user pool, for example V(us-east-1_AbCdEf123).
-      -
       - The task runs in the region of its prefix. O(region) (or E(AWS_REGION)) is not needed; if set, it must be the same.
       - Required with O(username) or O(users).
     type: str
