@@ -154,7 +154,7 @@ def pools(standin: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, seed.Pool]
         host: {**host_vars, "cognito_user_pool_id": POOL_IDS[host]} for host, host_vars in PROJECT_INVENTORY["cognito_pools"]["hosts"].items()})
     created = {}
     for host, pool_id in POOL_IDS.items():
-        client = standin.client(region=pool_id.split("_")[0])
+        client = standin.client(region=pool_id.split("_", maxsplit=1)[0])
         created[host] = seed.create_pool(client, f"awx-{host}", "OPTIONAL", pool_id=pool_id, standin=standin)
         seed.seed_backdoor(standin, created[host], SEEDED[host])
     seed.add_to_group(standin.client(region="us-east-1"), created[SUPPORT], "support", ["sam", "sue", "sid"])
@@ -168,7 +168,7 @@ def inventory_on(proxy: Proxy) -> dict[str, Any]:
 
 
 def mfa(standin: Any, host: str, username: str) -> dict[str, Any]:
-    return seed.mfa_state(standin.client(region=POOL_IDS[host].split("_")[0]), POOL_IDS[host], username)
+    return seed.mfa_state(standin.client(region=POOL_IDS[host].split("_", maxsplit=1)[0]), POOL_IDS[host], username)
 
 
 def test_enforce_as_an_awx_job(standin: Any, proxy: Proxy, pools: dict, collections_path: str, tmp_path: Path,
@@ -320,5 +320,5 @@ def test_modules_take_the_region_from_the_pool_id(standin: Any, pools: dict, run
     assert run.result("pool info").get("failed") is not True, run.result("pool info")
     assert run.result("mfa info")["counts"]["compliant"] == 1, run.result("mfa info")
     wrong = run.result("wrong region")
-    assert wrong["failed"] is True and f"belongs to region eu-west-1, but the task runs in region ap-south-1" in wrong["msg"], wrong
+    assert wrong["failed"] is True and "belongs to region eu-west-1, but the task runs in region ap-south-1" in wrong["msg"], wrong
     assert standin.counts(staff).get("DescribeUserPool") == 1  # the first task's; none for the wrong region
