@@ -451,8 +451,10 @@ class SignInTest:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         srp_factory: Callable[..., Any] = make_srp,
+        step_store: Any = None,
     ) -> None:
         self.client = client
+        self.step_store = step_store  # totp_steps.StepStore: steps used by earlier tasks too
         self.s = settings
         self._protect = protect or (lambda value: None)
         self.clock = clock
@@ -498,7 +500,18 @@ class SignInTest:
         secret = self.enrolled_secret or self.s.totp_secret
         if secret:
             used = self.used_steps.setdefault(secret, set())
-            step, wait = plan_totp_step(self.clock(), self.s.totp_min_remaining, used)
+            now = self.clock()
+            step, wait = plan_totp_step(now, self.s.totp_min_remaining, used)
+            if self.step_store is not None:
+                planned = {}
+
+                def choose(last: Optional[int]) -> int:
+                    taken = set(used) | (set(range(min(step, last), last + 1)) if last is not None else set())
+                    planned["plan"] = plan_totp_step(now, self.s.totp_min_remaining, taken)
+                    return planned["plan"][0]
+
+                self.step_store.reserve(self.s.user_pool_id or self.s.client_id, self.challenge_username, choose)
+                step, wait = planned["plan"]
             if wait > 0:
                 self.sleep(wait)
             used.add(step)

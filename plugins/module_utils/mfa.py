@@ -30,7 +30,14 @@ _FROM_COGNITO = {cognito: method for method, (cognito, _block) in METHODS.items(
 USER_ENTRY_KEYS = ("username",) + tuple(METHODS)
 SETTING_KEYS = ("enabled", "preferred")
 
-TOTP_NOT_ENROLLED = re.compile(r"software token", re.IGNORECASE)
+# How Cognito words its refusal of TOTP for a user with no verified authenticator, and
+# where each wording was reported (docs/cognito-behaviour.md). The wording only decides
+# whether the row carries Cognito's message; not_enrolled() decides the outcome.
+TOTP_NOT_ENROLLED_WORDINGS: Tuple[Tuple[str, str], ...] = (
+    ("User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA", "aws/aws-sdk-js-v3#4645"),
+    ("User has not set up software token mfa", "aws-amplify/amplify-js#944"),
+    ("User has not verified software token mfa", "aws-amplify/amplify-js#1343"),
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,20 @@ class Plan:
     def enables_totp(self) -> bool:
         block = self.blocks.get(METHODS[TOTP][1])
         return bool(block and block["Enabled"])
+
+
+def known_not_enrolled_wording(message: str) -> bool:
+    text = (message or "").strip().rstrip(".").lower()
+    return any(text == wording.lower() for wording, _source in TOTP_NOT_ENROLLED_WORDINGS)
+
+
+def not_enrolled(plan: Plan, before: MfaState, error_code: Optional[str]) -> bool:
+    """An InvalidParameterException to a write whose only enabling block is TOTP, for a user
+    whose state shows TOTP not enabled: the user has no verified authenticator."""
+    if error_code != "InvalidParameterException" or not plan.enables_totp or TOTP in before.enabled:
+        return False
+    totp_block = METHODS[TOTP][1]
+    return not any(block.get("Enabled") for name, block in plan.blocks.items() if name != totp_block)
 
 
 def _method_name(cognito_name: str) -> str:

@@ -186,16 +186,38 @@ def desired(current: Mapping[str, Any], request: PoolRequest, settable: Iterable
         config[TOTP] = {"Enabled": False}  # OFF means no method is offered
     _apply_block(config, SMS, request.sms)
     _apply_block(config, EMAIL, request.email)
-    check_consistent(config, current)
+    check_consistent(config, current, request)
+    if mode == "OFF":
+        # Cognito refuses OFF sent with any factor block, and the set call replaces the whole
+        # configuration: OFF leaves no SMS or email block (WebAuthn is not an MFA factor).
+        config.pop(SMS, None)
+        config.pop(EMAIL, None)
     return config
 
 
-def check_consistent(config: Mapping[str, Any], current: Mapping[str, Any]) -> None:
+def call_parameters(config: Mapping[str, Any]) -> Dict[str, Any]:
+    """The SetUserPoolMfaConfig parameters for a desired configuration: OFF goes without the
+    TOTP block ("can't turn off MFA and configure an MFA together")."""
+    params = copy.deepcopy(dict(config))
+    if params.get(MODE) == "OFF":
+        for key in (TOTP, SMS, EMAIL):
+            params.pop(key, None)
+    return params
+
+
+def check_consistent(config: Mapping[str, Any], current: Mapping[str, Any], request: Optional[PoolRequest] = None) -> None:
     mode = config[MODE]
     if mode == "OFF" and config[TOTP]["Enabled"]:
         raise InvalidRequest(
             "the pool's MFA configuration is OFF, so TOTP cannot be enabled: set mfa_configuration to OPTIONAL or ON as well"
         )
+    if mode == "OFF" and request is not None:
+        for option, block in (("sms_mfa_configuration", request.sms), ("email_mfa_configuration", request.email)):
+            if block is not None and block.enabled:
+                raise InvalidRequest(
+                    f"the pool's MFA configuration is OFF, so {option} cannot be enabled: Cognito refuses OFF together "
+                    "with an MFA method; set mfa_configuration to OPTIONAL or ON, or leave the block out"
+                )
     if mode in ("ON", "OPTIONAL") and not any(enabled_methods(config).values()):
         kept = "" if current[MODE] == mode else f" (the pool is {current[MODE]} now)"
         raise InvalidRequest(

@@ -17,7 +17,7 @@ from typing import Any, Callable, List, Mapping, Optional, Sequence
 from . import cognito
 from . import mfa
 from .bulk import FAILED, NOT_ATTEMPTED, Outcome, Report, not_attempted as _not_attempted
-from .errors import AWS_ERRORS, Abort, InvalidRequest, error_code, error_message
+from .errors import AWS_ERRORS, Abort, InvalidRequest, aws_message, error_code, error_message
 from .validate import check_bulk_options, check_user_pool_id
 
 UNCHANGED = "unchanged"
@@ -112,7 +112,8 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: A
         code = error_code(exc)
         if code == "UserNotFoundException":
             return Outcome(username, NOT_FOUND, before=before, message="user deleted during the run")
-        if code == "InvalidParameterException" and step.enables_totp and mfa.TOTP_NOT_ENROLLED.search(str(exc)):
+        if mfa.not_enrolled(step, before, code):
+            said = aws_message(exc) or str(exc)
             return Outcome(
                 username,
                 NOT_ENROLLED,
@@ -120,6 +121,7 @@ def converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: A
                 after=before,
                 error_code=code,
                 message="no verified TOTP authenticator: the user must enrol at sign-in",
+                fields={"cognito_message": None if mfa.known_not_enrolled_wording(said) else said},
             )
         return _failed(username, exc, before)
 

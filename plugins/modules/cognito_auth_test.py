@@ -68,8 +68,10 @@ options:
     description:
       - The user's TOTP secret (base32, as shown when the authenticator was set up). The module computes the
         code when it answers C(SOFTWARE_TOKEN_MFA) (RFC 6238, HMAC-SHA1, 6 digits, 30 s).
-      - If the current 30 s step ends within O(totp_min_remaining) seconds, or its code was already used in
-        this run, the module waits for the next step; Cognito accepts each code only once.
+      - If the current 30 s step ends within O(totp_min_remaining) seconds, or its code was already used for
+        this user (in this task or an earlier one on this controller), the module waits for the next step;
+        Cognito accepts each code only once. The last step used per pool and user is kept in a small
+        locked file in the controller's temp dir (no code or secret is stored).
       - Mutually exclusive with O(totp_code).
     type: str
   totp_code:
@@ -141,8 +143,9 @@ requirements:
 notes:
   - A successful sign-in is real. Cognito counts the user as a monthly active user, may issue device metadata
     (see RV(device_metadata_issued)), and each wrong password or code counts towards the user's lockout.
-  - Cognito accepts each TOTP code once. Two runs for the same user within one 30 s step send the same code,
-    and Cognito refuses the second; give such runs O(totp_min_remaining=30) or space them apart.
+  - Cognito accepts each TOTP code once. With O(totp_secret), a second sign-in test of the same user within one
+    30 s step on the same controller waits for the next step; with O(totp_code), or from another controller,
+    give such runs O(totp_min_remaining=30) or space them apart.
   - Cognito checks codes with about 30 s of tolerance for clock skew; the controller's clock should be right
     within a few seconds.
   - With O(auth_flow=USER_PASSWORD_AUTH) or O(auth_flow=USER_SRP_AUTH), no AWS credentials are needed, only the
@@ -356,6 +359,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import auth
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, fail_aws
 from ansible_collections.mfaops.cognito.plugins.module_utils.validate import is_user_pool_id
+from ansible_collections.mfaops.cognito.plugins.module_utils import totp_steps
 
 # Sign-in calls and, for an enrolment, AssociateSoftwareToken / VerifySoftwareToken.
 CATEGORIES = (cognito.AUTH, cognito.WRITE)
@@ -435,7 +439,10 @@ def main():
 
     client = module.client("cognito-idp", config=cognito.client_config(1))
     call = cognito.caller(client, CATEGORIES, retries=RETRIES)
-    test = auth.SignInTest(cognito.Routed(call), auth.settings_from(module.params), protect=module.no_log_values.add)
+    test = auth.SignInTest(
+        cognito.Routed(call), auth.settings_from(module.params), protect=module.no_log_values.add,
+        step_store=totp_steps.StepStore(),
+    )
     try:
         outcome = test.run()
     except CALL_ERRORS as e:

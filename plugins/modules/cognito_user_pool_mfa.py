@@ -44,6 +44,8 @@ options:
       - Left as it is when omitted.
       - V(OFF) also turns TOTP off (C(SoftwareTokenMfaConfiguration) C(Enabled=false)) unless you ask
         otherwise, which is an error.
+      - V(OFF) is sent with no SMS, TOTP or email block, as Cognito requires, so the pool's SMS and email
+        MFA settings are dropped; a C(WebAuthnConfiguration) is kept.
       - Quote V("ON") and V("OFF") in YAML; unquoted, YAML reads them as booleans.
     type: str
     choices: ["OFF", "OPTIONAL", "ON"]
@@ -269,7 +271,7 @@ def main():
     after = wanted if changed else before
     if changed and not module.check_mode:
         try:
-            cognito.set_user_pool_mfa_config(call, pool, wanted)
+            cognito.set_user_pool_mfa_config(call, pool, pool_mfa.call_parameters(wanted))
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not set the MFA configuration of user pool {pool}")
         after = read(" back after the change")

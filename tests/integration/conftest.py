@@ -1,5 +1,10 @@
-"""Fixtures for the integration tests: the local Cognito stand-in, a boto3 client on
-it, and ``run_playbook``, which runs ``ansible-playbook`` against it.
+"""Fixtures for the integration tests: the local Cognito stand-in behind the Cognito
+front, a boto3 client on it, and ``run_playbook``, which runs ``ansible-playbook`` against it.
+
+``standin`` is the endpoint of the front (tests/support/cognito_front.py, a layer of the
+proxy with no quotas): it answers as Cognito does where moto differs, and passes the
+stand-in's own ``/_standin/`` routes through. ``moto_standin`` is moto alone; a test that
+uses it says why.
 
 ``ANSIBLE_COLLECTIONS_PATH`` (set by the Makefile to build/collections) must hold
 ``ansible_collections/mfaops/cognito``; when it does not, the tree is copied to a
@@ -26,7 +31,9 @@ if str(ROOT) not in sys.path:
 
 # pylint: disable=wrong-import-position
 from tests.support import playbook as ansible  # noqa: E402
-from tests.support.standin import DEFAULT_REGION, FAKE_AWS_ENV, StandIn  # noqa: E402
+from tests.support.cognito_front import CognitoFront  # noqa: E402
+from tests.support.proxy import DEFAULT_QUOTAS, Proxy  # noqa: E402
+from tests.support.standin import DEFAULT_REGION, FAKE_AWS_ENV, StandIn, StandInClient  # noqa: E402
 
 ACTION_GROUP = "group/mfaops.cognito.aws"
 
@@ -93,16 +100,39 @@ def standard_play(tasks: list[dict[str, Any]], play_vars: dict[str, Any] | None 
     ]
 
 
+class FrontedStandIn(StandInClient):
+    """The stand-in as clients see it: through the Cognito front."""
+
+    def __init__(self, proxy: Proxy, moto: StandIn) -> None:
+        super().__init__(endpoint=proxy.endpoint)
+        self.proxy, self.front, self.moto = proxy, proxy.front, moto
+
+
 @pytest.fixture(scope="session")
-def standin() -> Iterator[StandIn]:
-    """The stand-in, started once for the session (its own process, stopped at the end)."""
+def moto_standin() -> Iterator[StandIn]:
+    """moto alone, started once for the session (its own process, stopped at the end)."""
     with StandIn() as running:
         yield running
 
 
 @pytest.fixture(scope="session")
-def cognito(standin: StandIn) -> Any:
-    """A boto3 cognito-idp client on the stand-in (fake keys, us-east-1)."""
+def standin(moto_standin: StandIn) -> Iterator[FrontedStandIn]:
+    """The stand-in behind the Cognito front (no quotas, no faults)."""
+    with Proxy(moto_standin.endpoint, quotas={category: None for category in DEFAULT_QUOTAS}, front=CognitoFront()) as proxy:
+        yield FrontedStandIn(proxy, moto_standin)
+
+
+@pytest.fixture
+def front(standin: FrontedStandIn) -> Iterator[CognitoFront]:
+    """The front, its settings restored after the test."""
+    saved = standin.front.config()
+    yield standin.front
+    standin.front.configure(**saved)
+
+
+@pytest.fixture(scope="session")
+def cognito(standin: StandInClient) -> Any:
+    """A boto3 cognito-idp client on the front (fake keys, us-east-1)."""
     return standin.client()
 
 
@@ -114,7 +144,7 @@ def collections_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def run_playbook(standin: StandIn, collections_path: str, tmp_path: Path) -> Callable[..., PlaybookRun]:
+def run_playbook(standin: StandInClient, collections_path: str, tmp_path: Path) -> Callable[..., PlaybookRun]:
     """``run_playbook(playbook, extra_vars=None, check=False, diff=False, args=(), config=None)``.
 
     ``playbook``: YAML text, a list of plays, or a list of tasks (wrapped in

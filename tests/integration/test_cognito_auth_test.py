@@ -49,13 +49,17 @@ needs_pycognito = pytest.mark.skipif(not HAS_PYCOGNITO, reason="pycognito (for U
 @pytest.fixture(scope="module")
 def world(cognito: Any) -> dict[str, Any]:
     """On the session's stand-in:
-    - pool OPTIONAL: alice (TOTP verified + enabled + preferred, through the real API flow with
-      the stand-in's secret), nomfa (no MFA), gone (disabled); its app client, and a second
+    - pool OPTIONAL: alice, lookup-1 and lookup-2 (TOTP verified + enabled + preferred, through the
+      real API flow with the stand-in's secret), nomfa (no MFA), gone (disabled); its app client, and a second
       app client with a secret;
     - pool ON: svc-1, svc-2, svc-x (created by an administrator with a temporary password, no MFA).
     """
     pool = seed.create_pool(cognito, "auth-test", "OPTIONAL")
     seed.create_user(cognito, pool, "alice", "totp_preferred")
+    # Cognito accepts a code once per user, and the totp lookup cannot know which steps other
+    # tasks used: users of their own for the lookup's code, so it is fresh.
+    seed.create_user(cognito, pool, "lookup-1", "totp_preferred")
+    seed.create_user(cognito, pool, "lookup-2", "totp_preferred")
     seed.create_user(cognito, pool, "nomfa", "no_mfa")
     seed.create_user(cognito, pool, "gone", "disabled")
     secret_client = cognito.create_user_pool_client(
@@ -160,7 +164,8 @@ def test_tokens_only_when_asked(world, run_playbook):
 def test_code_from_the_lookup(world, run_playbook):
     before = time.time()
     run = run_playbook(
-        tasks_of(("sign in", signin(world, totp_code="{{ lookup('mfaops.cognito.totp', totp, min_remaining=10) }}")))
+        tasks_of(("sign in", signin(world, username="lookup-1",
+                                    totp_code="{{ lookup('mfaops.cognito.totp', totp, min_remaining=10) }}")))
         + [{"name": "code", "ansible.builtin.set_fact": {"code": "{{ lookup('mfaops.cognito.totp', totp) }}"}}],
         extra_vars={"pw": STANDIN_PASSWORD, "totp": STANDIN_TOTP_SECRET},
     )
@@ -355,7 +360,7 @@ def test_no_secret_in_vvvv_output(world, standin, cognito, run_playbook, collect
     )
     named = [
         ("secret", signin(world, totp_secret="{{ totp }}")),
-        ("lookup", signin(world, totp_code="{{ lookup('mfaops.cognito.totp', totp, min_remaining=10) }}", auth_flow="USER_PASSWORD_AUTH")),
+        ("lookup", signin(world, username="lookup-2", totp_code="{{ lookup('mfaops.cognito.totp', totp, min_remaining=10) }}", auth_flow="USER_PASSWORD_AUTH")),
         ("client secret", signin(world, client_id=world["secret_client_id"], client_secret="{{ cs }}", totp_secret="{{ totp }}", auth_flow=secret_flow)),
         ("wrong client secret", signin(world, client_id=world["secret_client_id"], client_secret="{{ wrong_cs }}", totp_secret="{{ totp }}")),
         ("wrong password", signin(world, password="{{ wrong_pw }}", totp_secret="{{ totp }}")),

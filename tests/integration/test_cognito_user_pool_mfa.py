@@ -101,18 +101,13 @@ def test_round_trip(standin: Any, cognito: Any, run_playbook: Any) -> None:
         "sms_authentication_message": "{####} is your code",
         "sms_configuration": SNS_RESULT,
     }
-    # OFF turns TOTP off as well; SMS settings are kept
+    # OFF turns TOTP off as well and, as Cognito requires, goes without factor blocks: no SMS left
     assert run.result("optional")["diff"]["before"] == {
         "mfa_configuration": "OFF",
         "software_token_mfa_configuration": {"enabled": False},
-        "sms_mfa_configuration": {"sms_authentication_message": "{####} is your code", "sms_configuration": SNS_RESULT},
     }
     assert calls == {GET: 5 * 2, SET: 5}
-    assert config(cognito, pool) == {
-        "MfaConfiguration": "OPTIONAL",
-        "SoftwareTokenMfaConfiguration": {"Enabled": True},
-        "SmsMfaConfiguration": {"SmsAuthenticationMessage": "{####} is your code", "SmsConfiguration": SNS},
-    }
+    assert config(cognito, pool) == {"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": True}}
 
 
 def test_contradictions_fail_before_any_write(standin: Any, cognito: Any, run_playbook: Any) -> None:

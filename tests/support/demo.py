@@ -40,7 +40,9 @@ if str(ROOT) not in sys.path:
 from tests.support import demo_pools  # noqa: E402
 from tests.support import playbook as ansible  # noqa: E402
 from tests.support import seed  # noqa: E402
-from tests.support.standin import STANDIN_PASSWORD, STANDIN_TOTP_SECRET, StandIn  # noqa: E402
+from tests.support.cognito_front import CognitoFront  # noqa: E402
+from tests.support.proxy import DEFAULT_QUOTAS, Proxy  # noqa: E402
+from tests.support.standin import STANDIN_PASSWORD, STANDIN_TOTP_SECRET, StandIn, StandInClient  # noqa: E402
 
 INVENTORY = "examples/inventory.yml"
 ENFORCE = "playbooks/enforce_mfa.yml"
@@ -114,7 +116,7 @@ def stream(command: list[str], env: dict[str, str]) -> tuple[int, bool, dict[str
 class Demo:
     """The stand-in, the example pools, and the playbook runs."""
 
-    def __init__(self, standin: StandIn, scratch: Path) -> None:
+    def __init__(self, standin: StandInClient, scratch: Path) -> None:
         self.standin = standin
         self.scratch = scratch
         self.hosts = demo_pools.inventory_hosts()
@@ -211,8 +213,12 @@ class Demo:
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     banner("mfaops.cognito demo: put the users of two Cognito user pools on TOTP MFA")
-    say("Starting a local stand-in for Amazon Cognito (moto). Nothing here reaches AWS.")
-    with StandIn() as standin, tempfile.TemporaryDirectory(prefix="mfaops-demo-") as scratch:
+    say("Starting a local stand-in for Amazon Cognito (moto behind a front that answers as Cognito does where")
+    say("moto differs: tests/support/cognito_front.py). Nothing here reaches AWS.")
+    unlimited = {category: None for category in DEFAULT_QUOTAS}
+    with StandIn() as moto, Proxy(moto.endpoint, quotas=unlimited, front=CognitoFront()) as front, \
+            tempfile.TemporaryDirectory(prefix="mfaops-demo-") as scratch:
+        standin = StandInClient(front.endpoint)
         demo = Demo(standin, Path(scratch))
         demo.create_pools()
         not_enrolled = [u.name for pool in demo_pools.POOLS for u in pool.users if u.outcome == demo_pools.NOT_ENROLLED]

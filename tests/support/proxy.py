@@ -30,6 +30,10 @@ the stand-in and behaves like Cognito's front door:
 Requests without ``X-Amz-Target`` (the stand-in's own ``/_standin/`` routes) pass through
 untouched and uncounted.
 
+With ``front=CognitoFront()`` (``--cognito-front``), requests that passed the quota and the
+faults go through the Cognito front (cognito_front.py), which answers as Cognito does where
+moto differs; ``GET``/``POST /_proxy/front`` read and change its settings.
+
 From Python (the proxy runs on a thread of this process)::
 
     with Proxy(standin.endpoint, quotas={"UserResourceUpdate": 25}) as proxy:
@@ -70,6 +74,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
+
+if __package__:
+    from .cognito_front import CognitoFront, Reply
+else:  # run by path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from tests.support.cognito_front import CognitoFront, Reply  # pylint: disable=import-error
 
 
 def _load_quotas():
@@ -457,12 +467,34 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._drop()
             return
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
+        after = None
+        if operation and proxy.front is not None:
+            step = proxy.front.request(operation, body, proxy.describe)
+            if isinstance(step, Reply):
+                count_user("front")
+                self._send_reply(step)
+                return
+            body, after = step.body, step.after
         try:
             status, reason, resp_headers, data = proxy.upstream.request(self.command, self.path, body, headers)
         except (OSError, http.client.HTTPException) as exc:
             count_user("bad_gateway")
             self._send(502, {"__type": "BadGateway", "message": f"stand-in unreachable: {exc}"}, JSON_CONTENT_TYPE)
             return
+        if operation is None and proxy.front is not None and self.path.startswith("/_standin/rename_pool"):
+            proxy.front.forget_pools()
+        if after is not None:
+            try:
+                payload = json.loads(data or b"{}")
+            except ValueError:
+                payload = {}
+            replaced = after(status, payload) if isinstance(payload, dict) else None
+            if replaced is not None:
+                count_user("ok" if replaced.status < 400 else "error")
+                if proxy.record_secrets:
+                    proxy.record(json.dumps(replaced.payload).encode())
+                self._send_reply(replaced)
+                return
         answer = "ok" if status < 400 else "error"
         if action == DROP_AFTER:
             count_user(answer, "lost")
@@ -479,6 +511,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _send_reply(self, reply: Reply) -> None:
+        error_type = reply.payload.get("__type") if reply.status >= 400 else None
+        extra = self._aws_headers(error_type) if error_type else {"x-amzn-RequestId": str(uuid.uuid4())}
+        self._send(reply.status, reply.payload, JSON_CONTENT_TYPE, extra)
 
     @staticmethod
     def _aws_headers(error_type: str) -> dict[str, str]:
@@ -500,6 +537,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             elif path == "/_proxy/config" and self.command == "POST":
                 proxy.configure(**json.loads(body or b"{}"))
                 self._send(200, proxy.config())
+            elif path == "/_proxy/front" and self.command == "GET" and proxy.front is not None:
+                self._send(200, proxy.front.config())
+            elif path == "/_proxy/front" and self.command == "POST" and proxy.front is not None:
+                proxy.front.configure(**json.loads(body or b"{}"))
+                self._send(200, proxy.front.config())
             else:
                 self._send(404, {"error": f"no route {self.command} {path}"})
         except (ValueError, TypeError) as exc:
@@ -532,8 +574,10 @@ class Proxy:
         clock: Callable[[], float] = time.monotonic,
         count_users: bool = False,
         record_secrets: bool = False,
+        front: CognitoFront | None = None,
     ):
         self.upstream = _UpstreamPool(upstream)
+        self.front = front
         self.count_users = count_users
         self.record_secrets = record_secrets
         self._secrets: dict[str, set[str]] = {}
@@ -595,6 +639,13 @@ class Proxy:
             if self.faults.expire_after is not None and self._requests > self.faults.expire_after:
                 return EXPIRED, 0.0
             return decide(bucket, self.faults, self._rand.random)
+
+    def describe(self, query: dict[str, Any]) -> dict[str, Any] | None:
+        """The stand-in's ``POST /_standin/describe`` (for the front); None if it has no such pool."""
+        status, dummy, dummy, data = self.upstream.request(
+            "POST", "/_standin/describe", json.dumps(query).encode(), [("Content-Type", "application/json")]
+        )
+        return json.loads(data) if status == 200 else None
 
     def count(self, operation: str, action: str) -> None:
         self._counts.add(operation, action)
@@ -685,11 +736,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--expire-after", type=int, help="answer ExpiredTokenException after this many API requests")
     parser.add_argument("--count-users", action="store_true", help="keep counts per operation and Username")
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--cognito-front", action="store_true",
+                        help="answer as Cognito does where moto differs (cognito_front.py)")
     args = parser.parse_args(argv)
     faults = Faults(args.error_rate, args.drop_rate, args.drop_after_forward, args.latency, args.latency_rate,
                     args.expire_after)
     proxy = Proxy(args.upstream, dict(args.quota), args.burst_seconds, faults, args.host, args.port, args.seed,
-                  count_users=args.count_users)
+                  count_users=args.count_users, front=CognitoFront() if args.cognito_front else None)
     print(f"PROXY_READY {proxy.endpoint}", flush=True)
     try:
         proxy._server.serve_forever()  # pylint: disable=protected-access

@@ -16,6 +16,10 @@ Besides the AWS API, the server answers a few routes of its own:
                                  failures are calls answered with an error
 ``POST /_standin/counts/reset``  set the counts to zero
 ``POST /_standin/rename_pool``   give a new, empty pool the id you choose
+``POST /_standin/describe``      what the Cognito front (cognito_front.py) needs to know,
+                                 uncounted: ``{"user_pool_id" or "client_id",
+                                 "username"?}`` -> ``{"pool": {...}, "user": {...} or
+                                 null}`` (see ``_describe``)
 ``POST /_standin/seed``          create users directly in moto's backend, in a given
                                  MFA state (see ``USER_STATES``); 100,000 users take
                                  a few seconds. Body: ``{"user_pool_id": ...,
@@ -275,6 +279,49 @@ def _rename_pool(body: dict[str, Any]) -> dict[str, Any]:
     return {"user_pool_id": new_id}
 
 
+def _describe(body: dict[str, Any]) -> dict[str, Any]:
+    """A pool's MFA and username settings, group count and (given ``username``, matched as
+    moto matches it) one user's MFA fields, read from moto's backend without an API call."""
+    from moto.cognitoidp.models import cognitoidp_backends  # pylint: disable=import-outside-toplevel
+
+    pool = None
+    for backend in dict.values(cognitoidp_backends[ACCOUNT_ID]):
+        for candidate in list(backend.user_pools.values()):
+            if candidate.id == body.get("user_pool_id") or body.get("client_id") in candidate.clients:
+                pool = candidate
+                break
+        if pool is not None:
+            break
+    if pool is None:
+        raise _NotFound(f"no user pool for {body}")
+    config = pool.extended_config
+    answer: dict[str, Any] = {
+        "pool": {
+            "id": pool.id,
+            "mfa_configuration": pool.mfa_config,
+            "software_token_mfa": bool((pool.token_mfa_config or {}).get("Enabled")),
+            "sms_mfa": bool(pool.sms_mfa_config),
+            "case_sensitive": (config.get("UsernameConfiguration") or {}).get("CaseSensitive", True) is not False,
+            "username_attributes": list(config.get("UsernameAttributes") or []),
+            "groups": len(pool.groups),
+        },
+        "user": None,
+    }
+    if body.get("username"):
+        user = pool._get_user(body["username"])  # pylint: disable=protected-access
+        if user is not None:
+            answer["user"] = {
+                "username": user.username,
+                "enabled": bool(user.enabled),
+                "status": str(getattr(user.status, "value", user.status)),
+                "token_verified": bool(user.token_verified),
+                "software_token_mfa_enabled": bool(user.software_token_mfa_enabled),
+                "sms_mfa_enabled": bool(user.sms_mfa_enabled),
+                "preferred_mfa_setting": user.preferred_mfa_setting or "",
+            }
+    return answer
+
+
 def _aws_answer(start_response: Any, status: str, payload: dict[str, Any]) -> list[bytes]:
     data = json.dumps(payload).encode()
     start_response(status, [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data)))])
@@ -374,6 +421,9 @@ class _StandInApp:
                 status, payload = "200 OK", {"ok": True}
             elif path == "/_standin/rename_pool" and method == "POST":
                 payload = _rename_pool(json.loads(self._read_body(environ)))
+                status = "200 OK"
+            elif path == "/_standin/describe" and method == "POST":
+                payload = _describe(json.loads(self._read_body(environ)))
                 status = "200 OK"
             elif path == "/_standin/seed" and method == "POST":
                 payload = _seed_in_backend(json.loads(self._read_body(environ)))

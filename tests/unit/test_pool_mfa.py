@@ -155,8 +155,15 @@ def test_normalize_copies():
         ),
         # enable TOTP, keep the mode
         (cfg("OPTIONAL", sms=SMS_BLOCK), P(software_token_mfa_enabled=True), cfg("OPTIONAL", True, sms=SMS_BLOCK), True),
-        # OFF turns TOTP off too; SMS settings are kept
-        (cfg("OPTIONAL", True, sms=SMS_BLOCK), P("OFF"), cfg("OFF", False, sms=SMS_BLOCK), True),
+        # OFF turns TOTP off too and leaves no SMS or email block (Cognito refuses OFF with one);
+        # WebAuthn is kept
+        (cfg("OPTIONAL", True, sms=SMS_BLOCK), P("OFF"), cfg("OFF", False), True),
+        (
+            cfg("ON", True, sms=SMS_BLOCK, email=EMAIL_BLOCK, WebAuthnConfiguration=WEBAUTHN),
+            P("OFF"),
+            cfg("OFF", False, WebAuthnConfiguration=WEBAUTHN),
+            True,
+        ),
         (cfg("OFF"), P("OFF"), cfg("OFF"), False),
         # SMS off: its block is not sent
         (cfg("ON", True, sms=SMS_BLOCK), P(sms=B(False)), cfg("ON", True), True),
@@ -241,3 +248,21 @@ def test_matches(actual, wanted, expected):
 
 def test_enabled_methods():
     assert pool_mfa.enabled_methods(cfg("ON", True, email=EMAIL_BLOCK)) == {"software_token_mfa": True, "sms_mfa": False, "email_mfa": True}
+
+
+@pytest.mark.parametrize(
+    "config, sent",
+    [
+        (cfg("OFF"), {"MfaConfiguration": "OFF"}),
+        (cfg("OFF", WebAuthnConfiguration=WEBAUTHN), {"MfaConfiguration": "OFF", "WebAuthnConfiguration": WEBAUTHN}),
+        (cfg("ON", True, sms=SMS_BLOCK), cfg("ON", True, sms=SMS_BLOCK)),
+    ],
+)
+def test_off_is_sent_without_factor_blocks(config, sent):
+    assert pool_mfa.call_parameters(config) == sent
+
+
+@pytest.mark.parametrize("request_", [P("OFF", sms=B(True)), P("OFF", email=B(True))])
+def test_off_with_a_method_enabled_is_refused_before_any_call(request_):
+    with pytest.raises(InvalidRequest, match="OFF, so (sms|email)_mfa_configuration cannot be enabled"):
+        pool_mfa.desired(cfg("OPTIONAL", True, sms=SMS_BLOCK), request_)

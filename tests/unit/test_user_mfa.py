@@ -1,5 +1,8 @@
 """One user's convergence against a fake Cognito, and the bulk report."""
 
+import botocore.exceptions
+import pytest
+
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import Abort
@@ -73,16 +76,49 @@ def test_not_enrolled():
     assert (result.outcome, result.error_code) == ("not_enrolled", "InvalidParameterException")
 
 
-def test_other_invalid_parameter_is_a_failure():
-    user = FakeUser()
-    error = client_error("InvalidParameterException", "SMS configuration missing")
+SMS_AND_TOTP_ON = {**TOTP_ON, "sms_mfa": mfa.MethodRequest(enabled=True, preferred=False)}
+TOTP_OFF = {"software_token_mfa": mfa.MethodRequest(enabled=False, preferred=False)}
+
+
+@pytest.mark.parametrize(
+    "wording, enabled, methods, outcome, cognito_message",
+    [
+        # Cognito's wordings: not enrolled, no message kept (the wording is known).
+        ("User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA", (), TOTP_ON, "not_enrolled", None),
+        ("User has not set up software token mfa", (), TOTP_ON, "not_enrolled", None),
+        ("User has not verified software token mfa", ["SMS_MFA"], TOTP_ON, "not_enrolled", None),
+        # An unknown wording to a TOTP-only write, TOTP not enabled: still not enrolled, message kept.
+        ("Some new wording", (), TOTP_ON, "not_enrolled", "Some new wording"),
+        # The write also enables SMS: failed, with Cognito's message.
+        ("User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA", (), SMS_AND_TOTP_ON, "failed", None),
+        # TOTP already enabled (only the preference moves): failed.
+        ("User has not verified software token mfa", ["SOFTWARE_TOKEN_MFA"], TOTP_ON, "failed", None),
+        # The write disables TOTP: nothing to enrol, failed.
+        ("Some new wording", ["SMS_MFA", "SOFTWARE_TOKEN_MFA"], TOTP_OFF, "failed", None),
+    ],
+)
+def test_not_enrolled_is_decided_by_request_and_state(wording, enabled, methods, outcome, cognito_message):
+    user = FakeUser(enabled=enabled, preferred="")
 
     def refuse(_username, _blocks):
-        raise error
+        raise client_error("InvalidParameterException", wording)
 
     user.write = refuse
-    result = converge(user)
-    assert (result.outcome, result.error_code, result.message) == ("failed", "InvalidParameterException", "SMS configuration missing (op)")
+    result = converge(user, methods=methods)
+    assert (result.outcome, result.error_code) == (outcome, "InvalidParameterException")
+    assert result.fields.get("cognito_message") == cognito_message
+    assert result.as_row().get("cognito_message") == cognito_message
+    if outcome == "failed":
+        assert result.message == f"{wording} (op)"
+
+
+@pytest.mark.parametrize(
+    "message, known",
+    [(wording, True) for wording, _source in mfa.TOTP_NOT_ENROLLED_WORDINGS]
+    + [("user has not verified software token MFA.", True), ("software token", False), ("", False)],
+)
+def test_known_not_enrolled_wordings(message, known):
+    assert mfa.known_not_enrolled_wording(message) is known
 
 
 def test_not_found():
