@@ -8,7 +8,7 @@ usernames() streams names lazily, page by page (ListUsers / ListUsersInGroup ret
 60 users a page), so a 100,000-user pool flows through engine.run_bulk without being listed
 up front. The exclusion list always wins; a user named twice (in the list and in a group, or in
 two groups) comes out once. The listing calls are passed in as functions, so this module makes
-no AWS call of its own and is tested with fakes (tests/unit/test_selection.py).
+no AWS call of its own and is tested with fakes (tests/unit/plugins/module_utils/test_selection.py).
 """
 
 from __future__ import annotations
