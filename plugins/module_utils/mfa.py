@@ -9,7 +9,6 @@ Nothing here talks to AWS, so every rule is tested as a table (tests/unit/plugin
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
 

@@ -1,6 +1,5 @@
 """One user's convergence against a fake Cognito, and the bulk report."""
 
-import botocore.exceptions
 import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
