@@ -13,6 +13,7 @@ from ansible_collections.mfaops.cognito.plugins.plugin_utils import role_checks
 class FilterModule:
     def filters(self):
         return {
+            "as_list": role_checks.as_list,
             "pool_problems": role_checks.pool_problems,
             "option_problems": role_checks.option_problems,
             "accounts": role_checks.accounts,

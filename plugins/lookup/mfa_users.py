@@ -36,12 +36,15 @@ options:
   files:
     description:
       - YAML files, each holding a list of users.
-      - A relative path is taken from O(base_dir), or else looked up in the play's C(files) search path.
+      - "A relative path is looked for, in this order: in O(base_dir); in C(inventory_dir) (the directory of the
+        inventory source that defines the pool); in C(playbook_dir); in the current working directory (the project
+        directory when AWX or ansible-runner runs the job); then in the play's C(files) search path. The first file
+        found is taken. When none is, the lookup fails naming every place it looked."
     type: list
     elements: str
     default: []
   base_dir:
-    description: Where relative O(files) paths start, usually C(inventory_dir).
+    description: The first place relative O(files) paths are looked for (in the roles, their C(*_users_dir), by default C(inventory_dir)).
     type: str
   exclude:
     description: Usernames always left out (break-glass accounts). Exclusion wins over every source.
@@ -114,6 +117,14 @@ from ansible_collections.mfaops.cognito.plugins.plugin_utils.role_checks import 
 NO_SETTING = {mfa.TOTP: mfa.MethodRequest()}
 
 
+def places(path, base_dir, variables):
+    """The paths a users file is looked for at, in order (the order documented in O(files) and docs/awx.md)."""
+    if os.path.isabs(path):
+        return [path]
+    dirs = (base_dir, variables.get("inventory_dir"), variables.get("playbook_dir"), os.getcwd())
+    return list(dict.fromkeys(os.path.join(str(directory), path) for directory in dirs if directory))
+
+
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
@@ -160,13 +171,15 @@ class LookupModule(LookupBase):
         return entries
 
     def _load_list(self, path, variables, pool):
-        base_dir = self.get_option("base_dir")
-        if base_dir and not os.path.isabs(path):
-            found = os.path.join(base_dir, path)
-        else:
-            found = self.find_file_in_search_path(variables or {}, "files", path, ignore_missing=True)
+        variables = variables or {}
+        tried = places(path, self.get_option("base_dir"), variables)
+        found = next((place for place in tried if os.path.isfile(place)), None)
+        if found is None and not os.path.isabs(path):
+            found = self.find_file_in_search_path(variables, "files", path, ignore_missing=True)
+            search = [str(place) for place in variables.get("ansible_search_path") or []]
+            tried.append("the play's files search path" + (f" ({', '.join(search)})" if search else ""))
         if not found or not os.path.isfile(found):
-            raise AnsibleError(f"pool {pool}: users file '{path}' does not exist" + (f" (looked in {base_dir})" if base_dir else ""))
+            raise AnsibleError(f"pool {pool}: users file '{path}' does not exist (looked in: {'; '.join(tried)})")
         try:
             data = self._loader.load_from_file(found)
         except AnsibleError as e:

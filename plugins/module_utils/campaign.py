@@ -8,7 +8,7 @@ Input: the audit's per-user rows (cognito_user_mfa_info), the members of the cam
 groups, today's date, the deadlines, the switch threshold, the exclusions and the kept
 campaign state. Output: what this run does (nudge list, group removals and restores, whether
 the pool goes to ON) and the state it leads to. Nothing here talks to AWS or touches a file,
-so every rule is a table test (tests/unit/test_campaign.py).
+so every rule is a table test (tests/unit/plugins/module_utils/test_campaign.py).
 
 State (a JSON document, see campaign_state.py), per pool::
 

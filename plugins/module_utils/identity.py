@@ -4,7 +4,7 @@
 
 """One identity per person: how a pool names its users, and exclusions that always hold.
 
-Pure functions only (no AWS call); tested as tables and properties in tests/unit/test_identity.py.
+Pure functions only (no AWS call); tested as tables and properties in tests/unit/plugins/module_utils/test_identity.py.
 What Cognito does, with the public source of each rule:
 
 - A pool signs users in either with a username plus optional aliases (``AliasAttributes``:

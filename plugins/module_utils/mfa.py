@@ -4,7 +4,7 @@
 
 """Pure MFA decisions: current state + requested settings -> calls to make and the state they lead to.
 
-Nothing here talks to AWS, so every rule is tested as a table (tests/unit/test_mfa.py).
+Nothing here talks to AWS, so every rule is tested as a table (tests/unit/plugins/module_utils/test_mfa.py).
 """
 
 from __future__ import annotations

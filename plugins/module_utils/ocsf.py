@@ -8,7 +8,7 @@ The resource is the user pool (ARN) and, for a user finding, the user (ARN + use
 Detection Finding has no compliance object (that is Compliance Finding, 2003), so the controls a
 record supports are carried where a Detection Finding can hold them: remediation.references and
 remediation.cis_controls, finding_info.types, and unmapped.compliance in the shape of OCSF's
-compliance object. tests/unit/test_findings.py validates every record against the OCSF schema.
+compliance object. tests/unit/plugins/module_utils/test_findings.py validates every record against the OCSF schema.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Configurations are handled in the API's own shape (MfaConfiguration, SoftwareTok
 SmsMfaConfiguration, EmailMfaConfiguration, ...). The set call replaces the whole configuration,
 so the desired configuration starts from the current one and changes only what was asked:
 blocks the caller did not name are sent back as they were read. Tested as tables in
-tests/unit/test_pool_mfa.py.
+tests/unit/plugins/module_utils/test_pool_mfa.py.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ records of the listing, which carry their attributes. The exclusion list always 
 any name of a user (identity.Exclusions); a user named twice (in the list and in a group, in two
 groups, or as an email and as a UUID) comes out once, and two inline entries that are one person
 are an error naming both. The calls are passed in as functions, so this module makes no AWS call
-of its own and is tested with fakes (tests/unit/test_selection.py).
+of its own and is tested with fakes (tests/unit/plugins/module_utils/test_selection.py).
 """
 
 from __future__ import annotations

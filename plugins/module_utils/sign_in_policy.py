@@ -4,7 +4,7 @@
 
 """What a sign-in really demands: pool mode, user state, passkeys and choice-based sign-in.
 
-Pure; tested as tables in tests/unit/test_sign_in_policy.py. "Compliant" here means: every way
+Pure; tested as tables in tests/unit/plugins/module_utils/test_sign_in_policy.py. "Compliant" here means: every way
 this user can sign in asks for a TOTP code. The rule per pool mode (``MfaConfiguration``):
 
 - ``OFF``: no second factor is asked, whatever the user's settings: not compliant. ("OFF - MFA

@@ -4,7 +4,7 @@
 
 """What kind of user a record is, and what that means for enforcement and for the audit.
 
-Pure; tested as a table in tests/unit/test_user_kind.py. The rules, with their sources:
+Pure; tested as a table in tests/unit/plugins/module_utils/test_user_kind.py. The rules, with their sources:
 
 | UserStatus / Enabled            | state / reason                             | write? | in the compliance denominator |
 |---------------------------------|--------------------------------------------|--------|-------------------------------|

@@ -6,7 +6,7 @@
 
 A user entry (inline, or in a users file shared with enforce_mfa) is a username, or a dict
 with ``username`` and any of the profile keys below, beside the MFA keys that mfa.py checks.
-Nothing here talks to AWS, so every rule is tested as a table (tests/unit/test_user_profile.py).
+Nothing here talks to AWS, so every rule is tested as a table (tests/unit/plugins/module_utils/test_user_profile.py).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ author:
 options:
   user_pool_id:
     description:
-      - The user pool, for example V(us-east-1_AbCdEf123).
+      - The user pool, for example V(us-east-1_AbCdEf123). When given, the task runs in the region of its prefix (O(region) is not needed).
       - Required with O(auth_flow=ADMIN_USER_PASSWORD_AUTH) and O(auth_flow=USER_SRP_AUTH).
     type: str
   client_id:
@@ -385,6 +385,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import connection
 from ansible_collections.mfaops.cognito.plugins.module_utils import auth
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import totp_steps
@@ -461,6 +462,7 @@ def main():
         ],
         supports_check_mode=True,
     )
+    connection.settle(module)
     check_params(module)
     expect = module.params["expect"]
 

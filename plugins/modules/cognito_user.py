@@ -33,7 +33,8 @@ author:
 options:
   user_pool_id:
     description:
-      - The user pool, for example V(us-east-1_AbCdEf123). Its region prefix must match the region the task runs in.
+      - The user pool, for example V(us-east-1_AbCdEf123).
+      - The task runs in the region of its prefix. O(region) (or E(AWS_REGION)) is not needed; if set, it must be the same.
     type: str
     required: true
   username:
@@ -359,6 +360,7 @@ calls:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import connection
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import onboarding
@@ -399,6 +401,7 @@ def main():
         mutually_exclusive=[("username", "users")],
         required_one_of=[("username", "users")],
     )
+    connection.settle(module)
     params = module.params
     pool = params["user_pool_id"]
     try:

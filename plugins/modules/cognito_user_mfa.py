@@ -41,7 +41,7 @@ options:
   user_pool_id:
     description:
       - The user pool, for example V(us-east-1_AbCdEf123).
-      - Its region prefix must match the region the task runs in.
+      - The task runs in the region of its prefix. O(region) (or E(AWS_REGION)) is not needed; if set, it must be the same.
       - Required with O(username) or O(users).
     type: str
   username:
@@ -397,6 +397,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import audit
+from ansible_collections.mfaops.cognito.plugins.module_utils import connection
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import budget
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
@@ -450,6 +451,7 @@ def main():
         required_one_of=[("username", "users", "access_token", "groups", "all_users")],
         required_by={"username": "user_pool_id", "users": "user_pool_id", "groups": "user_pool_id", "all_users": "user_pool_id"},
     )
+    connection.settle(module)
     params = module.params
     try:
         chosen = one_pass.selection_of(params)

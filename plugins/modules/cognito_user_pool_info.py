@@ -23,7 +23,8 @@ author:
 options:
   user_pool_id:
     description:
-      - The user pool, for example V(us-east-1_AbCdEf123). Its region prefix must match the region the task runs in.
+      - The user pool, for example V(us-east-1_AbCdEf123).
+      - The task runs in the region of its prefix. O(region) (or E(AWS_REGION)) is not needed; if set, it must be the same.
     type: str
     required: true
   app_clients:
@@ -151,6 +152,7 @@ calls:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import connection
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import pool_info
@@ -166,6 +168,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    connection.settle(module)
     params = module.params
     pool = params["user_pool_id"]
     try:

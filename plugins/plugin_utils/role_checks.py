@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import string
 from fractions import Fraction
@@ -18,6 +19,18 @@ CONTACTS = {"EMAIL": "email", "SMS": "phone_number"}
 # A generated service-account password: 8 characters of each kind Cognito's password policy may ask for.
 PASSWORD_KINDS = (string.ascii_uppercase, string.ascii_lowercase, string.digits, "!#%+-=@_")
 PASSWORD_EACH = 8
+
+
+def as_list(value):
+    """A role's list variable as a list. A YAML list stays as it is; a string - what a survey text field or
+    ``-e k=v`` gives - is split at commas and new lines, each item stripped, blank items dropped; none is []."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [item.strip() for item in re.split(r"[,\n]", value) if item.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise TypeError(f"expected a list or a comma-separated string, got {type(value).__name__} {json.dumps(value, default=str)}")
 
 
 def pool_problems(user_pool_id, region="", region_vars="cognito_region"):

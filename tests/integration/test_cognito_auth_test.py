@@ -8,9 +8,9 @@ What the stand-in can and cannot show (moto 5.2.5):
 - TOTP codes are checked (current 30 s step only); a wrong code is CodeMismatchException.
 - MFA_SETUP comes after NEW_PASSWORD_REQUIRED or the SRP step in a pool whose MFA is ON, so
   enrolment is tested here; AdminInitiateAuth never returns MFA_SETUP or SELECT_MFA_TYPE
-  (those paths are unit-tested with a stubbed client in tests/unit/test_auth_signin.py).
+  (those paths are unit-tested with a stubbed client in tests/unit/plugins/module_utils/test_auth_signin.py).
 - moto does not check the SRP proof (a wrong password passes USER_SRP_AUTH there): the SRP
-  math is unit-tested against an independent SRP server in tests/unit/test_auth_signin.py.
+  math is unit-tested against an independent SRP server in tests/unit/plugins/module_utils/test_auth_signin.py.
 - SECRET_HASH is checked in USER_SRP_AUTH and in SOFTWARE_TOKEN_MFA answers.
 """
 

@@ -243,11 +243,15 @@ def test_bad_inputs_fail_before_any_call(standin: Any, run_playbook: Any, tmp_pa
     # Ansible puts its own words before the lookup's message; the message is the end of it.
     failed = {host: result["msg"] for host, result in results(run, TASK_USERS).items() if result.get("failed")}
     messages = {host: msg[msg.find(f"pool {host}: "):] for host, msg in failed.items()}
+    # A miss names every place looked, in order: the inventory's directory, playbook_dir, the working directory,
+    # the play's files search path.
+    missing = messages.pop("missing-file")
+    looked = "; ".join(str(place / "users/nobody.yml") for place in (inventory.parent, PLAYBOOK.parent, tmp_path))
+    assert missing.startswith(f"pool missing-file: users file 'users/nobody.yml' does not exist (looked in: {looked}; the play's files search path ("), missing
     assert messages == {
         "unknown-key": "pool unknown-key: inline users, entry 2 (bob): unknown key(s) totp (allowed: username, software_token_mfa, sms_mfa, email_mfa)",
         "duplicate-in-file": "pool duplicate-in-file: users file 'users/dup.yml', entry 3 (dave): duplicate of users file 'users/dup.yml', entry 1",
         "duplicate-across": "pool duplicate-across: users file 'users/staff-us.yml', entry 2 (erin): duplicate of inline users, entry 1",
-        "missing-file": f"pool missing-file: users file 'users/nobody.yml' does not exist (looked in {inventory.parent})",
         "not-a-list": "pool not-a-list: users file 'users/mapping.yml' must hold a list of users, not a mapping",
         "conflicting-preferred": (
             "pool conflicting-preferred: inline users, entry 2 (carol): only one method can be preferred, "

@@ -24,7 +24,9 @@ the stand-in and behaves like Cognito's front door:
   successes were seen by the client;
 - with ``record_secrets=True``, every secret value that passes through it, in requests and
   answers (``SECRET_FIELDS``: passwords, TOTP secrets and codes, sessions, tokens, SECRET_HASH),
-  so a test can search the output of a run for each of them (``Proxy.secrets()``).
+  so a test can search the output of a run for each of them (``Proxy.secrets()``);
+- the ``X-Amz-Security-Token`` header of every API request, by value (``Proxy.security_tokens()``),
+  so a test can see that temporary credentials went out with their session token.
 
 Requests without ``X-Amz-Target`` (the stand-in's own ``/_standin/`` routes) pass through
 untouched and uncounted.
@@ -435,6 +437,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         username = username_of(body) if operation and proxy.count_users else None
         if operation and proxy.record_secrets:
             proxy.record(body)
+        if operation:
+            proxy.note_token(self.headers.get("X-Amz-Security-Token"))
 
         def count_user(*what: str) -> None:
             if username is not None:
@@ -581,6 +585,7 @@ class Proxy:
         self.record_secrets = record_secrets
         self._secrets: dict[str, set[str]] = {}
         self._secrets_lock = threading.Lock()
+        self._security_tokens: dict[str | None, int] = {}
         self.user_counts_table = UserCounts()
         # A test's hook: called with each operation's name before it is forwarded; it may return an action
         # (ERROR_500, DROP_BEFORE, DROP_AFTER) for that request, e.g. after killing the client between two steps.
@@ -674,6 +679,15 @@ class Proxy:
         with self._secrets_lock:
             return {key: set(values) for key, values in self._secrets.items()}
 
+    def note_token(self, token: str | None) -> None:
+        with self._secrets_lock:
+            self._security_tokens[token] = self._security_tokens.get(token, 0) + 1
+
+    def security_tokens(self) -> dict[str | None, int]:
+        """``{X-Amz-Security-Token header value (None: no header): number of API requests}`` since the start or reset_counts()."""
+        with self._secrets_lock:
+            return dict(self._security_tokens)
+
     def rate(self, operation: str) -> float | None:
         """Forwarded ``operation`` requests per second, first to last (None: fewer than 2)."""
         return self._counts.rate(operation)
@@ -681,6 +695,8 @@ class Proxy:
     def reset_counts(self) -> None:
         self._counts.reset()
         self.user_counts_table.reset()
+        with self._secrets_lock:
+            self._security_tokens.clear()
 
     # ----- life cycle -----
     def start(self) -> "Proxy":
