@@ -33,6 +33,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
+from .engine import Aimd
 from .files import write_private
 
 try:
@@ -160,10 +161,7 @@ class SharedBucket:
         rate: float,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        decrease: float = 0.7,
-        increase: float = 0.002,
-        cooldown: float = 1.0,
-        min_rate: float = 0.5,
+        aimd: Aimd = Aimd(),
     ):
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -171,10 +169,10 @@ class SharedBucket:
         self.rate = float(rate)
         self._clock = clock
         self._sleep = sleep
-        self._decrease = decrease
-        self._increase = increase
-        self._cooldown = cooldown
-        self._min_scale = min(1.0, min_rate / self.rate)
+        self._decrease = aimd.decrease
+        self._increase = aimd.increase
+        self._cooldown = aimd.cooldown
+        self._min_scale = min(1.0, aimd.min_rate / self.rate)
         self._fd = _open_private(path)
         self._lock = threading.Lock()  # flock does not exclude threads sharing one descriptor
         self._successes = 0

@@ -56,6 +56,17 @@ NOT_THROTTLING_CODES = frozenset(("LimitExceededException",))
 UNREACHABLE_RETRIES = 2
 
 
+@dataclass(frozen=True)
+class Aimd:
+    """How a pace adapts to throttling: down to `decrease` times itself (at most once per `cooldown` seconds,
+    never below `min_rate`), then back up by `increase` of the ceiling per successful call."""
+
+    decrease: float = 0.7
+    increase: float = 0.002
+    cooldown: float = 1.0
+    min_rate: float = 0.5
+
+
 class RateLimiter:
     """Paces calls at `rate` per second, without bursts; halves its pace on throttling (AIMD).
 
@@ -70,21 +81,18 @@ class RateLimiter:
         rate: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        decrease: float = 0.7,
-        increase: float = 0.002,
-        cooldown: float = 1.0,
-        min_rate: float = 0.5,
+        aimd: Aimd = Aimd(),
     ):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.ceiling = float(rate)
         self.rate = float(rate)
-        self.min_rate = min(min_rate, self.ceiling)
+        self.min_rate = min(aimd.min_rate, self.ceiling)
         self._clock = clock
         self._sleep = sleep
-        self._decrease = decrease
-        self._increase = increase * self.ceiling
-        self._cooldown = cooldown
+        self._decrease = aimd.decrease
+        self._increase = aimd.increase * self.ceiling
+        self._cooldown = aimd.cooldown
         self._next_slot = clock()
         self._last_decrease = float("-inf")
         self._lock = threading.Lock()

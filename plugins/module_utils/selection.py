@@ -150,16 +150,9 @@ def picked(
     return _stream(selection, roster, get_user, first_pages, listings, stats)
 
 
-def usernames(
-    selection: Selection,
-    list_users: Callable[[Optional[str], str], Mapping[str, Any]],
-    list_users_in_group: Callable[[str, str], Mapping[str, Any]],
-    stats: Optional[SelectionStats] = None,
-    naming: PoolNaming = PoolNaming(),
-    get_user: Optional[Callable[[str], Mapping[str, Any]]] = None,
-) -> Iterator[str]:
-    """The canonical usernames of picked()."""
-    return (one.username for one in picked(selection, list_users, list_users_in_group, stats, naming, get_user))
+def usernames(*args: Any, **kwargs: Any) -> Iterator[str]:
+    """The canonical usernames of picked(), which takes the same arguments."""
+    return (one.username for one in picked(*args, **kwargs))
 
 
 def _resolve(name: str, get_user: Optional[Callable[[str], Mapping[str, Any]]]) -> Tuple[Optional[Mapping[str, Any]], Optional[BaseException]]:

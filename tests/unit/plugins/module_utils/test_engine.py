@@ -49,7 +49,7 @@ def test_limiter_does_not_bank_idle_time():
 
 def test_limiter_slows_on_throttle_once_per_cooldown_and_recovers():
     clock = FakeClock()
-    limiter = engine.RateLimiter(20, clock=clock, sleep=clock.sleep, decrease=0.5, increase=0.05, cooldown=1.0)
+    limiter = engine.RateLimiter(20, clock=clock, sleep=clock.sleep, aimd=engine.Aimd(decrease=0.5, increase=0.05, cooldown=1.0))
     limiter.on_throttle()
     limiter.on_throttle()  # same overload reported by another call in flight: ignored
     assert limiter.rate == pytest.approx(10)
@@ -64,7 +64,7 @@ def test_limiter_slows_on_throttle_once_per_cooldown_and_recovers():
 
 def test_limiter_has_a_floor():
     clock = FakeClock()
-    limiter = engine.RateLimiter(2, clock=clock, sleep=clock.sleep, min_rate=0.5, cooldown=0)
+    limiter = engine.RateLimiter(2, clock=clock, sleep=clock.sleep, aimd=engine.Aimd(min_rate=0.5, cooldown=0))
     for _call in range(20):
         limiter.on_throttle()
     assert limiter.rate == pytest.approx(0.5)
