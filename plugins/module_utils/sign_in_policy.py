@@ -49,11 +49,10 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from .mfa import InvalidRequest
+from .mfa import METHODS, NO_MFA, OTHER_MFA_ONLY, TOTP, TOTP_ENABLED_NOT_PREFERRED, TOTP_PREFERRED
 
-TOTP = "software_token_mfa"
 SMS = "sms_mfa"
-EMAIL = "email_mfa"
-_COGNITO_METHODS = {"SOFTWARE_TOKEN_MFA": TOTP, "SMS_MFA": SMS, "EMAIL_OTP": EMAIL}
+_COGNITO_METHODS = {cognito: method for method, (cognito, _block) in METHODS.items()}
 
 PASSWORD = "PASSWORD"
 WEB_AUTHN = "WEB_AUTHN"
@@ -66,10 +65,6 @@ MULTI_FACTOR = "MULTI_FACTOR_WITH_USER_VERIFICATION"
 WEBAUTHN_BLOCK = "WebAuthnConfiguration"
 
 # mfa_state values, as the audit reports them.
-TOTP_PREFERRED = "totp_preferred"
-TOTP_ENABLED_NOT_PREFERRED = "totp_enabled_not_preferred"
-OTHER_MFA_ONLY = "other_mfa_only"
-NO_MFA = "no_mfa"
 
 # What the password path of a sign-in asks as second factor.
 ASKS_TOTP = "totp"
