@@ -321,4 +321,4 @@ def test_modules_take_the_region_from_the_pool_id(standin: Any, pools: dict, run
     assert run.result("mfa info")["counts"]["compliant"] == 1, run.result("mfa info")
     wrong = run.result("wrong region")
     assert wrong["failed"] is True and "belongs to region eu-west-1, but the task runs in region ap-south-1" in wrong["msg"], wrong
-    assert standin.counts(staff).get("DescribeUserPool") == 1  # the first task's; none for the wrong region
+    assert standin.counts(staff).get("DescribeUserPool") == 2  # pool info and mfa info (the pool naming); none for the wrong region
