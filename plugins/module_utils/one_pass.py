@@ -13,6 +13,7 @@ returned for the user's state at the end of the run: the report needs no second 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence
 
@@ -24,7 +25,7 @@ from .errors import InvalidRequest
 from .validate import check_username
 from .mfa import NOT_FOUND
 
-SELECTION_OPTIONS = ("groups", "all_users", "filter", "exclude")
+SELECTION_OPTIONS = ("groups", "all_users", "filter", "exclude", "handled")
 
 
 def selection_of(params: Mapping[str, Any]) -> Optional[selection.Selection]:
@@ -41,10 +42,12 @@ def selection_of(params: Mapping[str, Any]) -> Optional[selection.Selection]:
     for single in ("username", "access_token"):
         if params.get(single) is not None:
             raise InvalidRequest(f"groups / all_users cannot be combined with {single}: they select many users")
-    return selection.from_params(
+    chosen = selection.from_params(
         {"groups": params.get("groups") or None, "all_users": params.get("all_users"), "filter": params.get("filter") or None,
          "exclude": params.get("exclude")}
     )
+    handled = tuple(check_username(name, f"handled[{index}]") for index, name in enumerate(params.get("handled") or ()))
+    return dataclasses.replace(chosen, handled=handled)
 
 
 def requests(
@@ -56,6 +59,7 @@ def requests(
     list_users_in_group: Callable[[str, str], Mapping[str, Any]],
     stats: selection.SelectionStats,
     reset_totp: bool = False,
+    naming: Any = None,
 ) -> Iterator[mfa.UserRequest]:
     """The listed requests not excluded, then one request with the task's settings per selected user not listed.
 
@@ -66,11 +70,11 @@ def requests(
     stats.excluded += len(listed) - len(kept)
     if chosen is None:
         return iter(kept)
-    names = _not_listed(kept, chosen, list_users, list_users_in_group, stats)
+    names = _not_listed(kept, chosen, list_users, list_users_in_group, stats, naming)
     return _chain(kept, names, base, reset_totp)
 
 
-def _not_listed(kept, chosen, list_users, list_users_in_group, stats):
+def _not_listed(kept, chosen, list_users, list_users_in_group, stats, naming):
     """The selected names, less those listed (a listed user named by a group too: once, as listed).
 
     The selection keeps its own counts; they are added to the caller's as the stream is consumed.
@@ -78,7 +82,7 @@ def _not_listed(kept, chosen, list_users, list_users_in_group, stats):
     listed_names = {request.username for request in kept}
     outer = (stats.excluded, stats.duplicates)
     inner = selection.SelectionStats()
-    selected = selection.usernames(chosen, list_users, list_users_in_group, inner)  # first pages fetched now
+    selected = selection.usernames(chosen, list_users, list_users_in_group, inner, **({"naming": naming} if naming else {}))
 
     def stream():
         repeated = 0

@@ -45,6 +45,9 @@ class Selection:
     all_users: bool = False
     filter: Optional[str] = None
     exclude: Tuple[str, ...] = ()
+    # Users an earlier task of the same run has handled (the role's batches of listed users): matched by any
+    # of their names like exclusions, but counted as duplicates, not as excluded.
+    handled: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -139,6 +142,7 @@ def picked(
     stats = stats if stats is not None else SelectionStats()
     check_listed_names(selection.usernames, naming)
     roster = Roster(naming, Exclusions(selection.exclude, naming))
+    handled = Exclusions(selection.handled, naming)
     listings: List[Tuple[str, Iterator[List[Mapping[str, Any]]]]] = []
     if selection.all_users:
         what = f"the users of the pool (filter {selection.filter!r})" if selection.filter else "the users of the pool"
@@ -147,7 +151,7 @@ def picked(
         what = f"the members of group {group!r}"
         listings.append((what, _pages(lambda token, group=group: list_users_in_group(group, token), "NextToken", what, stats)))
     first_pages = [next(listing, []) for _what, listing in listings]
-    return _stream(selection, roster, get_user, first_pages, listings, stats)
+    return _stream(selection, roster, handled, get_user, first_pages, listings, stats)
 
 
 def usernames(*args: Any, **kwargs: Any) -> Iterator[str]:
@@ -164,11 +168,12 @@ def _resolve(name: str, get_user: Optional[Callable[[str], Mapping[str, Any]]]) 
         return None, exc
 
 
-def _stream(selection, roster, get_user, first_pages, listings, stats) -> Iterator[Picked]:
+def _stream(selection, roster, handled, get_user, first_pages, listings, stats) -> Iterator[Picked]:
     skipped = 0
+    done_before = 0
 
     def count():
-        stats.excluded, stats.duplicates = skipped + len(roster.excluded), roster.duplicates
+        stats.excluded, stats.duplicates = skipped + len(roster.excluded), roster.duplicates + done_before
 
     # An inline name that is an exclusion entry as written (in this pool's case rules) is not even read.
     excluded_names = {roster.naming.normalize(entry, USERNAME) for entry in selection.exclude}
@@ -186,6 +191,10 @@ def _stream(selection, roster, get_user, first_pages, listings, stats) -> Iterat
     for (what, rest), first in zip(listings, first_pages):
         for page in itertools.chain((first,), rest):
             for record in page:
+                if handled and handled.match(record):
+                    done_before += 1
+                    count()
+                    continue
                 entry = roster.add(record, source=what)
                 count()
                 if entry is not None:

@@ -73,6 +73,14 @@ options:
     type: list
     elements: str
     default: []
+  handled:
+    description:
+      - With O(groups) or O(all_users), users that an earlier task of the same run has handled already (the
+        enforce_mfa role passes the users of its batches): the selection skips them, matching any of their names as
+        O(exclude) does, and counts them neither as excluded nor again.
+    type: list
+    elements: str
+    default: []
   access_token:
     description:
       - A user's access token. Sets that user's own preference, without administrator credentials.
@@ -425,6 +433,7 @@ ARGUMENT_SPEC = dict(
     groups=dict(type="list", elements="str"),
     all_users=dict(type="bool"),
     filter=dict(type="str"),
+    handled=dict(type="list", elements="str", default=[]),
     audit=dict(type="bool", default=False),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
@@ -500,7 +509,7 @@ def main():
     if recorder is not None:
         api = user_mfa.UserApi(read=recorder.read, write=api.write, delete_token=api.delete_token)
     exclusions, naming, records = None, None, {}
-    if params["exclude"]:
+    if params["exclude"] or chosen is not None:
         try:
             naming = identity.PoolNaming.from_user_pool(cognito.describe_user_pool(call, pool))
             identity.check_listed_names([request.username for request in requests], naming, "users[{}]".format)
@@ -520,7 +529,7 @@ def main():
             requests, chosen, params["exclude"], base,
             lambda filter_, token: cognito.list_users(call, pool, filter_ or "", token),
             lambda group, token: cognito.list_users_in_group(call, pool, group, token),
-            stats, params["reset_software_token"],
+            stats, params["reset_software_token"], naming,
         )
     except selection.SelectionError as e:
         module.fail_json(msg=str(e), calls=bulk.calls(call))
