@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from tests.support import seed
-from tests.support.standin import STANDIN_PASSWORD, write_calls
+from tests.support.standin import write_calls
 
 ROOT = Path(__file__).resolve().parents[2]
 ENFORCE, AUDIT = ROOT / "playbooks" / "enforce_mfa.yml", ROOT / "playbooks" / "audit_mfa.yml"
@@ -40,33 +40,9 @@ UNCONFIRMED, FORCE_CHANGE = "una@example.com", "fred@example.com"
 
 def email_pool(client: Any, case_sensitive: bool) -> tuple[seed.Pool, dict[str, str]]:
     """The pool, its users (email -> Cognito Username, a UUID) and the group staff holding all of them."""
-    pool_id = client.create_user_pool(
-        PoolName="email-sign-in",
-        UsernameAttributes=["email"],
-        UsernameConfiguration={"CaseSensitive": case_sensitive},
-        AutoVerifiedAttributes=["email"],
-    )["UserPool"]["Id"]
-    client.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": True})
-    client_id = client.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="app", GenerateSecret=False, ExplicitAuthFlows=seed.APP_CLIENT_FLOWS
-    )["UserPoolClient"]["ClientId"]
-    pool = seed.Pool(id=pool_id, client_id=client_id, name="email-sign-in")
-    usernames = {}
-    for email in (ALICE, BOB, BREAK_GLASS, FORCE_CHANGE):
-        attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
-        usernames[email] = client.admin_create_user(
-            UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS", UserAttributes=attributes
-        )["User"]["Username"]
-        if email != FORCE_CHANGE:
-            client.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=STANDIN_PASSWORD, Permanent=True)
-            seed.enrol_totp(client, seed.sign_in(client, pool, email))
-    client.sign_up(ClientId=client_id, Username=UNCONFIRMED, Password=STANDIN_PASSWORD,
-                   UserAttributes=[{"Name": "email", "Value": UNCONFIRMED}])
-    usernames[UNCONFIRMED] = client.admin_get_user(UserPoolId=pool_id, Username=UNCONFIRMED)["Username"]
-    client.create_group(UserPoolId=pool_id, GroupName="staff")
-    for username in usernames.values():
-        client.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName="staff")
-    return pool, usernames
+    users = {ALICE: "totp_verified", BOB: "totp_verified", BREAK_GLASS: "totp_verified",
+             FORCE_CHANGE: "force_change_password", UNCONFIRMED: "unconfirmed"}
+    return seed.email_pool(client, case_sensitive, users, {"staff": list(users)})
 
 
 def inventory(directory: Path, pool: seed.Pool, endpoint: str) -> Path:

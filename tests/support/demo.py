@@ -12,9 +12,12 @@ TOTP MFA with playbooks/enforce_mfa.yml, against a local stand-in.
 4. Proves it: one enforced user signs in with password + TOTP code
    (examples/demo_signin.yml, mfaops.cognito.cognito_auth_test). The password and the
    TOTP secret go through an extra-vars file, never on a command line or in the output.
-5. One day of the enrolment campaign (playbooks/mfa_campaign.yml): coverage, the users
+5. An email-sign-in, case-blind pool (examples/inventory-email.yml): Alice, named by email
+   in another case, listed and in a group, is handled once; the excluded break-glass account,
+   in the group too, gets no write (the demo fails if it does).
+6. One day of the enrolment campaign (playbooks/mfa_campaign.yml): coverage, the users
    still to enrol (CSV/JSON nudge files), the lockout-risk line; nothing changes in Cognito.
-6. Stops the stand-in, also on failure or Ctrl-C. Safe to run again: each run starts
+7. Stops the stand-in, also on failure or Ctrl-C. Safe to run again: each run starts
    from a fresh stand-in.
 
 Run it with `make demo` (which builds the venv and the collection first), or
@@ -47,11 +50,17 @@ from tests.support.proxy import DEFAULT_QUOTAS, Proxy  # noqa: E402
 from tests.support.standin import STANDIN_PASSWORD, STANDIN_TOTP_SECRET, StandIn, StandInClient  # noqa: E402
 
 INVENTORY = "examples/inventory.yml"
+EMAIL_INVENTORY = "examples/inventory-email.yml"
 ENFORCE = "playbooks/enforce_mfa.yml"
 CAMPAIGN = "playbooks/mfa_campaign.yml"
 SIGNIN = "examples/demo_signin.yml"
 SIGNIN_USER = ("staff-us", "alice")  # an enforced user: the sign-in test of step 4
 SECRETS = (STANDIN_PASSWORD, STANDIN_TOTP_SECRET)
+# Step 5's pool: users by email, as created (Cognito stores them in lowercase in a case-blind pool).
+ALICE, BREAK_GLASS, NEVER_ENROLLED = "alice@example.com", "breakglass@example.com", "nina@example.com"
+EMAIL_USERS = {ALICE: "totp_verified", BREAK_GLASS: "totp_verified", NEVER_ENROLLED: "no_mfa"}
+EMAIL_GROUPS = {"staff": (ALICE, BREAK_GLASS)}
+WRITE = "AdminSetUserMFAPreference"
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SHORT = {"software_token_mfa": "TOTP", "sms_mfa": "SMS", "email_mfa": "email"}
@@ -119,8 +128,9 @@ def stream(command: list[str], env: dict[str, str]) -> tuple[int, bool, dict[str
 class Demo:
     """The stand-in, the example pools, and the playbook runs."""
 
-    def __init__(self, standin: StandInClient, scratch: Path) -> None:
+    def __init__(self, standin: StandInClient, scratch: Path, front: Proxy | None = None) -> None:
         self.standin = standin
+        self.front = front
         self.scratch = scratch
         self.hosts = demo_pools.inventory_hosts()
         self.pools: dict[str, seed.Pool] = {}
@@ -159,10 +169,10 @@ class Demo:
                 say(f"    {user.name:<16} {describe(state)}  {note}".rstrip())
         return changed
 
-    def calls(self) -> dict[str, tuple[int, int, int]]:
+    def calls(self, pools: dict[str, seed.Pool] | None = None) -> dict[str, tuple[int, int, int]]:
         """Per pool host: (reads, accepted writes, refused writes) since the last call."""
         seen = {}
-        for host, pool in self.pools.items():
+        for host, pool in (self.pools if pools is None else pools).items():
             counts, failures = self.standin.counts(pool.id), self.standin.failures(pool.id)
             writes = {op: n for op, n in counts.items() if op.startswith(("AdminSet", "SetUser"))}
             refused = sum(failures.get(op, 0) for op in writes)
@@ -170,15 +180,26 @@ class Demo:
         self.standin.reset_counts()
         return seen
 
-    def run(self, title: str, playbook: str, *args: str, shown: tuple[str, ...] | None = None) -> Step:
-        """Run ``playbook`` on the example inventory against the stand-in; its output
-        streams through (a secret in it would be masked, and stop the demo)."""
+    def run(
+        self,
+        title: str,
+        playbook: str,
+        *args: str,
+        shown: tuple[str, ...] | None = None,
+        inventory: str = INVENTORY,
+        pools: dict[str, seed.Pool] | None = None,
+    ) -> Step:
+        """Run ``playbook`` on ``inventory`` (its ``pools``; the example inventory's by default)
+        against the stand-in; its output streams through (a secret in it would be masked,
+        and stop the demo)."""
         endpoint = ["-e", f"cognito_endpoint_url={self.standin.endpoint}"]
-        command = [ansible.ansible_playbook(), "-i", INVENTORY, playbook, *endpoint, *args]
-        banner(f"{title}\n$ " + " ".join(["ansible-playbook", "-i", INVENTORY, playbook, *endpoint, *(shown or args)]))
+        command = [ansible.ansible_playbook(), "-i", inventory, playbook, *endpoint, *args]
+        banner(f"{title}\n$ " + " ".join(["ansible-playbook", "-i", inventory, playbook, *endpoint, *(shown or args)]))
         extra = {"force_color": "1"} if sys.stdout.isatty() else {}
         env = {**ansible.playbook_env(self.collections, self.scratch, callback_result_format="yaml", **extra), "PYTHONUNBUFFERED": "1"}
         self.standin.reset_counts()
+        if self.front is not None:
+            self.front.reset_counts()
         started = time.monotonic()
         returncode, leaked, changed = stream(command, env)
         if returncode in (99, -signal.SIGINT):  # ansible-playbook's "user interrupted"
@@ -187,7 +208,7 @@ class Demo:
             raise SystemExit("\nA secret appeared in the output above (masked there): that is a bug.")
         if returncode != 0:
             raise SystemExit(f"\nThe playbook failed (exit code {returncode}); see its output above.")
-        calls = self.calls()
+        calls = self.calls(pools)
         say(f"({time.monotonic() - started:.1f} s.", end="")
         if playbook == ENFORCE:
             say(" Calls the stand-in saw, per pool:")
@@ -204,7 +225,7 @@ class Demo:
         secrets.write_text(json.dumps({"signin_password": STANDIN_PASSWORD, "signin_totp_secret": STANDIN_TOTP_SECRET}))
         args = ["--limit", host, "-e", f"signin_username={username}", "-e", f"signin_client_id={self.pools[host].client_id}"]
         self.run(
-            f"Step 4 of 5: prove it: {username} signs in with her password and a code from her app",
+            f"Step 4 of 6: prove it: {username} signs in with her password and a code from her app",
             SIGNIN,
             *args,
             "-e",
@@ -212,13 +233,48 @@ class Demo:
             shown=(*args, "-e", "@signin-secrets.json"),
         )
 
+    def email_pool(self) -> None:
+        """Step 5: a pool that signs in by email and matches names in any case
+        (examples/inventory-email.yml), through the Cognito front that emulates case-blind pools."""
+        (host, hostvars), = demo_pools.inventory_hosts(ROOT / EMAIL_INVENTORY).items()
+        client = self.standin.client(region=hostvars["cognito_region"])
+        pool, usernames = seed.email_pool(client, False, EMAIL_USERS, EMAIL_GROUPS, name=host,
+                                          pool_id=hostvars["cognito_user_pool_id"], standin=self.standin)
+        step = self.run("Step 5 of 6: a pool where users sign in by email, in any case", ENFORCE, "--diff",
+                        inventory=EMAIL_INVENTORY, pools={host: pool})
+        assert self.front is not None
+        written = self.front.user_counts(WRITE)
+
+        def writes(email: str) -> int:
+            names = {usernames[email].lower(), email.lower()}
+            return sum(n.get("ok", 0) + n.get("error", 0) for user, n in written.items() if user.lower() in names)
+
+        say(f"Read back from {pool.id} (Cognito gave each user a UUID as Username):")
+        for email, username in usernames.items():
+            state = seed.mfa_state(client, pool.id, username)
+            say(f"    {email:<24} {username}  {describe(state)}  {WRITE}: {writes(email)}")
+        alice = seed.mfa_state(client, pool.id, usernames[ALICE])
+        if alice != {"enabled_methods": ["software_token_mfa"], "preferred_method": "software_token_mfa"}:
+            raise SystemExit(f"{ALICE} is not on TOTP: that is a bug.")
+        if writes(BREAK_GLASS) or seed.mfa_state(client, pool.id, usernames[BREAK_GLASS])["enabled_methods"]:
+            raise SystemExit(f"The excluded {BREAK_GLASS} was written: that is a bug.")
+        if writes(ALICE) != 1 or step.accepted_writes() != 1 or step.changed.get(host) != 1:
+            raise SystemExit(f"{ALICE} was not written exactly once ({writes(ALICE)}): that is a bug.")
+        say(
+            "The inventory names Alice@Example.com and BreakGlass@Example.com; the pool stores them in\n"
+            "lowercase under UUIDs and matches any case. Alice is listed and in the group staff: the summary's\n"
+            "3 users are her two entries and the break-glass account's; 1 changed (Alice, one write), 2 excluded\n"
+            "(her second entry, and the break-glass account: a verified authenticator, so a write would have\n"
+            f"shown; it got none). {NEVER_ENROLLED} is in no source: never written."
+        )
+
     def campaign(self) -> None:
-        """Step 5: one day of playbooks/mfa_campaign.yml, its files in the scratch directory."""
+        """Step 6: one day of playbooks/mfa_campaign.yml, its files in the scratch directory."""
         today = time.strftime("%Y-%m-%d", time.gmtime())
         deadline = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 60 * 86400))
         out = self.scratch / "mfa-campaign"
         args = ["-e", f"mfa_campaign_today={today}", "-e", f"mfa_campaign_deadline={deadline}", "-e", "mfa_campaign_switch_at_percent=100"]
-        self.run("Step 5 of 5: the enrolment campaign, day one: who still has to set up an app", CAMPAIGN, *args,
+        self.run("Step 6 of 6: the enrolment campaign, day one: who still has to set up an app", CAMPAIGN, *args,
                  "-e", f"mfa_campaign_output_dir={out}", "-e", f"mfa_campaign_state_dir={out / 'state'}")
         for host in self.pools:
             listed = json.loads((out / f"{host}-nudges.json").read_text())
@@ -234,10 +290,10 @@ def main() -> int:
     say("Starting a local stand-in for Amazon Cognito (moto behind a front that answers as Cognito does where")
     say("moto differs: tests/support/cognito_front.py). Nothing here reaches AWS.")
     unlimited = {category: None for category in DEFAULT_QUOTAS}
-    with StandIn() as moto, Proxy(moto.endpoint, quotas=unlimited, front=CognitoFront()) as front, \
+    with StandIn() as moto, Proxy(moto.endpoint, quotas=unlimited, front=CognitoFront(), count_users=True) as front, \
             tempfile.TemporaryDirectory(prefix="mfaops-demo-") as scratch:
         standin = StandInClient(front.endpoint)
-        demo = Demo(standin, Path(scratch))
+        demo = Demo(standin, Path(scratch), front)
         demo.create_pools()
         not_enrolled = [u.name for pool in demo_pools.POOLS for u in pool.users if u.outcome == demo_pools.NOT_ENROLLED]
         say(f"Stand-in at {standin.endpoint}.")
@@ -259,7 +315,7 @@ def main() -> int:
             "\nsomeone else: users who never did are reported as not enrolled, not as failures."
         )
 
-        step = demo.run("Step 1 of 5: dry run: read every user, change nothing", ENFORCE, "--check", "--diff")
+        step = demo.run("Step 1 of 6: dry run: read every user, change nothing", ENFORCE, "--check", "--diff")
         say("Users after the dry run:")
         if demo.show_users() or step.accepted_writes():
             raise SystemExit("The dry run changed something: that is a bug.")
@@ -269,7 +325,7 @@ def main() -> int:
             "cannot be read, only tried. The real run tells."
         )
 
-        demo.run("Step 2 of 5: enforce", ENFORCE, "--diff")
+        demo.run("Step 2 of 6: enforce", ENFORCE, "--diff")
         say("Users after enforcing:")
         demo.show_users()
         say(
@@ -277,7 +333,7 @@ def main() -> int:
             "turns her SMS off. Excluded and unselected users were not even read."
         )
 
-        step = demo.run("Step 3 of 5: run it again: nothing is left to change", ENFORCE)
+        step = demo.run("Step 3 of 6: run it again: nothing is left to change", ENFORCE)
         say("Users after the second run:")
         if demo.show_users() or step.accepted_writes() or step.changed != dict.fromkeys(demo.pools, 0):
             raise SystemExit("The second run changed something: that is a bug.")
@@ -288,6 +344,7 @@ def main() -> int:
         )
 
         demo.sign_in()
+        demo.email_pool()
         demo.campaign()
 
         banner("Done")

@@ -250,3 +250,52 @@ def mfa_state(client: Any, pool_id: str, username: str) -> dict[str, Any]:
     enabled = [name for method, name in METHOD_NAMES.items() if method in listed]
     preferred = user.get("PreferredMfaSetting") or None
     return {"enabled_methods": enabled, "preferred_method": METHOD_NAMES.get(preferred, preferred) if preferred else None}
+
+
+def email_pool(
+    client: Any,
+    case_sensitive: bool,
+    users: dict[str, str],
+    groups: dict[str, Iterable[str]],
+    name: str = "email-sign-in",
+    pool_id: str | None = None,
+    standin: Any = None,
+) -> tuple[Pool, dict[str, str]]:
+    """A pool that signs in by email (``UsernameAttributes: [email]``; Cognito gives each
+    user a UUID as Username), case-sensitive or not. ``users``: ``{email: how}``, ``how``
+    one of ``totp_verified``, ``no_mfa``, ``force_change_password`` (created by an
+    administrator, never signed in) or ``unconfirmed`` (signed up, never confirmed).
+    ``groups``: ``{group: emails}``. ``pool_id`` (with ``standin``): the id to give it.
+    Returns the pool and ``{email: Cognito Username}``."""
+    created_id = client.create_user_pool(
+        PoolName=name,
+        UsernameAttributes=["email"],
+        UsernameConfiguration={"CaseSensitive": case_sensitive},
+        AutoVerifiedAttributes=["email"],
+    )["UserPool"]["Id"]
+    if pool_id:
+        standin.rename_pool(created_id, pool_id)
+    pool_id = pool_id or created_id
+    client.set_user_pool_mfa_config(UserPoolId=pool_id, MfaConfiguration="OPTIONAL", SoftwareTokenMfaConfiguration={"Enabled": True})
+    client_id = client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="app", GenerateSecret=False, ExplicitAuthFlows=APP_CLIENT_FLOWS
+    )["UserPoolClient"]["ClientId"]
+    pool = Pool(id=pool_id, client_id=client_id, name=name)
+    usernames = {}
+    for email, how in users.items():
+        if how == "unconfirmed":
+            client.sign_up(ClientId=client_id, Username=email, Password=STANDIN_PASSWORD,
+                           UserAttributes=[{"Name": "email", "Value": email}])
+            usernames[email] = client.admin_get_user(UserPoolId=pool_id, Username=email)["Username"]
+            continue
+        attributes = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+        usernames[email] = client.admin_create_user(
+            UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS", UserAttributes=attributes
+        )["User"]["Username"]
+        if how != "force_change_password":
+            client.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=STANDIN_PASSWORD, Permanent=True)
+        if how == "totp_verified":
+            enrol_totp(client, sign_in(client, pool, email))
+    for group, members in groups.items():
+        add_to_group(client, pool, group, [usernames[email] for email in members])
+    return pool, usernames
