@@ -92,20 +92,19 @@ def test_email_pool_enforce_then_audit(standin: Any, cognito: Any, run_playbook:
     assert totp(cognito, pool, usernames[ALICE]) == ([TOTP], TOTP)
     assert totp(cognito, pool, usernames[BOB]) == ([TOTP], TOTP)
     assert totp(cognito, pool, usernames[BREAK_GLASS]) == ([], "")
-    # The group's members, less the exclusions and the users listed inline, each matched by any name.
-    selected = task(run, "Find the group members and pool users not yet on TOTP")
-    case_sensitive = selected["user_pool_naming"]["case_sensitive"]
-    assert selected["user_pool_naming"] == {"case_sensitive": case_sensitive, "username_attributes": ["email"], "alias_attributes": []}
-    email = ALICE if case_sensitive else ALICE.lower()
-    assert selected["counts"]["excluded"] == 2  # the break-glass account and Alice (listed inline)
-    assert selected["counts"]["not_applicable_reasons"]["unconfirmed"] == 1
-    assert selected["counts"]["not_applicable_reasons"]["force_change_password"] == 1
-    assert [row["username"] for row in selected["users"]] == [usernames[BOB]]
+    # The group's members, less the exclusions and the users the listed batch handled (each matched by any
+    # name), are selected by the enforcement itself, in the loop's last item (issue 15: read once).
+    described = cognito.describe_user_pool(UserPoolId=pool.id)["UserPool"]
+    email = ALICE if described.get("UsernameConfiguration", {}).get("CaseSensitive", True) else ALICE.lower()
+    batches = task(run, "Enforce TOTP enabled and preferred, batch by batch")["results"]
+    selected = batches[-1]
+    assert selected["counts"]["changed"] == 1  # Bob: Alice was handled by the listed batch, the break-glass account excluded
+    assert sorted(row["reason"] for row in selected["users"] if row["outcome"] == "not_applicable") == [
+        "force_change_password", "unconfirmed"]
     summary = task(run, "Sum up the pool")["ansible_facts"]["enforce_mfa_summary"]
     assert summary["counts"]["changed"] == 2 and summary["counts"]["not_applicable"] == 2
     assert summary["counts"]["total"] == 4 and summary["considered"] == 2
-    batches = task(run, "Enforce TOTP enabled and preferred, batch by batch")["results"]
-    rows = {row["username"]: row for batch in batches for row in batch["users"]}
+    rows = {row["username"]: row for batch in batches for row in batch["users"] if row["outcome"] == "changed"}
     assert set(rows) == {usernames[ALICE], usernames[BOB]}
     assert (rows[usernames[ALICE]]["listed_as"], rows[usernames[ALICE]]["email"]) == (ALICE, email)
 
@@ -126,7 +125,10 @@ def test_email_pool_enforce_then_audit(standin: Any, cognito: Any, run_playbook:
     assert audited["compliance_percent"] == 100
 
 
-def test_duplicates_across_forms_fail_before_any_write(standin: Any, cognito: Any, run_playbook: Any, scenario: Any) -> None:
+def test_duplicates_across_forms_fail_before_any_write_to_them(standin: Any, cognito: Any, run_playbook: Any, scenario: Any) -> None:
+    """Alice listed by email and by her UUID: her batch fails before any write, naming both entries, and the pool
+    fails. The group's other member, Bob, is still enforced by the selection (its own source, in the loop's last
+    item): only the listed users are at fault."""
     pool, usernames, path = scenario
     hosts = yaml.safe_load(path.read_text())
     hosts["cognito_pools"]["hosts"][HOST]["cognito_users"] = [ALICE, usernames[ALICE]]
@@ -134,6 +136,8 @@ def test_duplicates_across_forms_fail_before_any_write(standin: Any, cognito: An
     standin.reset_counts()
     run = run_playbook(ENFORCE, args=("-i", str(path)))
     assert run.rc != 0
-    assert write_calls(standin.counts(pool.id)) == {}
+    assert write_calls(standin.counts(pool.id)) == {WRITE: 1}
     assert f"users[1] ({usernames[ALICE]}): the same user as users[0] ({ALICE})" in run.stdout, run
     assert totp(cognito, pool, usernames[ALICE]) == ([], "")
+    assert totp(cognito, pool, usernames[BOB]) == ([TOTP], TOTP)
+    assert totp(cognito, pool, usernames[BREAK_GLASS]) == ([], "")
