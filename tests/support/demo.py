@@ -262,10 +262,10 @@ class Demo:
             raise SystemExit(f"{ALICE} was not written exactly once ({writes(ALICE)}): that is a bug.")
         say(
             "The inventory names Alice@Example.com and BreakGlass@Example.com; the pool stores them in\n"
-            "lowercase under UUIDs and matches any case. Alice is listed and in the group staff: the summary's\n"
-            "3 users are her two entries and the break-glass account's; 1 changed (Alice, one write), 2 excluded\n"
-            "(her second entry, and the break-glass account: a verified authenticator, so a write would have\n"
-            f"shown; it got none). {NEVER_ENROLLED} is in no source: never written."
+            "lowercase under UUIDs and matches any case. Alice is listed and in the group staff: she is one\n"
+            "person, changed with one write. The selection of staff skips her (her batch handled her) and the\n"
+            "break-glass account (excluded by its email, in any case: a verified authenticator, so a write would\n"
+            f"have shown; it got none). {NEVER_ENROLLED} is in no source: never written."
         )
 
     def campaign(self) -> None:
