@@ -380,7 +380,8 @@ def test_service_account_enrolled_its_secrets_in_the_vault_and_nothing_leaks(
 def test_bad_inputs_fail_before_any_call(standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
     """Each bad input fails its pool with one message naming the pool, the file and the entry; with
     any_errors_fatal no pool is touched. Input errors make no call at all; an unknown group costs one
-    ListGroups, a pool not ready for service accounts one read of its MFA configuration: never a write."""
+    ListGroups, a pool not ready for service accounts one read of its MFA configuration and one of its sign-in
+    policy: never a write."""
     # 1. Entries the lookup rejects.
     hosts = {
         "no-username": {"cognito_users": [{"email": "a@example.com"}]},
@@ -464,5 +465,5 @@ def test_bad_inputs_fail_before_any_call(standin: Any, cognito: Any, run_playboo
             'enabled, and this pool\'s is not. Set onboard_users_pool_policy: "ON".'
         )
     }
-    assert standin.counts() == {"GetUserPoolMfaConfig": 1}
+    assert standin.counts() == {"GetUserPoolMfaConfig": 1, "DescribeUserPool": 1}  # the MFA configuration and the sign-in policy (passkeys)
     assert all_users(cognito, pool.id) == {}
