@@ -76,7 +76,7 @@ options:
   handled:
     description:
       - With O(groups) or O(all_users), users that an earlier task of the same run has handled already (the
-        enforce_mfa role passes the users of its batches): the selection skips them, matching any of their names as
+        enforce_mfa role passes the users of its batches). The selection skips them, matching any of their names as
         O(exclude) does, and counts them neither as excluded nor again.
     type: list
     elements: str
