@@ -148,6 +148,8 @@ def test_faults_on_3000_users_lose_nothing_and_write_each_user_once(standin: Any
         "changed": 2700,
         "not_enrolled": 120,
         "not_found": 30,
+        "not_applicable": 0,
+        "excluded": 0,
         "failed": 0,
         "not_attempted": 0,
     }, result["msg"]
