@@ -15,9 +15,6 @@ from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tupl
 from .errors import InvalidRequest
 from .validate import as_bool, check_username
 
-# Kept for cognito_user_mfa_info and the mfa_users lookup until they import errors / validate themselves.
-from .validate import check_bulk_options, check_user_pool_id  # noqa: F401  pylint: disable=unused-import
-
 # Option name -> (name in UserMFASettingList / PreferredMfaSetting, settings block of the set call)
 METHODS: Dict[str, Tuple[str, str]] = {
     "software_token_mfa": ("SOFTWARE_TOKEN_MFA", "SoftwareTokenMfaSettings"),

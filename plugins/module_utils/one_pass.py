@@ -22,6 +22,7 @@ from . import mfa
 from . import selection
 from .bulk import FAILED, NOT_ATTEMPTED
 from .errors import InvalidRequest
+from .identity import PoolNaming
 from .validate import check_username
 from .mfa import NOT_FOUND
 
@@ -82,7 +83,7 @@ def _not_listed(kept, chosen, list_users, list_users_in_group, stats, naming):
     listed_names = {request.username for request in kept}
     outer = (stats.excluded, stats.duplicates)
     inner = selection.SelectionStats()
-    selected = selection.usernames(chosen, list_users, list_users_in_group, inner, **({"naming": naming} if naming else {}))
+    selected = selection.usernames(chosen, list_users, list_users_in_group, inner, naming or PoolNaming())
 
     def stream():
         repeated = 0

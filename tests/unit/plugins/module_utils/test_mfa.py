@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import validate
 from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import MethodRequest as R
 from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import MfaState as S
 
@@ -163,7 +164,7 @@ def test_user_requests_needs_some_setting():
 
 @pytest.mark.parametrize("pool_id", ["us-east-1_AbCdEf123", "eu-west-2_0293110d292a4ffc9e89caf7f28e4ac0"])
 def test_user_pool_id_ok(pool_id):
-    assert mfa.check_user_pool_id(pool_id) == pool_id
+    assert validate.check_user_pool_id(pool_id) == pool_id
 
 
 @pytest.mark.parametrize(
@@ -179,7 +180,7 @@ def test_user_pool_id_ok(pool_id):
 )
 def test_user_pool_id_rejects(pool_id, region, message):
     with pytest.raises(mfa.InvalidRequest) as err:
-        mfa.check_user_pool_id(pool_id, region)
+        validate.check_user_pool_id(pool_id, region)
     assert message in str(err.value)
 
 
