@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The audit_mfa role's report files: the settings checked before any call (the report name, retention, the
-thresholds), and which files retention may delete - only the timestamped JSON reports this role writes."""
+thresholds), writing every format at once, and which files retention may delete - only the timestamped JSON reports
+this role writes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import os
 import re
 import unicodedata
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import files as files_util
 from ansible_collections.mfaops.cognito.plugins.plugin_utils import role_checks
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import formats as formats_util
 
 # Path separators and the characters a glob gives a meaning to.
 NOT_IN_A_NAME = frozenset("/\\*?[]{}")
@@ -68,3 +71,41 @@ def expired_reports(paths, directory, name, keep_reports):
         path for path in paths or [] if os.path.dirname(path) == directory and pattern.fullmatch(os.path.basename(path))
     )
     return history[:-keep] if keep > 0 else []
+
+
+def stamped_name(name, generated_at):
+    """The timestamped JSON report's file name: 2026-01-02T03:04:05Z gives NAME-20260102T030405Z.json."""
+    return f"{name}-{generated_at.replace('-', '').replace(':', '')}.json"
+
+
+def make_private_dirs(directory):
+    """Create `directory` and each missing parent with mode 0700 whatever the umask; existing ones are left as they
+    are."""
+    missing = []
+    while not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    for path in reversed(missing):
+        os.mkdir(path, 0o700)
+        os.chmod(path, 0o700)
+
+
+def write_reports(report, directory, name, keep_reports, formats, write=True):
+    """Write the timestamped JSON report and the latest report in every format into `directory` (made 0700, with
+    its missing parents, when it is missing; an existing one is left as it is), then delete the timestamped reports beyond `keep_reports`.
+    Every file is replaced atomically with mode 0600, never through a symlink. With write=False nothing is written
+    or deleted: the answer says what would be. Returns (files written, files deleted), as absolute paths."""
+    latest = [(os.path.join(directory, f"{name}-latest.{extension}"), extension) for extension in formats]
+    files = [(os.path.join(directory, stamped_name(name, report["generated_at"])), "json")] + latest
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise ValueError(f"audit_mfa_report_dir {directory} exists and is not a directory")
+    existing = [os.path.join(directory, entry) for entry in os.listdir(directory)] if os.path.isdir(directory) else []
+    deleted = expired_reports(sorted(set(existing) | {files[0][0]}), directory, name, keep_reports)
+    if not write:
+        return [path for path, _ext in files], deleted
+    make_private_dirs(directory)
+    for path, extension in files:
+        files_util.write_private(path, formats_util.render(report, extension))
+    for path in deleted:
+        os.unlink(path)
+    return [path for path, _ext in files], deleted

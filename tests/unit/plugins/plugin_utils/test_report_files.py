@@ -3,6 +3,8 @@ own timestamped reports, and every report format well-formed whatever the userna
 plugin_utils/audit_report/)."""
 
 import csv
+import os
+import stat
 import io
 import json
 import xml.etree.ElementTree as ET
@@ -154,3 +156,60 @@ def test_every_format_stays_well_formed_for_hostile_usernames():
 
     records = [json.loads(line) for line in rendered["ocsf.jsonl"].splitlines()]
     assert records and all(record["class_uid"] == 2004 for record in records)
+
+
+def written_report(generated_at="2026-01-03T04:05:06Z"):
+    row = dict(username="amy", compliant=True, not_found=False, enabled=True, user_status="CONFIRMED",
+               enabled_methods=["software_token_mfa"], preferred_method="software_token_mfa", mfa_state="totp_preferred")
+    results = [{"changed": False, "users": [row], "user_pool_mfa_config": {"mfa_configuration": "ON"}}]
+    return audit_report([model.audit_pool(results, "p", "us-east-1_Pool1")], generated_at=generated_at)
+
+
+def test_reports_are_written_whole_0600_in_new_0700_dirs_and_retention_runs_after(tmp_path):
+    directory = str(tmp_path / "a" / "b")
+    first, deleted = report_files.write_reports(written_report("2026-01-01T00:00:00Z"), directory, "cmp", 2, list(formats.RENDERERS))
+    assert deleted == []
+    assert [os.path.basename(path) for path in first] == [
+        "cmp-20260101T000000Z.json", "cmp-latest.json", "cmp-latest.csv", "cmp-latest.html", "cmp-latest.junit.xml",
+        "cmp-latest.ocsf.jsonl"]
+    assert {stat.S_IMODE(os.stat(path).st_mode) for path in first} == {0o600}
+    assert [stat.S_IMODE(os.stat(path).st_mode) for path in (tmp_path / "a", tmp_path / "a" / "b")] == [0o700, 0o700]
+    report = written_report()
+    assert json.loads(open(first[1], encoding="utf-8").read())["generated_at"] == "2026-01-01T00:00:00Z"
+    report_files.write_reports(written_report("2026-01-02T00:00:00Z"), directory, "cmp", 2, ["json"])
+    files, deleted = report_files.write_reports(report, directory, "cmp", 2, ["json", "csv"])
+    assert deleted == [os.path.join(directory, "cmp-20260101T000000Z.json")]
+    assert sorted(os.listdir(directory)) == sorted([
+        "cmp-20260102T000000Z.json", "cmp-20260103T040506Z.json", "cmp-latest.json", "cmp-latest.csv",
+        "cmp-latest.html", "cmp-latest.junit.xml", "cmp-latest.ocsf.jsonl"])
+    with open(files[2], "rb") as handle:  # byte for byte: CSV lines end in CRLF
+        assert handle.read() == formats.render(report, "csv").encode("utf-8")
+
+
+def test_an_existing_dir_is_left_as_it_is_and_a_symlinked_report_is_replaced_not_followed(tmp_path):
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    directory.chmod(0o1777)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    (directory / "cmp-latest.csv").symlink_to(outside)
+    report_files.write_reports(written_report(), str(directory), "cmp", 0, ["csv"])
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o1777
+    assert outside.read_text() == "keep me"
+    assert not (directory / "cmp-latest.csv").is_symlink()
+
+
+def test_without_write_nothing_is_made_and_the_answer_says_what_would_be(tmp_path):
+    directory = tmp_path / "reports"
+    directory.mkdir()
+    old = directory / "cmp-20250101T000000Z.json"
+    old.write_text("{}")
+    files, deleted = report_files.write_reports(written_report(), str(directory), "cmp", 1, ["json"], write=False)
+    assert files == [str(directory / "cmp-20260103T040506Z.json"), str(directory / "cmp-latest.json")]
+    assert deleted == [str(old)]
+    assert os.listdir(directory) == [old.name]
+    assert report_files.write_reports(written_report(), str(tmp_path / "missing"), "cmp", 1, ["json"], write=False)[1] == []
+    assert not (tmp_path / "missing").exists()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="is not a directory"):
+        report_files.write_reports(written_report(), str(tmp_path / "file"), "cmp", 1, ["json"])
