@@ -22,6 +22,7 @@ PY := $(VENV_DIR)/bin/python
 COLLECTIONS := $(CURDIR)/build/collections$(if $(ANSIBLE_CORE),-$(ANSIBLE_CORE))
 COLLECTION_DIR := $(COLLECTIONS)/ansible_collections/mfaops/cognito
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 # Seconds one test may take before pytest-timeout fails it (a hung test must not hang CI).
 UNIT_TIMEOUT ?= 300
 INTEGRATION_TIMEOUT ?= 1200
@@ -50,7 +51,7 @@ help:
 	@echo "make lint         ansible-lint, production profile"
 	@echo "make unit         pytest tests/unit"
 	@echo "make integration  pytest tests/integration (ansible-playbook against the stand-in)"
-	@echo "make bench        benchmark against the stand-in"
+	@echo "make bench        benchmarks against the stand-in and the quota proxy (BENCH_ARGS='--part account'), chart in build/bench/"
 	@echo "make standin      start the local Cognito stand-in with the example pools (make standin-stop ends it)"
 	@echo "make docs         documentation site (antsibull-docs + Sphinx) in build/docs/html"
 	@echo "make docs-lint    antsibull-docs lint-collection-docs"
@@ -105,8 +106,13 @@ matrix:
 demo: venv collection
 	$(RUN_ENV) $(PY) tests/support/demo.py
 
-bench: venv collection
-	$(RUN_ENV) $(PY) benchmarks/run.py
+bench: venv collection $(VENV_DIR)/.bench-requirements
+	$(RUN_ENV) $(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# The chart's matplotlib, into the venv once (again when benchmarks/requirements.txt changes).
+$(VENV_DIR)/.bench-requirements: benchmarks/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
+	@touch $@
 
 standin: venv collection
 	@$(RUN_ENV) $(PY) tests/tools/standin.py start

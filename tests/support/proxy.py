@@ -26,7 +26,9 @@ the stand-in and behaves like Cognito's front door:
   answers (``SECRET_FIELDS``: passwords, TOTP secrets and codes, sessions, tokens, SECRET_HASH),
   so a test can search the output of a run for each of them (``Proxy.secrets()``);
 - the ``X-Amz-Security-Token`` header of every API request, by value (``Proxy.security_tokens()``),
-  so a test can see that temporary credentials went out with their session token.
+  so a test can see that temporary credentials went out with their session token;
+- with ``timeline=True``, every API request as ``(seconds since the proxy started, operation,
+  UserPoolId, action)`` (``Proxy.timeline()``), for rates over time per pool (``make bench``'s chart).
 
 Requests without ``X-Amz-Target`` (the stand-in's own ``/_standin/`` routes) pass through
 untouched and uncounted.
@@ -298,15 +300,20 @@ class UserCounts:
             self._ops.clear()
 
 
-def username_of(body: bytes) -> str | None:
-    """The ``Username`` of a JSON request body, if it has one."""
-    if b'"Username"' not in body:
+def field_of(body: bytes, name: str) -> str | None:
+    """The string field ``name`` of a JSON request body, if it has one."""
+    if f'"{name}"'.encode() not in body:
         return None
     try:
-        value = json.loads(body).get("Username")
+        value = json.loads(body).get(name)
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None
+
+
+def username_of(body: bytes) -> str | None:
+    """The ``Username`` of a JSON request body, if it has one."""
+    return field_of(body, "Username")
 
 
 def secret_values(body: bytes) -> list[tuple[str, str]]:
@@ -451,6 +458,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             chosen = proxy.on_operation(operation) if proxy.on_operation else None
             action = chosen or action
             proxy.count(operation, action)
+            if proxy.keeps_timeline:
+                proxy.note_event(operation, field_of(body, "UserPoolId"), action)
         if delay:
             time.sleep(delay)
         if action == EXPIRED:
@@ -578,8 +587,12 @@ class Proxy:
         count_users: bool = False,
         record_secrets: bool = False,
         front: CognitoFront | None = None,
+        timeline: bool = False,
     ):
         self.upstream = _UpstreamPool(upstream)
+        self.keeps_timeline = timeline
+        self._events: list[tuple[float, str, str | None, str]] = []
+        self._started = clock()
         self.front = front
         self.count_users = count_users
         self.record_secrets = record_secrets
@@ -679,6 +692,16 @@ class Proxy:
         with self._secrets_lock:
             return {key: set(values) for key, values in self._secrets.items()}
 
+    def note_event(self, operation: str, pool_id: str | None, action: str) -> None:
+        with self._secrets_lock:
+            self._events.append((self._clock() - self._started, operation, pool_id, action))
+
+    def timeline(self) -> list[tuple[float, str, str | None, str]]:
+        """With ``timeline=True``: ``[(seconds since the start, operation, UserPoolId or None, action)]``, where
+        action is ``forward``, ``throttle`` or a fault, in the order the proxy decided them."""
+        with self._secrets_lock:
+            return list(self._events)
+
     def note_token(self, token: str | None) -> None:
         with self._secrets_lock:
             self._security_tokens[token] = self._security_tokens.get(token, 0) + 1
@@ -697,6 +720,7 @@ class Proxy:
         self.user_counts_table.reset()
         with self._secrets_lock:
             self._security_tokens.clear()
+            self._events.clear()
 
     # ----- life cycle -----
     def start(self) -> "Proxy":

@@ -274,6 +274,25 @@ def test_empty_bucket_answers_like_cognito(upstream):
     assert len(_Upstream.seen) == 2  # the throttled call never reached the stand-in
 
 
+def test_timeline_keeps_every_request_with_its_pool_and_action_in_order(upstream):
+    with px.Proxy(upstream, quotas={"UserRead": 2}, timeline=True) as proxy:
+        client = client_for(proxy.endpoint)
+        get_user(client)
+        get_user(client)
+        with pytest.raises(botocore.exceptions.ClientError):
+            get_user(client)
+        events = proxy.timeline()
+        assert [(op, pool, action) for _t, op, pool, action in events] == [
+            ("AdminGetUser", "us-east-1_abc", "forward")] * 2 + [("AdminGetUser", "us-east-1_abc", "throttle")]
+        times = [t for t, *_rest in events]
+        assert times == sorted(times) and times[0] >= 0
+        proxy.reset_counts()
+        assert proxy.timeline() == []
+    with px.Proxy(upstream) as proxy:  # off by default: nothing kept
+        get_user(client_for(proxy.endpoint))
+        assert proxy.timeline() == []
+
+
 def test_injected_500_and_drop(upstream):
     with px.Proxy(upstream, faults=px.Faults(error_rate=1.0)) as proxy:
         client = client_for(proxy.endpoint)
