@@ -10,6 +10,8 @@ Part "account" of benchmarks/run.py:
   Goals: aggregate at most 1.05 x the budget, 0 throttled, every user converged.
 - a pool where 80 % of the users never enrolled an authenticator (the rest compliant), enforced twice with
   enforce_mfa_state_dir: the writes of each run, counted by the stand-in. Goal: 0 on the second run.
+- one pass: enforce_mfa.yml with enforce_mfa_report on a group of users (40 % to change): AdminGetUser calls per
+  user, read-backs aside. Goal: at most 1.05.
 
 The proxy keeps a timeline of its decisions; chart.py draws the rates over time from it.
 """
@@ -159,6 +161,30 @@ def never_enrolled(standin: Any, users: int, workdir: Path) -> dict[str, Any]:
     }
 
 
+def one_pass(standin: Any, users: int, workdir: Path) -> dict[str, Any]:
+    """enforce_mfa.yml with enforce_mfa_report on a pool selected by a group (40 % to change, 40 % never enrolled,
+    20 % compliant): AdminGetUser calls per user, less one read-back per changed user."""
+    client = standin.client()
+    pool = seed.create_pool(client, "one-pass")
+    change, never = int(users * 0.4), int(users * 0.4)
+    seed.seed_backdoor(standin, pool, {"totp_verified": change, "no_mfa": never, "totp_preferred": users - change - never},
+                       prefix="op-")
+    seed.add_to_group(client, pool, "staff", pool.names())
+    inventory = workdir / "one-pass.yml"
+    hosts = {"pool": {"cognito_user_pool_id": pool.id, "cognito_groups": ["staff"], "cognito_endpoint_url": standin.endpoint}}
+    inventory.write_text(yaml.safe_dump({"cognito_pools": {"hosts": hosts, "vars": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable, "enforce_mfa_report": True,
+        "audit_mfa_report_dir": str(workdir / "one-pass-reports"), "enforce_mfa_budget_dir": str(workdir / "budget-op"),
+        "enforce_mfa_reads_per_second": 1000, "enforce_mfa_writes_per_second": 1000}}}, sort_keys=False))
+    (workdir / "budget-op").mkdir()
+    standin.reset_counts()
+    enforce(inventory, forks=1)
+    reads = standin.counts(pool.id).get("AdminGetUser", 0)
+    report = json.loads((workdir / "one-pass-reports" / "mfa-audit-latest.json").read_text())
+    return {"users": users, "changed": change, "reads": reads, "reads_per_user": round((reads - change) / users, 3),
+            "goal_reads_per_user": 1.05, "reported_users": report["pools"][0]["counts"]["total"]}
+
+
 def run_account(standin: Any, workdir: Path, small: tuple[int, int], large: tuple[int, int], never_users: int) -> dict[str, Any]:
     rows = []
     for pools_count, users_per_pool in (small, large):
@@ -171,7 +197,10 @@ def run_account(standin: Any, workdir: Path, small: tuple[int, int], large: tupl
     print(f"... a pool of {never_users} users, 80 % never enrolled, enforced twice with a state dir", flush=True)
     memory = never_enrolled(standin, never_users, workdir)
     print(f"    writes: first run {memory['first_run']['writes']}, second run {memory['second_run']['writes']}", flush=True)
-    return {"pools": rows, "never_enrolled": memory}
+    print(f"... one pass: enforce and report on a group of {never_users} users", flush=True)
+    single = one_pass(standin, never_users, workdir)
+    print(f"    {single['reads']} AdminGetUser for {single['users']} users and {single['changed']} read-backs", flush=True)
+    return {"pools": rows, "never_enrolled": memory, "one_pass": single}
 
 
 def print_account(part: dict[str, Any], table: Any) -> None:
@@ -189,3 +218,8 @@ def print_account(part: dict[str, Any], table: Any) -> None:
     print(f"\n80 % never enrolled ({memory['never_enrolled']} of {memory['users']} users), enforce_mfa_state_dir set:"
           f" writes on the first run {memory['first_run']['writes']} ({memory['first_run_writes_per_user']} per user),"
           f" on the second {second} (goal 0)  {'OK' if second == 0 else 'SHORT'}")
+    single = part["one_pass"]
+    print(f"one pass (enforce_mfa_report), a group of {single['users']}: {single['reads']} AdminGetUser, "
+          f"{single['changed']} of them read-backs: {single['reads_per_user']} reads per user (goal <= "
+          f"{single['goal_reads_per_user']})  {'OK' if single['reads_per_user'] <= single['goal_reads_per_user'] else 'SHORT'}"
+          f"; the report counts {single['reported_users']} users")

@@ -32,34 +32,35 @@ def _import_collection() -> Any:
     (base / "ansible_collections" / "mfaops" / "cognito").symlink_to(ROOT)
     sys.path.insert(0, str(base))
     # pylint: disable=import-outside-toplevel
-    from ansible_collections.mfaops.cognito.plugins.module_utils import cognito, engine, mfa, user_mfa
+    from ansible_collections.mfaops.cognito.plugins.module_utils import budget, cognito, engine, mfa, user_mfa
 
-    return cognito, engine, mfa, user_mfa
+    return budget, cognito, engine, mfa, user_mfa
 
 
-cognito, engine, mfa, user_mfa = _import_collection()
+budget, cognito, engine, mfa, user_mfa = _import_collection()
 from tests.support import seed  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support.standin import StandIn  # noqa: E402  pylint: disable=wrong-import-position
 
 TOTP = {"Enabled": True, "PreferredMfa": True}
 
 
-def engine_run(standin: StandIn, pool: seed.Pool, workers: int, rate: float) -> dict[str, int]:
-    """What cognito_user_mfa's main() does for `users:` (minus Ansible)."""
+def engine_run(standin: StandIn, pool: seed.Pool, workers: int, rate: float, shared: bool = True) -> dict[str, int]:
+    """What cognito_user_mfa's main() does for `users:` (minus Ansible), with the account's shared budget or not."""
     from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
     client = standin.client(config=Config(**cognito.client_config(workers)))
-    call = engine.Caller(client, {cognito.READ: engine.RateLimiter(rate), cognito.WRITE: engine.RateLimiter(rate)})
-    api = user_mfa.UserApi(
-        read=lambda name: cognito.admin_get_user(call, pool.id, name),
-        write=lambda name, blocks: cognito.admin_set_user_mfa_preference(call, pool.id, name, blocks),
-    )
+    call = cognito.caller(client, (cognito.READ, cognito.WRITE), {"reads_per_second": rate, "writes_per_second": rate})
+    if shared:
+        directory = budget.budget_dir(tempfile.mkdtemp(prefix="mfaops-prof-budget-"))
+        for key, local in list(call.limiters.items()):
+            call.limiters[key] = budget.shared_limiter(local, directory, "123456789012", "us-east-1", key, local.ceiling)
+    api = user_mfa.admin_api(call, pool.id)
     base = mfa.task_request({"software_token_mfa": {"enabled": True, "preferred": True}, "sms_mfa": None, "email_mfa": None})
     requests = mfa.user_requests(pool.names(), base)
-    report = user_mfa.Report()
+    report = user_mfa.report(report_unchanged=False, diff=False)
+    claims = user_mfa.Claims(None)
     for _request, outcome in engine.run_bulk(
-        requests, lambda r: user_mfa.converge(api, r, False), workers=workers, caller=call,
-        on_not_attempted=user_mfa.not_attempted,
+        requests, lambda r: user_mfa.converge(api, r, False, None, None, claims, None), workers, call, user_mfa.not_attempted,
     ):
         report.add(outcome)
     return report.result()["counts"]
@@ -97,16 +98,18 @@ def main() -> int:
     with StandIn() as standin:
         admin = standin.client()
         for i in range(args.rounds):
-            for kind in ("boto3", "engine"):
+            for kind in ("boto3", "engine", "engine-own-pace"):
                 pool = seed.create_pool(admin, f"{kind}-{i}")
                 seed.seed_backdoor(standin, pool, {"totp_verified": args.users}, prefix=f"{kind}{i}-")
                 if kind == "boto3":
                     measure("boto3 get+set+get", args.users, lambda: boto3_run(standin, pool, args.workers))
                     continue
-                profiler = cProfile.Profile() if args.profile and i == args.rounds - 1 else None
+                profiler = cProfile.Profile() if args.profile and i == args.rounds - 1 and kind == "engine" else None
                 if profiler:
                     profiler.enable()
-                measure("engine (module's code path)", args.users, lambda: engine_run(standin, pool, args.workers, args.rate))
+                shared = kind == "engine"
+                label = "engine, shared budget" if shared else "engine, own pace only"
+                measure(label, args.users, lambda: engine_run(standin, pool, args.workers, args.rate, shared))
                 if profiler:
                     profiler.disable()
                     out = ROOT / "build" / "bench" / "engine.prof"

@@ -10,7 +10,9 @@ share the budget directory) draw on one SharedBucket per (account, region, categ
 small file under the controller's temp dir, locked with fcntl.flock for each call.
 
 The bucket is a token bucket kept as a schedule (GCRA, no burst): the file holds the time of
-the next free slot; each call takes that slot and moves it on by 1/rate. Whoever is still
+the next free slot; each call takes that slot and moves it on by 1/rate. At high rates a task
+takes SLOT_BATCH_SECONDS of the schedule per lock (rate x 0.02 slots, one below 50/s) and hands
+them out in order, so the lock is not taken for every call; a burst is at most that batch. Whoever is still
 running gets the whole rate, so when one pool finishes the others use what it leaves. A
 holder that dies releases its lock with its file descriptor (flock); a torn or stale file is
 reset. Throttling seen by any task slows the shared pace for all (AIMD, like the engine's
@@ -25,6 +27,7 @@ import errno
 import hashlib
 import math
 import os
+from collections import deque
 import re
 import stat
 import struct
@@ -49,6 +52,8 @@ _VERSION = 1
 _SIZE = struct.calcsize(_FORMAT)
 # A next slot further ahead than this is not a queue, it is a clock that jumped: start over.
 MAX_AHEAD = 300.0
+# How much of the schedule a task takes per lock at high rates (a batch of rate x this many slots).
+SLOT_BATCH_SECONDS = 0.02
 _ARN = re.compile(r"^arn:aws[\w-]*:cognito-idp:([\w-]+):(\d{12}):userpool/")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -176,6 +181,9 @@ class SharedBucket:
         self._fd = _open_private(path)
         self._lock = threading.Lock()  # flock does not exclude threads sharing one descriptor
         self._successes = 0
+        self._batch = max(1, int(self.rate * SLOT_BATCH_SECONDS))
+        self._slots: "deque[float]" = deque()  # taken from the schedule, not yet handed out
+        self._slowed = False  # the shared pace was below the rate when last seen: count successes
 
     def close(self) -> None:
         if getattr(self, "_fd", -1) >= 0:
@@ -204,29 +212,41 @@ class SharedBucket:
     def _write(self, state: "list[float]") -> None:
         os.pwrite(self._fd, struct.pack(_FORMAT, _MAGIC, _VERSION, *state), 0)
 
+    def _in_file(self, change: Callable[["list[float]", float], Any]) -> Any:
+        """change(state, now) under the file's lock; the caller holds self._lock."""
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            now = self._clock()
+            state = self._read(now)
+            self._slowed = state[1] < 1.0
+            result = change(state, now)
+            self._write(state)
+            self._slowed = state[1] < 1.0
+            return result
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
     def _locked(self, change: Callable[["list[float]", float], Any]) -> Any:
         with self._lock:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            try:
-                now = self._clock()
-                state = self._read(now)
-                result = change(state, now)
-                self._write(state)
-                return result
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            return self._in_file(change)
 
     def reserve(self) -> float:
-        """Take the next free slot of the shared schedule; returns its time (not sleeping)."""
+        """Take the next free slot of the shared schedule; returns how long to wait for it (not sleeping)."""
 
-        def take(state: "list[float]", now: float) -> float:
+        def take(state: "list[float]", now: float) -> "list[float]":
             successes, self._successes = self._successes, 0
             state[1] = max(self._min_scale, min(1.0, state[1] + successes * self._increase))
-            slot = max(now, state[0])
-            state[0] = slot + 1.0 / (self.rate * state[1])
-            return slot - now
+            step = 1.0 / (self.rate * state[1])
+            count = self._batch if state[1] >= 1.0 else 1
+            first = max(now, state[0])
+            state[0] = first + count * step
+            return [first + index * step for index in range(count)]
 
-        return self._locked(take)
+        with self._lock:
+            if not self._slots:
+                self._slots.extend(self._in_file(take))
+            slot = self._slots.popleft()
+        return max(0.0, slot - self._clock())
 
     def acquire(self) -> None:
         wait = self.reserve()
@@ -240,11 +260,14 @@ class SharedBucket:
                 state[2] = now
                 state[0] = max(state[0], now + 1.0 / (self.rate * state[1]))
 
-        self._locked(slow_down)
+        with self._lock:
+            self._slots.clear()  # taken at the old pace
+            self._in_file(slow_down)
 
     def on_success(self) -> None:
-        with self._lock:
-            self._successes += 1
+        if self._slowed:  # at the full rate there is nothing to recover: no lock per call
+            with self._lock:
+                self._successes += 1
 
     @property
     def shared_rate(self) -> float:

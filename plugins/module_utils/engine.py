@@ -32,7 +32,7 @@ try:
 except ImportError:  # handled by AnsibleAWSModule's own boto3 check
     pass
 
-__all__ = ["Abort", "Caller", "RateLimiter", "classify", "error_code", "error_message", "run_bulk"]
+__all__ = ["Abort", "Caller", "RateLimiter", "classify", "run_bulk"]
 
 # Errors that no retry and no other user can fix: the whole run stops.
 FATAL_ERROR_CODES = frozenset(

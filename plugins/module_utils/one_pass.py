@@ -66,8 +66,8 @@ def requests(
 
     The first page of every listing is fetched now (a missing group fails before any user is read).
     """
-    skip = frozenset(exclude)
-    kept = [request for request in listed if request.username not in skip]
+    is_excluded = selection.excluded_as_written(exclude, naming or PoolNaming())
+    kept = [request for request in listed if not is_excluded(request.username)]
     stats.excluded += len(listed) - len(kept)
     if chosen is None:
         return iter(kept)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from .cognito import paginate
 from .errors import CALL_ERRORS, InvalidRequest, describe
@@ -154,6 +154,13 @@ def picked(
     return _stream(selection, roster, handled, get_user, first_pages, listings, stats)
 
 
+def excluded_as_written(exclude: Sequence[str], naming: PoolNaming) -> Callable[[str], bool]:
+    """Whether an inline name is an exclusion entry as written, in this pool's case rules: such a name is not even
+    read. (A user excluded under another of its names is caught once its record is read: Exclusions.)"""
+    entries = {naming.normalize(entry, USERNAME) for entry in exclude}
+    return lambda name: naming.normalize(name, USERNAME) in entries
+
+
 def usernames(*args: Any, **kwargs: Any) -> Iterator[str]:
     """The canonical usernames of picked(), which takes the same arguments."""
     return (one.username for one in picked(*args, **kwargs))
@@ -175,11 +182,10 @@ def _stream(selection, roster, handled, get_user, first_pages, listings, stats) 
     def count():
         stats.excluded, stats.duplicates = skipped + len(roster.excluded), roster.duplicates + done_before
 
-    # An inline name that is an exclusion entry as written (in this pool's case rules) is not even read.
-    excluded_names = {roster.naming.normalize(entry, USERNAME) for entry in selection.exclude}
+    is_excluded = excluded_as_written(selection.exclude, roster.naming)
     for index, name in enumerate(selection.usernames):
         source = f"usernames[{index}]"
-        if roster.naming.normalize(name, USERNAME) in excluded_names:
+        if is_excluded(name):
             skipped += 1
             count()
             continue

@@ -50,17 +50,21 @@ options:
     default: [json, csv, html, junit.xml, ocsf.jsonl]
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    description: Nothing is written or deleted; RV(files) and RV(deleted) say what would be.
+    details: Nothing is written or deleted; RV(files) and RV(deleted) say what would be.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
-  platform:
-    platforms: posix
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the
+      controller.
     support: full
+    details: It runs entirely on the controller, in the action plugin; the report directory is the controller's.
   idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
     support: none
-    description: Every run writes a new timestamped report.
+    details: Every run writes a new timestamped report.
 """
 
 EXAMPLES = r"""

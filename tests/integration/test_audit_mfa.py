@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import stat
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -488,6 +489,17 @@ def test_comparison_with_the_previous_report(standin: Any, run_playbook: Any, tm
     junit = ET.parse(report_dir / "cmp-latest.junit.xml").getroot()
     assert {case.get("name") for case in junit.iter("testcase")} >= {script, template}
     assert "49" not in {user["username"] for user in report["pools"][0]["users"]}
+
+    # Check mode: the report is built, nothing is written or deleted, and the task says what would be.
+    before = sorted(path.name for path in report_dir.iterdir())
+    checked = run_playbook(PLAYBOOK, {"audit_mfa_report_dir": str(report_dir), **named, "audit_mfa_keep_reports": 1},
+                           check=True, args=("-i", str(inventory)))
+    assert checked.rc == 0, checked
+    assert sorted(path.name for path in report_dir.iterdir()) == before
+    (would,) = task_results(checked, "Write the report in every format, and delete the oldest timestamped ones").values()
+    real = Path(os.path.realpath(report_dir))
+    assert would["deleted"] == [str(real / name) for name in history]
+    assert [Path(path).name for path in would["files"][1:]] == [f"cmp-latest.{ext}" for ext in ("json", "csv", "html", "junit.xml", "ocsf.jsonl")]
 
 
 # Usernames Cognito permits (botocore UsernameType [\p{L}\p{M}\p{S}\p{N}\p{P}]+) that break careless renderings, and a

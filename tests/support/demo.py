@@ -286,7 +286,7 @@ class Demo:
 
 def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    banner("mfaops.cognito demo: put the users of two Cognito user pools on TOTP MFA")
+    banner("mfaops.cognito demo: put the users of Cognito user pools on TOTP MFA, and prove it")
     say("Starting a local stand-in for Amazon Cognito (moto behind a front that answers as Cognito does where")
     say("moto differs: tests/support/cognito_front.py). Nothing here reaches AWS.")
     unlimited = {category: None for category in DEFAULT_QUOTAS}

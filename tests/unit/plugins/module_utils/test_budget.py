@@ -82,15 +82,54 @@ def test_processes_of_one_key_share_the_rate(directory, processes):
 
 
 def test_what_a_finished_pool_leaves_goes_to_the_others(directory):
+    """Two tasks of one account on one clock, taking turns while both run (deterministic: processes started
+    at real-time moments would not be): one schedule for both, and once the short one is done the other
+    gets the whole rate."""
     path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
     rate = 10.0
-    results = run_processes([(path, rate, 5, False), (path, rate, 5, False), (path, rate, 40, False)])
-    granted = sorted(t for times in results.values() for t in times)
-    assert granted == pytest.approx([i / rate for i in range(50)])
-    longest = max(results.values(), key=len)
-    after_others = [t for t in longest if t > max(t for times in results.values() if times is not longest for t in times)]
-    steps = {round(b - a, 9) for a, b in zip(after_others, after_others[1:])}
-    assert steps == {round(1 / rate, 9)}  # alone, the last pool runs at the whole rate
+    clock = FakeClock()
+    short, long_ = (budget.SharedBucket(path, rate, clock=clock, sleep=clock.sleep) for _task in range(2))
+    granted = {"short": [], "long": []}
+    for turn in range(45):
+        name, bucket = ("short", short) if turn < 10 and turn % 2 == 0 else ("long", long_)
+        bucket.acquire()
+        granted[name].append(clock.now)
+    assert sorted(granted["short"] + granted["long"]) == pytest.approx([i / rate for i in range(45)])
+    alone = [t for t in granted["long"] if t > granted["short"][-1]]
+    assert len(alone) == 36  # turns 9 to 44
+    assert {round(b - a, 9) for a, b in zip(alone, alone[1:])} == {round(1 / rate, 9)}
+
+
+def test_at_high_rates_a_task_takes_a_batch_of_slots_per_lock(directory, monkeypatch):
+    """1000/s: the file is locked once per 20 calls, the slots are still the schedule's, a burst is at most a
+    batch; once throttled, one slot per lock again."""
+    locks = []
+    real_flock = budget.fcntl.flock
+    monkeypatch.setattr(budget.fcntl, "flock", lambda fd, op: (locks.append(op), real_flock(fd, op))[1])
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "read")
+    rate, batch = 1000.0, 20
+    clock = FakeClock()
+    one = budget.SharedBucket(path, rate, clock=clock, sleep=clock.sleep)
+    alone = []
+    for _call in range(100):
+        one.acquire()
+        alone.append(clock.now)
+    assert alone == pytest.approx([i / rate for i in range(100)])
+    assert locks.count(budget.fcntl.LOCK_EX) == 100 // batch
+
+    other = budget.SharedBucket(path, rate, clock=clock, sleep=clock.sleep)
+    both = []
+    for turn in range(400):
+        (one if turn % 2 else other).acquire()
+        both.append(clock.now)
+    assert most_in_window(both, 0.1) <= 0.1 * rate + 2 * batch
+    assert clock.now == pytest.approx(0.1 + 400 / rate, abs=2 * batch / rate)
+
+    one.on_throttle()
+    locks.clear()
+    for _call in range(5):
+        one.acquire()
+    assert locks.count(budget.fcntl.LOCK_EX) == 5
 
 
 def test_other_regions_and_accounts_get_their_own_budget(directory):

@@ -6,6 +6,7 @@ import botocore.exceptions
 import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import engine
+from ansible_collections.mfaops.cognito.plugins.module_utils import errors
 
 import fakes
 from fakes import FakeClock
@@ -207,5 +208,5 @@ def test_error_message_drops_botocore_retry_note():
     error = botocore.exceptions.ClientError(
         {"Error": {"Code": "ResourceNotFoundException", "Message": "User pool us-east-1_X does not exist."}}, "AdminGetUser"
     )
-    assert engine.error_message(error) == "User pool us-east-1_X does not exist (AdminGetUser)"
-    assert engine.error_message(KeyError("x")) == "'x'"
+    assert errors.error_message(error) == "User pool us-east-1_X does not exist (AdminGetUser)"
+    assert errors.error_message(KeyError("x")) == "'x'"

@@ -7,6 +7,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import one_pass
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
 from ansible_collections.mfaops.cognito.plugins.module_utils.bulk import Outcome
+from ansible_collections.mfaops.cognito.plugins.module_utils.identity import PoolNaming
 from ansible_collections.mfaops.cognito.plugins.module_utils.mfa import InvalidRequest
 
 from test_selection import FakePool
@@ -16,11 +17,11 @@ PREFERRED = mfa.MfaState(enabled=frozenset({mfa.TOTP}), preferred=mfa.TOTP)
 NONE = mfa.MfaState()
 
 
-def names(listed, params, pool):
+def names(listed, params, pool, naming=None):
     stats = selection.SelectionStats()
     chosen = one_pass.selection_of(params)
     out = one_pass.requests([mfa.UserRequest(name, TOTP) for name in listed], chosen, params.get("exclude") or [], TOTP,
-                            pool.list_users, pool.list_users_in_group, stats)
+                            pool.list_users, pool.list_users_in_group, stats, naming=naming)
     return [request.username for request in out], stats
 
 
@@ -29,6 +30,13 @@ def test_listed_users_first_then_group_members_each_once_exclusion_wins():
     got, stats = names(["a", "b", "x"], {"groups": ["staff", "ops"], "exclude": ["x", "c"]}, pool)
     assert got == ["a", "b", "d"]
     assert stats.excluded == 2 and stats.duplicates == 3
+
+
+@pytest.mark.parametrize("case_sensitive, expected", [(True, ["ALICE", "bob"]), (False, ["bob"])])
+def test_a_listed_name_is_excluded_as_written_in_the_pool_s_case_rules(case_sensitive, expected):
+    pool = FakePool(["alice", "bob"])
+    got, stats = names(["ALICE", "bob"], {"exclude": ["alice"]}, pool, PoolNaming(case_sensitive=case_sensitive))
+    assert got == expected and stats.excluded == 2 - len(expected)
 
 
 def test_empty_selection_values_select_nothing_and_make_no_call():
