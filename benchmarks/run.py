@@ -17,7 +17,7 @@ Part "throughput" (issue 2): the stand-in's own speed is the limit.
 Part "quota" (issues 8 and 15): the module through tests/support/proxy.py, which enforces
 Cognito's default quotas (reads 120/s, writes 25/s) and throttles like Cognito.
   at-quota-writes  --quota-users users, the module told the proxy's rates: writes/s >= 0.95 x 25
-  at-quota-audit   check mode (reads only) on --users users: reads/s >= 0.95 x 120
+  at-quota-audit   check mode (reads only) on --audit-users users: reads/s >= 0.95 x 120
   shared-account   the module told twice the proxy's quota: >= 0.9 of the quota, no failed user
   (rates over the task's time, module start-up included)
 
@@ -248,8 +248,8 @@ def bench_quota(
     proxy_rates: tuple[float, float], module_rates: tuple[float, float], check: bool = False,
 ) -> dict[str, Any]:
     """The module through the Cognito-like proxy. Rates are (reads, writes) per second.
-    An audit (check mode, reads only) runs on --users users, the others on --quota-users."""
-    pool = fresh_pool(standin, client, name, args.users if check else args.quota_users)
+    An audit (check mode, reads only) runs on --audit-users users, the others on --quota-users."""
+    pool = fresh_pool(standin, client, name, args.audit_users if check else args.quota_users)
     names = pool.names()
     quotas = {"UserRead": proxy_rates[0], "UserResourceUpdate": proxy_rates[1]}
     with Proxy(standin.endpoint, quotas=quotas, timeline=True) as proxy:
@@ -443,7 +443,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="throughput: bulk vs loop vs boto3; quota: through the Cognito-like proxy; "
                              "account: pools of one account through enforce_mfa.yml, and the not-enrolled memory; "
                              "scale: 100,000 users in one task (memory, result size)")
-    parser.add_argument("--users", type=int, default=5000, help="users in the one-task run (default 5000)")
+    parser.add_argument("--users", type=int, default=10000,
+                        help="users in each one-task run (default 10000: the task's start-up, about 1 s, is then a small part)")
+    parser.add_argument("--audit-users", type=int, default=5000, help="users in the at-quota audit (default 5000)")
     parser.add_argument("--loop-users", type=int, default=100, help="users in the loop run (default 100)")
     parser.add_argument("--boto3-users", type=int, default=2000, help="users per boto3 run (default 2000)")
     parser.add_argument("--boto3-workers", type=int, default=8)

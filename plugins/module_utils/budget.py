@@ -11,7 +11,7 @@ small file under the controller's temp dir, locked with fcntl.flock for each cal
 
 The bucket is a token bucket kept as a schedule (GCRA, no burst): the file holds the time of
 the next free slot; each call takes that slot and moves it on by 1/rate. At high rates a task
-takes SLOT_BATCH_SECONDS of the schedule per lock (rate x 0.02 slots, one below 50/s) and hands
+takes SLOT_BATCH_SECONDS of the schedule per lock (rate x 0.02 slots, one below 100/s) and hands
 them out in order, so the lock is not taken for every call; a burst is at most that batch. Whoever is still
 running gets the whole rate, so when one pool finishes the others use what it leaves. A
 holder that dies releases its lock with its file descriptor (flock); a torn or stale file is

@@ -35,6 +35,8 @@ cp "$root/docs/sphinx/index.rst" "$root/docs/sphinx/ansible-docs.rst" "$rst/"
 # The guides: every docs/*.md, in the order of their names; the changelog as generated.
 shopt -s nullglob
 for guide in "$root"/docs/*.md; do cp "$guide" "$rst/guides/"; done
+# Their pictures (docs/images/, e.g. the benchmark chart), where the guides' relative links find them.
+if [ -d "$root/docs/images" ]; then cp -R "$root/docs/images" "$rst/guides/"; fi
 cp "$root/CHANGELOG.md" "$rst/changelog.md"
 
 echo "docs: sphinx-build (warnings are errors) into $dest/html"
