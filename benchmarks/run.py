@@ -447,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="users in each one-task run (default 10000: the task's start-up, about 1 s, is then a small part)")
     parser.add_argument("--audit-users", type=int, default=5000, help="users in the at-quota audit (default 5000)")
     parser.add_argument("--loop-users", type=int, default=100, help="users in the loop run (default 100)")
-    parser.add_argument("--boto3-users", type=int, default=2000, help="users per boto3 run (default 2000)")
+    parser.add_argument("--boto3-users", type=int, default=10000, help="users per boto3 run (default 10000, as --users)")
     parser.add_argument("--boto3-workers", type=int, default=8)
     parser.add_argument("--workers", type=int, default=8, help="the module's workers (default 8)")
     parser.add_argument("--rate", type=float, default=10000.0,
