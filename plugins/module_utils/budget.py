@@ -218,7 +218,6 @@ class SharedBucket:
         try:
             now = self._clock()
             state = self._read(now)
-            self._slowed = state[1] < 1.0
             result = change(state, now)
             self._write(state)
             self._slowed = state[1] < 1.0

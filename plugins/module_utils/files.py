@@ -2,11 +2,13 @@
 # Copyright: (c) 2026, mfaops.cognito contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Files the collection keeps on the controller (state, budgets, secrets): written whole or not at all."""
+"""Files the collection keeps on the controller (state, budgets, secrets, reports): written whole or not at all, in
+directories it makes private."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from typing import Union
 
@@ -42,3 +44,18 @@ def write_private(path: str, content: Union[str, bytes]) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def make_dirs(path):
+    """Create the missing directories of ``path`` with mode 0700. Existing ones, and whatever a symlink leads
+    to, are left as they are."""
+    missing = []
+    current = os.path.abspath(path)
+    while not os.path.lexists(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for directory in reversed(missing):
+        os.mkdir(directory, 0o700)
+        # mkdir's mode is cut by the umask; chmod only what was just made, and only if it is that directory.
+        if stat.S_ISDIR(os.lstat(directory).st_mode):
+            os.chmod(directory, 0o700)

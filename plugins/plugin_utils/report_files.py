@@ -78,18 +78,6 @@ def stamped_name(name, generated_at):
     return f"{name}-{generated_at.replace('-', '').replace(':', '')}.json"
 
 
-def make_private_dirs(directory):
-    """Create `directory` and each missing parent with mode 0700 whatever the umask; existing ones are left as they
-    are."""
-    missing = []
-    while not os.path.isdir(directory):
-        missing.append(directory)
-        directory = os.path.dirname(directory)
-    for path in reversed(missing):
-        os.mkdir(path, 0o700)
-        os.chmod(path, 0o700)
-
-
 def write_reports(report, directory, name, keep_reports, formats, write=True):
     """Write the timestamped JSON report and the latest report in every format into `directory` (made 0700, with
     its missing parents, when it is missing; an existing one is left as it is), then delete the timestamped reports beyond `keep_reports`.
@@ -103,9 +91,10 @@ def write_reports(report, directory, name, keep_reports, formats, write=True):
     deleted = expired_reports(sorted(set(existing) | {files[0][0]}), directory, name, keep_reports)
     if not write:
         return [path for path, _ext in files], deleted
-    make_private_dirs(directory)
+    files_util.make_dirs(directory)
+    rendered = {extension: formats_util.render(report, extension) for extension in {"json", *formats}}
     for path, extension in files:
-        files_util.write_private(path, formats_util.render(report, extension))
+        files_util.write_private(path, rendered[extension])
     for path in deleted:
         os.unlink(path)
     return [path for path, _ext in files], deleted

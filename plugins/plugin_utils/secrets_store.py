@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 
 import yaml
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from ansible_collections.mfaops.cognito.plugins.module_utils.files import write_private
+from ansible_collections.mfaops.cognito.plugins.module_utils.files import make_dirs, write_private
 
 # AWX (and Tower/Controller before it) passes these extra vars to every job (awx/main/tasks.py, awx_meta_vars).
 AWX_JOB_VARS = ("awx_job_id", "tower_job_id")
@@ -43,21 +42,6 @@ def job_dirs(task_vars):
 def under(path, directories):
     real = os.path.realpath(path)
     return any(real == d or real.startswith(d.rstrip(os.sep) + os.sep) for d in directories)
-
-
-def make_dirs(path):
-    """Create the missing directories of ``path`` with mode 0700. Existing ones, and whatever a symlink leads
-    to, are left as they are."""
-    missing = []
-    current = os.path.abspath(path)
-    while not os.path.lexists(current):
-        missing.append(current)
-        current = os.path.dirname(current)
-    for directory in reversed(missing):
-        os.mkdir(directory, 0o700)
-        # mkdir's mode is cut by the umask; chmod only what was just made, and only if it is that directory.
-        if stat.S_ISDIR(os.lstat(directory).st_mode):
-            os.chmod(directory, 0o700)
 
 
 def _nearest_existing(path):

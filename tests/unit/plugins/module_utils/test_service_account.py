@@ -7,6 +7,7 @@ import stat
 import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import files
 from ansible_collections.mfaops.cognito.plugins.module_utils import service_account as sa
 from ansible_collections.mfaops.cognito.plugins.plugin_utils import secrets_store
 
@@ -54,9 +55,9 @@ def test_make_dirs_creates_0700_and_leaves_existing_and_symlinks_alone(tmp_path)
     target.mkdir()
     os.chmod(target, 0o755)
     (tmp_path / "link").symlink_to(target)
-    secrets_store.make_dirs(str(shared / "a" / "b"))
-    secrets_store.make_dirs(str(tmp_path / "link"))
-    secrets_store.make_dirs(str(tmp_path / "link" / "c"))
+    files.make_dirs(str(shared / "a" / "b"))
+    files.make_dirs(str(tmp_path / "link"))
+    files.make_dirs(str(tmp_path / "link" / "c"))
     assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
     assert stat.S_IMODE((shared / "a").stat().st_mode) == 0o700
     assert stat.S_IMODE((shared / "a" / "b").stat().st_mode) == 0o700
