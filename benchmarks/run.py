@@ -7,11 +7,14 @@ Part "throughput" (issue 2): the stand-in's own speed is the limit.
   bulk     the module on --users users in ONE task (ansible-playbook), its rates raised
            above what the stand-in can serve (--rate, --workers)
   loop     the same module once per user in a `loop:` on --loop-users users
-  boto3    plain boto3 from --boto3-workers threads on --boto3-users users, doing the
-           module's three calls per user (AdminGetUser, AdminSetUserMFAPreference,
-           AdminGetUser read-back), and the two-call variant without the read-back.
-  boto3 and bulk run 3 times each, interleaved (boto3, bulk, boto3, bulk, ...); the ratio
-  uses the median of each, as other jobs on the machine come and go.
+  boto3    plain boto3 (benchmarks/boto3_workers.py, a process of its own, timed from launch
+           to exit as the task is timed with the module's start-up) from --boto3-workers
+           threads on --boto3-users users, doing the module's three calls per user
+           (AdminGetUser, AdminSetUserMFAPreference, AdminGetUser read-back), and the
+           two-call variant without the read-back.
+  boto3 and bulk run 4 times each, in the order B M M B B M M B; the ratio uses the median
+  of each, as other jobs on the machine come and go. Each run is also split at the
+  stand-in's first and last answered call of its pool: start-up, calls, end.
   Goals: bulk >= 60x the loop's users/s, and >= 0.9 of boto3's three-call rate.
 
 Part "quota" (issues 8 and 15): the module through tests/support/proxy.py, which enforces
@@ -52,7 +55,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
 
@@ -67,9 +69,9 @@ from tests.support.standin import StandIn  # noqa: E402  pylint: disable=wrong-i
 
 HERE = Path(__file__).resolve().parent
 OUT_DIR = ROOT / "build" / "bench"
-TOTP_PREFERRED = {"Enabled": True, "PreferredMfa": True}
 BULK_GOAL_VS_LOOP = 60.0
 BULK_GOAL_VS_BOTO3 = 0.9  # issue 15 (0.8 in issue 2)
+RUNS_EACH = 4  # runs of boto3 and of the bulk task in the throughput part (even: B M M B per 2)
 AT_QUOTA_GOAL = 0.95  # issue 15: achieved rate / the rate the module was given (= the proxy's quota)
 SHARED_GOAL = 0.9  # issue 15: achieved rate / the proxy's quota, module told twice that
 TASK_GOAL_SECONDS = 1.0  # issue 15: a one-user task
@@ -152,6 +154,7 @@ def bench_module_bulk(standin: StandIn, client: Any, args: argparse.Namespace, w
     if counts["changed"] != len(names):
         raise SystemExit(f"bulk: expected {len(names)} changed, got {counts}")
     calls = sum(standin.counts(pool.id).values())
+    split = phases(standin, pool, result["t0"], result["t1"], calls)
     check_all_changed(client, pool, names)
     out = row(
         "module, one task (bulk)",
@@ -162,6 +165,7 @@ def bench_module_bulk(standin: StandIn, client: Any, args: argparse.Namespace, w
         f"ansible-playbook wall {result['playbook_seconds']:.1f} s",
     )
     out["module_calls"] = result["calls"]
+    out["phases"] = split
     return out
 
 
@@ -221,27 +225,44 @@ def bench_module_loop(standin: StandIn, client: Any, args: argparse.Namespace, w
                f"ansible-playbook wall {result['playbook_seconds']:.1f} s")
 
 
-def bench_boto3(standin: StandIn, args: argparse.Namespace, readback: bool) -> dict[str, Any]:
-    client = standin.client()  # standard retries, 32 pooled connections
+def bench_boto3(standin: StandIn, args: argparse.Namespace, workdir: Path, readback: bool) -> dict[str, Any]:
+    """benchmarks/boto3_workers.py in a process of its own, timed from launch to exit (as the task is
+    timed with the module's start-up)."""
+    client = standin.client()
     pool = fresh_pool(standin, client, f"boto3-{3 if readback else 2}", args.boto3_users)
     names = pool.names()
-
-    def one_user(name: str) -> None:
-        client.admin_get_user(UserPoolId=pool.id, Username=name)
-        client.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=name, SoftwareTokenMfaSettings=TOTP_PREFERRED)
-        if readback:
-            client.admin_get_user(UserPoolId=pool.id, Username=name)
-
+    names_file = workdir / "boto3-names.json"
+    names_file.write_text(json.dumps(names))
     standin.reset_counts()
-    started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=args.boto3_workers) as executor:
-        list(executor.map(one_user, names))
-    seconds = time.monotonic() - started
+    started = time.time()
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "boto3_workers.py"), standin.endpoint, pool.id, str(names_file),
+         "--workers", str(args.boto3_workers)] + ([] if readback else ["--no-readback"]),
+        env=ansible_env(), capture_output=True, text=True, check=False,
+    )
+    ended = time.time()
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        raise SystemExit(f"boto3_workers.py failed (rc {proc.returncode})")
     calls = sum(standin.counts(pool.id).values())
+    split = phases(standin, pool, started, ended, calls)
     check_all_changed(client, pool, names)
     label = "get + set + get" if readback else "get + set"
-    return row(f"boto3, {args.boto3_workers} threads, {label}", len(names), seconds, calls,
-               "the module's calls" if readback else "no read-back")
+    out = row(f"boto3, {args.boto3_workers} threads, {label}", len(names), ended - started, calls,
+              "the module's calls" if readback else "no read-back")
+    out["phases"] = split
+    return out
+
+
+def phases(standin: StandIn, pool: seed.Pool, started: float, ended: float, calls: int) -> dict[str, float]:
+    """A run split by the stand-in's first and last answered call: start-up, calls, the end."""
+    first, last = standin.window(pool.id) or (started, ended)
+    return {
+        "before_first_call": round(first - started, 2),
+        "calls_window": round(last - first, 2),
+        "after_last_call": round(ended - last, 2),
+        "calls_per_second_in_window": round(calls / (last - first), 1) if last > first else 0.0,
+    }
 
 
 def bench_quota(
@@ -332,16 +353,19 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 def throughput_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Issue 2: bulk vs loop vs boto3, the stand-in's own speed as the limit."""
-    # boto3 get+set+get and the bulk task run 3 times each, interleaved: other jobs on the machine
-    # come and go, and the ratio uses the median of each.
+    # boto3 get+set+get and the bulk task run RUNS_EACH times each, in the order B M M B B M M B:
+    # other jobs on the machine come and go (consecutive runs differ by up to a quarter here),
+    # and the ratio uses the median of each.
+    boto3_3 = lambda: bench_boto3(standin, args, workdir, readback=True)  # noqa: E731
+    bulk = lambda: bench_module_bulk(standin, client, args, workdir)  # noqa: E731
+    order = ["boto3", "bulk", "bulk", "boto3"] * (RUNS_EACH // 2)
     steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
-        ("boto3 get+set+get", lambda: bench_boto3(standin, args, readback=True)),
-        ("boto3 get+set", lambda: bench_boto3(standin, args, readback=False)),
-        ("module bulk", lambda: bench_module_bulk(standin, client, args, workdir)),
-        ("boto3 get+set+get, again", lambda: bench_boto3(standin, args, readback=True)),
-        ("module bulk, again", lambda: bench_module_bulk(standin, client, args, workdir)),
-        ("boto3 get+set+get, a third time", lambda: bench_boto3(standin, args, readback=True)),
-        ("module bulk, a third time", lambda: bench_module_bulk(standin, client, args, workdir)),
+        (f"{'boto3 get+set+get' if kind == 'boto3' else 'module bulk'}, run {order[:index + 1].count(kind)} of {RUNS_EACH}",
+         boto3_3 if kind == "boto3" else bulk)
+        for index, kind in enumerate(order)
+    ]
+    steps += [
+        ("boto3 get+set", lambda: bench_boto3(standin, args, workdir, readback=False)),
         ("module loop", lambda: bench_module_loop(standin, client, args, workdir)),
     ]
     rows: list[dict[str, Any]] = []
@@ -354,21 +378,32 @@ def throughput_part(standin: StandIn, client: Any, args: argparse.Namespace, wor
     fixed = bench_module_fixed_cost(standin, client, args, workdir)
     print("... fixed cost of audit_mfa.yml (2 pools of 4 users)", flush=True)
     audit_fixed = bench_audit_fixed_cost(standin, client, workdir)
-    boto3_3_runs = [rows[0], rows[3], rows[5]]
-    bulk_runs = [rows[2], rows[4], rows[6]]
-    boto3_2, loop = rows[1], rows[-1]
+    boto3_3_runs = [r for r, kind in zip(rows, order) if kind == "boto3"]
+    bulk_runs = [r for r, kind in zip(rows, order) if kind == "bulk"]
+    boto3_2, loop = rows[-2], rows[-1]
     boto3_3_rate = statistics.median(r["users_per_second"] for r in boto3_3_runs)
     bulk_rate = statistics.median(r["users_per_second"] for r in bulk_runs)
+
+    def median_phases(runs: list[dict[str, Any]]) -> dict[str, float]:
+        return {key: round(statistics.median(r["phases"][key] for r in runs), 2) for key in runs[0]["phases"]}
+
     return {
         "rows": rows,
         "fixed_task_cost": fixed,
         "fixed_audit_cost": audit_fixed,
         "boto3_get_set_get_median_users_per_second": round(boto3_3_rate, 2),
         "bulk_median_users_per_second": round(bulk_rate, 2),
+        "phases_median": {"boto3": median_phases(boto3_3_runs), "bulk": median_phases(bulk_runs)},
         "ratios": {
             "bulk_vs_loop": round(bulk_rate / loop["users_per_second"], 1),
             "bulk_vs_boto3_get_set_get": round(bulk_rate / boto3_3_rate, 3),
             "bulk_vs_boto3_get_set": round(bulk_rate / boto3_2["users_per_second"], 3),
+            # each bulk run against the boto3 run next to it (B M | M B | B M | M B)
+            "bulk_vs_boto3_pairs": [round(m["users_per_second"] / b["users_per_second"], 3)
+                                    for b, m in zip(boto3_3_runs, bulk_runs)],
+            "bulk_vs_boto3_in_window": round(
+                statistics.median(r["phases"]["calls_per_second_in_window"] for r in bulk_runs)
+                / statistics.median(r["phases"]["calls_per_second_in_window"] for r in boto3_3_runs), 3),
         },
         "goals": {"bulk_vs_loop": BULK_GOAL_VS_LOOP, "bulk_vs_boto3_get_set_get": BULK_GOAL_VS_BOTO3},
     }
@@ -391,10 +426,18 @@ def print_throughput(part: dict[str, Any]) -> None:
           f"  {verdict('bulk_vs_loop')}")
     print(f"bulk vs boto3 get+set+get:         {ratios['bulk_vs_boto3_get_set_get']:6.2f}   (goal >= "
           f"{goals['bulk_vs_boto3_get_set_get']:g})  {verdict('bulk_vs_boto3_get_set_get')}"
-          f"  [medians of 3 runs each: bulk {part['bulk_median_users_per_second']:.1f}, boto3 "
+          f"  [medians of {RUNS_EACH} runs each: bulk {part['bulk_median_users_per_second']:.1f}, boto3 "
           f"{part['boto3_get_set_get_median_users_per_second']:.1f} users/s]")
     print(f"bulk vs boto3 get+set (2 calls):   {ratios['bulk_vs_boto3_get_set']:6.2f}   "
           "(reference only: the module also reads back)")
+    print(f"bulk vs boto3, pairs in run order: {', '.join(f'{r:.2f}' for r in ratios['bulk_vs_boto3_pairs'])}")
+    split = part["phases_median"]
+    print("where the time goes (medians; split at the stand-in's first and last answered call):")
+    for kind, label in (("boto3", "boto3 process"), ("bulk", "bulk task")):
+        phase = split[kind]
+        print(f"  {label:14s} start-up {phase['before_first_call']:5.2f} s, calls {phase['calls_window']:6.2f} s "
+              f"({phase['calls_per_second_in_window']:7.1f} calls/s), end {phase['after_last_call']:5.2f} s")
+    print(f"  calls/s between the first and last call, bulk vs boto3: {ratios['bulk_vs_boto3_in_window']:.2f}")
 
 
 def quota_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:

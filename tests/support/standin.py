@@ -11,9 +11,12 @@ Besides the AWS API, the server answers a few routes of its own:
 ``GET  /_standin/counts``        calls per operation (``X-Amz-Target``) since the
                                  last reset: ``{"total": n, "operations": {op: n},
                                  "failures": {op: n}, "pools": {pool id: {op: n}},
-                                 "pool_failures": {...}}``; a call's pool is its
+                                 "pool_failures": {...}, "pool_windows": {pool id:
+                                 [first, last]}}``; a call's pool is its
                                  UserPoolId, or the pool of its AccessToken;
-                                 failures are calls answered with an error
+                                 failures are calls answered with an error; a
+                                 window is when the pool's first and last counted
+                                 calls were answered (epoch seconds)
 ``POST /_standin/counts/reset``  set the counts to zero
 ``POST /_standin/rename_pool``   give a new, empty pool the id you choose
 ``POST /_standin/passkey``       ``{"user_pool_id", "username"}``: the user has a passkey
@@ -162,8 +165,9 @@ def write_calls(operations: dict[str, int]) -> dict[str, int]:
 
 
 class _Counts:
-    """Calls per operation, overall and per user pool, and how many of them got an
-    error reply (HTTP >= 400); thread safe."""
+    """Calls per operation, overall and per user pool, how many of them got an
+    error reply (HTTP >= 400), and when each pool's first and last call were answered
+    (the benchmarks split a run into start-up, calls and the end with it); thread safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -171,6 +175,7 @@ class _Counts:
         self._failures: dict[str, int] = {}
         self._pools: dict[str, dict[str, int]] = {}
         self._pool_failures: dict[str, dict[str, int]] = {}
+        self._pool_windows: dict[str, list[float]] = {}
 
     @staticmethod
     def _bump(table: dict[str, int], key: str) -> None:
@@ -183,6 +188,8 @@ class _Counts:
                 self._bump(self._failures, operation)
             if pool_id:
                 self._bump(self._pools.setdefault(pool_id, {}), operation)
+                now = time.time()
+                self._pool_windows.setdefault(pool_id, [now, now])[1] = now
                 if failed:
                     self._bump(self._pool_failures.setdefault(pool_id, {}), operation)
 
@@ -194,11 +201,12 @@ class _Counts:
                 "failures": dict(self._failures),
                 "pools": {p: dict(o) for p, o in self._pools.items()},
                 "pool_failures": {p: dict(o) for p, o in self._pool_failures.items()},
+                "pool_windows": {p: list(w) for p, w in self._pool_windows.items()},
             }
 
     def reset(self) -> None:
         with self._lock:
-            for table in (self._ops, self._failures, self._pools, self._pool_failures):
+            for table in (self._ops, self._failures, self._pools, self._pool_failures, self._pool_windows):
                 table.clear()
 
 
@@ -781,6 +789,11 @@ class StandInClient:
         if user_pool_id is None:
             return snapshot["operations"]
         return snapshot["pools"].get(user_pool_id, {})
+
+    def window(self, user_pool_id: str) -> tuple[float, float] | None:
+        """When the pool's first and last call since the last reset were answered (epoch seconds)."""
+        window = _http_json(self.endpoint + "/_standin/counts")["pool_windows"].get(user_pool_id)
+        return (window[0], window[1]) if window else None
 
     def failures(self, user_pool_id: str | None = None) -> dict[str, int]:
         """Calls per operation that got an error reply, since the last reset."""
