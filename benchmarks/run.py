@@ -356,8 +356,12 @@ def throughput_part(standin: StandIn, client: Any, args: argparse.Namespace, wor
     # boto3 get+set+get and the bulk task run RUNS_EACH times each, in the order B M M B B M M B:
     # other jobs on the machine come and go (consecutive runs differ by up to a quarter here),
     # and the ratio uses the median of each.
-    boto3_3 = lambda: bench_boto3(standin, args, workdir, readback=True)  # noqa: E731
-    bulk = lambda: bench_module_bulk(standin, client, args, workdir)  # noqa: E731
+    def boto3_3() -> dict[str, Any]:
+        return bench_boto3(standin, args, workdir, readback=True)
+
+    def bulk() -> dict[str, Any]:
+        return bench_module_bulk(standin, client, args, workdir)
+
     order = ["boto3", "bulk", "bulk", "boto3"] * (RUNS_EACH // 2)
     steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         (f"{'boto3 get+set+get' if kind == 'boto3' else 'module bulk'}, run {order[:index + 1].count(kind)} of {RUNS_EACH}",
