@@ -5,15 +5,20 @@ run_bulk + user_mfa.converge, a boto3 client with the module's config), without 
 next to plain boto3 doing the same three calls per user, on fresh pools of a stand-in.
 Reports users/s and the client process's CPU seconds per user for each, and with
 --profile writes a cProfile of the engine run (build/bench/engine.prof) and prints its top.
+With --instant the calls go to benchmarks/instant_server.py instead, which answers at once:
+the client is then the limit, and its CPU per user is what the runs compare.
 
-    python benchmarks/profile_engine.py --users 2000 [--profile] [--workers 8]
+    python benchmarks/profile_engine.py --users 2000 [--profile] [--workers 8] [--instant]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import pstats
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,19 +49,19 @@ from tests.support.standin import StandIn  # noqa: E402  pylint: disable=wrong-i
 TOTP = {"Enabled": True, "PreferredMfa": True}
 
 
-def engine_run(standin: StandIn, pool: seed.Pool, workers: int, rate: float, shared: bool = True) -> dict[str, int]:
+def engine_run(target: Any, pool_id: str, names: list[str], workers: int, rate: float, shared: bool = True) -> dict[str, int]:
     """What cognito_user_mfa's main() does for `users:` (minus Ansible), with the account's shared budget or not."""
     from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
-    client = standin.client(config=Config(**cognito.client_config(workers)))
+    client = target.client(config=Config(**cognito.client_config(workers)))
     call = cognito.caller(client, (cognito.READ, cognito.WRITE), {"reads_per_second": rate, "writes_per_second": rate})
     if shared:
         directory = budget.budget_dir(tempfile.mkdtemp(prefix="mfaops-prof-budget-"))
         for key, local in list(call.limiters.items()):
             call.limiters[key] = budget.shared_limiter(local, directory, "123456789012", "us-east-1", key, local.ceiling)
-    api = user_mfa.admin_api(call, pool.id)
+    api = user_mfa.admin_api(call, pool_id)
     base = mfa.task_request({"software_token_mfa": {"enabled": True, "preferred": True}, "sms_mfa": None, "email_mfa": None})
-    requests = mfa.user_requests(pool.names(), base)
+    requests = mfa.user_requests(names, base)
     report = user_mfa.report(report_unchanged=False, diff=False)
     claims = user_mfa.Claims(None)
     for _request, outcome in engine.run_bulk(
@@ -66,24 +71,55 @@ def engine_run(standin: StandIn, pool: seed.Pool, workers: int, rate: float, sha
     return report.result()["counts"]
 
 
-def boto3_run(standin: StandIn, pool: seed.Pool, workers: int) -> None:
-    client = standin.client()
+def boto3_run(target: Any, pool_id: str, names: list[str], workers: int) -> None:
+    client = target.client()
 
     def one(name: str) -> None:
-        client.admin_get_user(UserPoolId=pool.id, Username=name)
-        client.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=name, SoftwareTokenMfaSettings=TOTP)
-        client.admin_get_user(UserPoolId=pool.id, Username=name)
+        client.admin_get_user(UserPoolId=pool_id, Username=name)
+        client.admin_set_user_mfa_preference(UserPoolId=pool_id, Username=name, SoftwareTokenMfaSettings=TOTP)
+        client.admin_get_user(UserPoolId=pool_id, Username=name)
 
     with ThreadPoolExecutor(max_workers=workers) as executor:
-        list(executor.map(one, pool.names()))
+        list(executor.map(one, names))
+
+
+class InstantServer:
+    """benchmarks/instant_server.py in its own process; client() as StandIn's (fake keys, 32 connections)."""
+
+    pool_id = "us-east-1_instant1"
+
+    def __enter__(self) -> "InstantServer":
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("instant_server.py")), str(port)])
+        for _attempt in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                return self
+            time.sleep(0.05)
+        self.process.kill()
+        raise SystemExit("instant_server.py did not start")
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def client(self, **kwargs: Any) -> Any:
+        import boto3  # pylint: disable=import-outside-toplevel
+        from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+        kwargs.setdefault("config", Config(max_pool_connections=32, retries={"mode": "standard"}))
+        return boto3.client("cognito-idp", endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing", **kwargs)
 
 
 def measure(label: str, users: int, fn: Any) -> dict[str, Any]:
     wall, cpu = time.monotonic(), time.process_time()
-    fn()
+    result = fn()
     wall, cpu = time.monotonic() - wall, time.process_time() - cpu
     print(f"{label:32s} {users / wall:7.1f} users/s   client CPU {1000 * cpu / users:5.2f} ms/user", flush=True)
-    return {"users_per_second": users / wall, "cpu_ms_per_user": 1000 * cpu / users}
+    return {"users_per_second": users / wall, "cpu_ms_per_user": 1000 * cpu / users, "result": result}
 
 
 def main() -> int:
@@ -93,23 +129,29 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=1000.0)
     parser.add_argument("--rounds", type=int, default=2, help="alternate engine / boto3 this many times")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--instant", action="store_true", help="against instant_server.py, not the stand-in")
     args = parser.parse_args()
 
-    with StandIn() as standin:
-        admin = standin.client()
+    with InstantServer() if args.instant else StandIn() as target:
         for i in range(args.rounds):
             for kind in ("boto3", "engine", "engine-own-pace"):
-                pool = seed.create_pool(admin, f"{kind}-{i}")
-                seed.seed_backdoor(standin, pool, {"totp_verified": args.users}, prefix=f"{kind}{i}-")
+                if args.instant:
+                    pool_id, names = target.pool_id, [f"{kind}{i}-{n:05d}" for n in range(args.users)]
+                else:
+                    pool = seed.create_pool(target.client(), f"{kind}-{i}")
+                    seed.seed_backdoor(target, pool, {"totp_verified": args.users}, prefix=f"{kind}{i}-")
+                    pool_id, names = pool.id, pool.names()
                 if kind == "boto3":
-                    measure("boto3 get+set+get", args.users, lambda: boto3_run(standin, pool, args.workers))
+                    measure("boto3 get+set+get", args.users, lambda: boto3_run(target, pool_id, names, args.workers))
                     continue
                 profiler = cProfile.Profile() if args.profile and i == args.rounds - 1 and kind == "engine" else None
                 if profiler:
                     profiler.enable()
                 shared = kind == "engine"
                 label = "engine, shared budget" if shared else "engine, own pace only"
-                measure(label, args.users, lambda: engine_run(standin, pool, args.workers, args.rate, shared))
+                counts = measure(label, args.users, lambda: engine_run(target, pool_id, names, args.workers, args.rate, shared))["result"]
+                if counts["changed"] != args.users:  # the same three calls for every user, or the comparison is off
+                    raise SystemExit(f"{label}: expected {args.users} changed, got {counts}")
                 if profiler:
                     profiler.disable()
                     out = ROOT / "build" / "bench" / "engine.prof"
