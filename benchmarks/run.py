@@ -50,6 +50,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,8 +80,16 @@ AUDIT_GOAL_SECONDS = 6.0  # issue 15: audit_mfa.yml on a small pool
 READ, WRITE = "AdminGetUser", "AdminSetUserMFAPreference"
 
 
+def children_cpu_seconds() -> float:
+    """CPU time (user + system) of this process's finished children and theirs (ansible-playbook's
+    workers and module processes, once each is waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_playbook(playbook: str, extra: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Run benchmarks/<playbook> on a local 'bench' host; return what it wrote to `out`."""
+    """Run benchmarks/<playbook> on a local 'bench' host; return what it wrote to `out`, with the
+    run's wall time and the CPU time of all its processes."""
     inventory = workdir / "inventory.yml"
     inventory.write_text(
         "bench:\n  hosts:\n    standin:\n      ansible_connection: local\n"
@@ -90,7 +99,7 @@ def run_playbook(playbook: str, extra: dict[str, Any], workdir: Path) -> dict[st
     out.unlink(missing_ok=True)
     extra_file = workdir / f"{playbook}.vars.json"
     extra_file.write_text(json.dumps({**extra, "out": str(out)}))
-    started = time.monotonic()
+    started, cpu = time.monotonic(), children_cpu_seconds()
     proc = subprocess.run(
         ["ansible-playbook", "-i", str(inventory), str(HERE / playbook), "-e", f"@{extra_file}"],
         env=ansible_env(),
@@ -98,13 +107,14 @@ def run_playbook(playbook: str, extra: dict[str, Any], workdir: Path) -> dict[st
         text=True,
         check=False,
     )
-    wall = time.monotonic() - started
+    wall, cpu = time.monotonic() - started, children_cpu_seconds() - cpu
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-6000:] + proc.stderr[-3000:])
         raise SystemExit(f"ansible-playbook {playbook} failed (rc {proc.returncode})")
     result = json.loads(out.read_text())
     result["task_seconds"] = result["t1"] - result["t0"]
     result["playbook_seconds"] = wall
+    result["cpu_seconds"] = cpu
     return result
 
 
@@ -166,6 +176,7 @@ def bench_module_bulk(standin: StandIn, client: Any, args: argparse.Namespace, w
     )
     out["module_calls"] = result["calls"]
     out["phases"] = split
+    out["cpu_ms_per_user"] = round(1000 * result["cpu_seconds"] / len(names), 3)
     return out
 
 
@@ -183,7 +194,8 @@ def bench_module_fixed_cost(standin: StandIn, client: Any, args: argparse.Namesp
     ]
     seconds = [round(run["task_seconds"], 3) for run in runs]
     return {"task_seconds": max(seconds), "runs": seconds, "goal_seconds": TASK_GOAL_SECONDS,
-            "playbook_seconds": round(max(run["playbook_seconds"] for run in runs), 2)}
+            "playbook_seconds": round(max(run["playbook_seconds"] for run in runs), 2),
+            "playbook_cpu_seconds": round(statistics.median(run["cpu_seconds"] for run in runs), 2)}
 
 
 def bench_audit_fixed_cost(standin: StandIn, client: Any, workdir: Path) -> dict[str, Any]:
@@ -234,13 +246,13 @@ def bench_boto3(standin: StandIn, args: argparse.Namespace, workdir: Path, readb
     names_file = workdir / "boto3-names.json"
     names_file.write_text(json.dumps(names))
     standin.reset_counts()
-    started = time.time()
+    started, cpu = time.time(), children_cpu_seconds()
     proc = subprocess.run(
         [sys.executable, str(HERE / "boto3_workers.py"), standin.endpoint, pool.id, str(names_file),
          "--workers", str(args.boto3_workers)] + ([] if readback else ["--no-readback"]),
         env=ansible_env(), capture_output=True, text=True, check=False,
     )
-    ended = time.time()
+    ended, cpu = time.time(), children_cpu_seconds() - cpu
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         raise SystemExit(f"boto3_workers.py failed (rc {proc.returncode})")
@@ -251,6 +263,7 @@ def bench_boto3(standin: StandIn, args: argparse.Namespace, workdir: Path, readb
     out = row(f"boto3, {args.boto3_workers} threads, {label}", len(names), ended - started, calls,
               "the module's calls" if readback else "no read-back")
     out["phases"] = split
+    out["cpu_ms_per_user"] = round(1000 * cpu / len(names), 3)
     return out
 
 
@@ -392,6 +405,8 @@ def throughput_part(standin: StandIn, client: Any, args: argparse.Namespace, wor
         return {key: round(statistics.median(r["phases"][key] for r in runs), 2) for key in runs[0]["phases"]}
 
     split = {"boto3": median_phases(boto3_3_runs), "bulk": median_phases(bulk_runs)}
+    cpu = {kind: round(statistics.median(r["cpu_ms_per_user"] for r in runs), 3)
+           for kind, runs in (("boto3", boto3_3_runs), ("bulk", bulk_runs))}
     return {
         "rows": rows,
         "fixed_task_cost": fixed,
@@ -399,6 +414,7 @@ def throughput_part(standin: StandIn, client: Any, args: argparse.Namespace, wor
         "boto3_get_set_get_median_users_per_second": round(boto3_3_rate, 2),
         "bulk_median_users_per_second": round(bulk_rate, 2),
         "phases_median": split,
+        "cpu_ms_per_user_median": cpu,
         "ratios": {
             "bulk_vs_loop": round(bulk_rate / loop["users_per_second"], 1),
             "bulk_vs_boto3_get_set_get": round(bulk_rate / boto3_3_rate, 3),
@@ -408,6 +424,8 @@ def throughput_part(standin: StandIn, client: Any, args: argparse.Namespace, wor
                                     for b, m in zip(boto3_3_runs, bulk_runs)],
             "bulk_vs_boto3_in_window": round(
                 split["bulk"]["calls_per_second_in_window"] / split["boto3"]["calls_per_second_in_window"], 3),
+            # CPU a user costs the client side: boto3's over the task's, so that above 1 means the task is cheaper
+            "bulk_vs_boto3_cpu_per_user": round(cpu["boto3"] / cpu["bulk"], 3),
         },
         "goals": {"bulk_vs_loop": BULK_GOAL_VS_LOOP, "bulk_vs_boto3_get_set_get": BULK_GOAL_VS_BOTO3},
     }
@@ -442,6 +460,10 @@ def print_throughput(part: dict[str, Any]) -> None:
         print(f"  {label:14s} start-up {phase['before_first_call']:5.2f} s, calls {phase['calls_window']:6.2f} s "
               f"({phase['calls_per_second_in_window']:7.1f} calls/s), end {phase['after_last_call']:5.2f} s")
     print(f"  calls/s between the first and last call, bulk vs boto3: {ratios['bulk_vs_boto3_in_window']:.2f}")
+    cpu = part["cpu_ms_per_user_median"]
+    print(f"client CPU per user (medians; every process of the ansible-playbook run vs the boto3 process): "
+          f"bulk {cpu['bulk']:.2f} ms, boto3 {cpu['boto3']:.2f} ms: {ratios['bulk_vs_boto3_cpu_per_user']:.2f}"
+          f"  [the same playbook on 1 user: {fixed['playbook_cpu_seconds']:.2f} s of CPU]")
 
 
 def quota_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
