@@ -87,6 +87,14 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def run_measured(command: list[str], **kwargs: Any) -> tuple[subprocess.CompletedProcess[str], float]:
+    """subprocess.run(command) (the caller checks the return code), and the CPU time of the process
+    and of every process it waited for."""
+    before = children_cpu_seconds()
+    proc = subprocess.run(command, check=False, **kwargs)
+    return proc, children_cpu_seconds() - before
+
+
 def run_playbook(playbook: str, extra: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Run benchmarks/<playbook> on a local 'bench' host; return what it wrote to `out`, with the
     run's wall time and the CPU time of all its processes."""
@@ -99,15 +107,14 @@ def run_playbook(playbook: str, extra: dict[str, Any], workdir: Path) -> dict[st
     out.unlink(missing_ok=True)
     extra_file = workdir / f"{playbook}.vars.json"
     extra_file.write_text(json.dumps({**extra, "out": str(out)}))
-    started, cpu = time.monotonic(), children_cpu_seconds()
-    proc = subprocess.run(
+    started = time.monotonic()
+    proc, cpu = run_measured(
         ["ansible-playbook", "-i", str(inventory), str(HERE / playbook), "-e", f"@{extra_file}"],
         env=ansible_env(),
         capture_output=True,
         text=True,
-        check=False,
     )
-    wall, cpu = time.monotonic() - started, children_cpu_seconds() - cpu
+    wall = time.monotonic() - started
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-6000:] + proc.stderr[-3000:])
         raise SystemExit(f"ansible-playbook {playbook} failed (rc {proc.returncode})")
@@ -246,13 +253,13 @@ def bench_boto3(standin: StandIn, args: argparse.Namespace, workdir: Path, readb
     names_file = workdir / "boto3-names.json"
     names_file.write_text(json.dumps(names))
     standin.reset_counts()
-    started, cpu = time.time(), children_cpu_seconds()
-    proc = subprocess.run(
+    started = time.time()
+    proc, cpu = run_measured(
         [sys.executable, str(HERE / "boto3_workers.py"), standin.endpoint, pool.id, str(names_file),
          "--workers", str(args.boto3_workers)] + ([] if readback else ["--no-readback"]),
-        env=ansible_env(), capture_output=True, text=True, check=False,
+        env=ansible_env(), capture_output=True, text=True,
     )
-    ended, cpu = time.time(), children_cpu_seconds() - cpu
+    ended = time.time()
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
         raise SystemExit(f"boto3_workers.py failed (rc {proc.returncode})")
