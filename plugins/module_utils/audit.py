@@ -81,6 +81,9 @@ class UserAudit(bulk.Outcome):
         }
         if self.fields["attributes"] is not None:
             row["attributes"] = self.fields["attributes"]
+        for key in ("read_at", "read_this_run"):  # runs with a state (incremental.py)
+            if key in self.fields:
+                row[key] = self.fields[key]
         row.update(self.sign_in)
         if self.error_code:
             row["error_code"] = self.error_code

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from .engine import Caller, RateLimiter
 from .quotas import rates
-from .quotas import AUTH, CLIENT_READ, CREATE, LIST, POOL_READ, POOL_WRITE, READ, RESOURCE_READ, USER_POOL_READ, WRITE
+from .quotas import AUTH, CLIENT_READ, CREATE, LIST, POOL_READ, POOL_WRITE, READ, RESOURCE_READ, SIGNAL_READ, USER_POOL_READ, WRITE
 from .quotas import category_of
 
 __all__ = ["AUTH", "CLIENT_READ", "CREATE", "LIST", "POOL_READ", "POOL_WRITE", "READ", "RESOURCE_READ", "USER_POOL_READ", "WRITE"]
@@ -189,3 +189,13 @@ def app_client_ids(call: Caller, user_pool_id: str) -> List[str]:
 
 def describe_user_pool_client(call: Caller, user_pool_id: str, client_id: str) -> Dict[str, Any]:
     return call(CLIENT_READ, "describe_user_pool_client", UserPoolId=user_pool_id, ClientId=client_id)
+
+
+def lookup_events(call: Caller, event_name: str, start: float, end: float, next_token: str = "") -> Dict[str, Any]:
+    """One page (50 events, the most LookupEvents gives) of CloudTrail management events of one name, start to end.
+    `call` is a Caller on a cloudtrail client (category SIGNAL_READ: 2 requests a second per account and region)."""
+    params: Dict[str, Any] = dict(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}],
+                                  StartTime=start, EndTime=end, MaxResults=50)
+    if next_token:
+        params["NextToken"] = next_token
+    return call(SIGNAL_READ, "lookup_events", **params)

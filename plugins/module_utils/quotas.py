@@ -38,6 +38,7 @@ CLIENT_READ = "client_read"
 EMAIL_SEND = "email_send"
 FINDINGS_WRITE = "findings_write"
 FINDINGS_READ = "findings_read"
+SIGNAL_READ = "signal_read"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ TABLE: Tuple[Category, ...] = (
     Category(FINDINGS_WRITE, "Security Hub BatchImportFindings", 10, None, 5, None,
              ("BatchImportFindings", "BatchUpdateFindings")),
     Category(FINDINGS_READ, "Security Hub GetFindings", 3, None, 2, None, ("GetFindings",)),
+    # CloudTrail LookupEvents: "limited to two per second, per account, per Region" (botocore cloudtrail
+    # service model, LookupEvents); the change signal of the state runs (user_state.py, change_signal.py).
+    Category(SIGNAL_READ, "CloudTrail LookupEvents", 2, None, 2, None, ("LookupEvents",)),
 )
 BY_KEY: Dict[str, Category] = {category.key: category for category in TABLE}
 BY_OPERATION: Dict[str, Category] = {operation: category for category in TABLE for operation in category.operations}

@@ -502,6 +502,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import identity
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
+from ansible_collections.mfaops.cognito.plugins.module_utils import incremental
 from ansible_collections.mfaops.cognito.plugins.module_utils import sign_in_policy
 from ansible_collections.mfaops.cognito.plugins.module_utils import validate
 from ansible_collections.mfaops.cognito.plugins.module_utils.engine import run_bulk
@@ -531,7 +532,9 @@ ARGUMENT_SPEC = dict(
     retries=dict(type="int", default=10),
     **quotas.argspec(RATED),
     **budget.ARGUMENT_SPEC,
+    **incremental.ARGUMENT_SPEC,
 )
+STATE_SELECTION = "state_dir works with all_users: true only (no usernames, groups or filter): the state is the whole pool's"
 
 
 def main():
@@ -544,6 +547,9 @@ def main():
         validate.check_user_pool_id(pool, module.region)
         chosen, policy = selection.from_params(params), audit.policy_request(params["policy"])
         budget.check_options(params)
+        state = incremental.settings_from(params)
+        if state is not None and (not params["all_users"] or params["usernames"] or params["groups"] or params["filter"]):
+            raise InvalidRequest(STATE_SELECTION)
     except (InvalidRequest, ValueError) as e:
         module.fail_json(msg=str(e))
 
@@ -566,6 +572,8 @@ def main():
         return cognito.admin_get_user_auth_factors(call, pool, username)
 
     factors = read_factors if params["auth_factors"] else None
+    if state is not None:
+        audit_with_state(module, call, state, pool, policy, sign_in, factors, read, naming, pool_config)
 
     def judge(one):
         if one.error is not None:
@@ -600,6 +608,54 @@ def main():
     if listing_error:
         module.fail_json(msg=f"{listing_error}. {report.summary()}", **result)
     bulk.finish(module, call, result, report.summary(), (), "")
+
+
+def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, naming, pool_config):
+    """The audit of the whole pool with a state (incremental.py): read only the users that may have changed."""
+    params = module.params
+    trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
+                           retries=params["retries"])
+    try:
+        store = incremental.open_store(state, pool)
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    with store:
+        run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),
+                                  lambda name, start, end, token: cognito.lookup_events(trail, name, start, end, token),
+                                  exclusions=identity.Exclusions(params["exclude"], naming))
+
+        def calls():
+            return dict(bulk.calls(call), **bulk.calls(trail))
+
+        try:
+            facts = run.prepare(None if not params["auth_factors"] or store.meta().get("auth_factors") == "True" else
+                                "auth_factors asked and the state does not hold them")
+            run.check_max_reads()
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not list the users of user pool {pool}")
+        except InvalidRequest as e:
+            module.fail_json(msg=str(e), state=run.facts.as_dict(), calls=calls())
+        if module.check_mode:
+            module.exit_json(msg=f"Would read {facts.to_read} of {facts.listed} users (check mode: none read)",
+                             state=facts.as_dict(), would_read=facts.to_read, user_pool_mfa_config=pool_config, calls=calls())
+
+        def judge(username, reading, reading_factors, record):
+            return audit.audit_user(reading, username, policy, sign_in, reading_factors, params["attributes"],
+                                    count_disabled=params["count_disabled"], record=record)
+
+        report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
+        work = incremental.audit_work(read, factors, judge)
+        for item, (one, read_at, answer) in run_bulk(run.items(), work, params["workers"], call,
+                                                      lambda item, abort: (audit.not_attempted(item.username, abort), None, None)):
+            run.saved(item, read_at, answer, None, gone=one.outcome == audit.NOT_FOUND)
+            report.add(one)
+        if not call.aborted:
+            store.set_meta(auth_factors=bool(params["auth_factors"]))
+            run.finish()
+    result = dict(report.result(excluded=run.excluded), user_pool_mfa_config=pool_config, user_pool_naming=naming.as_dict(),
+                  state=run.facts.as_dict(), calls=calls())
+    bulk.finish(module, call, result, f"{report.summary()} ({run.facts.read} read, {run.facts.carried} carried from the state)",
+                (), "")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ moto differs. docs/cognito-behaviour.md lists each behaviour with its public sou
   ``SOFTWARE_TOKEN_MFA`` for a TOTP user who does not prefer it. The front keeps those
   sessions itself and checks the codes (the stand-in's one TOTP secret).
 - ``LimitExceededException`` on ``CreateGroup`` once the pool has ``group_limit`` groups.
+- CloudTrail (cloudtrail.py): every call the front serves is recorded as a management event (the user's
+  ``sub``, never the name), and ``LookupEvents`` is answered here, on the same endpoint.
 
 The front reads what it needs from the stand-in's ``POST /_standin/describe`` route,
 which moto does not count, so call counts stay those of the client.
@@ -38,6 +40,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
+from .cloudtrail import Trail, token_claims
 from .standin import STANDIN_TOTP_SECRET
 
 # Cognito's refusals of TOTP for a user without a verified token; the first is the one
@@ -60,6 +63,13 @@ FIRST_FACTOR_FLOWS = frozenset(("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH",
 FIRST_FACTOR_CHALLENGES = frozenset(("PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"))
 AUTH_OPERATIONS = ("InitiateAuth", "AdminInitiateAuth")
 RESPOND_OPERATIONS = ("RespondToAuthChallenge", "AdminRespondToAuthChallenge")
+
+
+def _attribute(attributes: Any, name: str) -> Optional[str]:
+    for item in attributes or ():
+        if isinstance(item, dict) and item.get("Name") == name:
+            return item.get("Value")
+    return None
 
 
 @dataclass
@@ -158,6 +168,12 @@ class FrontSettings:
     not_enrolled_message: str = NOT_ENROLLED_WORDINGS[0]
     group_limit: int = DEFAULT_GROUP_LIMIT
     enabled: bool = True
+    # CloudTrail: delivery delay (s), ThrottlingException above 2 LookupEvents/s, an error code LookupEvents
+    # answers with, event names recorded without a sub (not tied to one user).
+    cloudtrail_delay: float = 0.0
+    cloudtrail_throttle: bool = False
+    cloudtrail_refuse: Optional[str] = None
+    cloudtrail_unattributed: tuple = ()
 
 
 @dataclass
@@ -173,6 +189,14 @@ class CognitoFront:
         self._case_blind: dict[str, bool] = {}
         self._sessions: dict[str, _Session] = {}
         self._last_step: dict[tuple[str, str], int] = {}
+        self.trail = Trail(self.clock)
+        self._apply_trail()
+
+    def _apply_trail(self) -> None:
+        self.trail.delay = float(self.settings.cloudtrail_delay)
+        self.trail.throttle = bool(self.settings.cloudtrail_throttle)
+        self.trail.refuse = self.settings.cloudtrail_refuse or None
+        self.trail.unattributed = list(self.settings.cloudtrail_unattributed or ())
 
     def configure(self, **settings: Any) -> None:
         unknown = sorted(set(settings) - set(self.settings.__dict__))
@@ -181,9 +205,10 @@ class CognitoFront:
         if "group_limit" in settings and int(settings["group_limit"]) < 0:
             raise ValueError("group_limit must be 0 or more")
         self.settings = FrontSettings(**{**self.settings.__dict__, **settings})
+        self._apply_trail()
 
     def config(self) -> dict[str, Any]:
-        return dict(self.settings.__dict__)
+        return dict(self.settings.__dict__, cloudtrail_unattributed=list(self.settings.cloudtrail_unattributed or ()))
 
     def forget_pools(self) -> None:
         with self._lock:
@@ -200,6 +225,35 @@ class CognitoFront:
             return Forward(body)
         if not isinstance(params, dict):
             return Forward(body)
+        if operation == "LookupEvents":
+            return Reply(*self.trail.lookup(params))
+        return self._recorded(operation, params, self._request(operation, params, describe), describe)
+
+    def _recorded(self, operation: str, params: dict[str, Any], step: Forward | Reply, describe: Describe) -> Forward | Reply:
+        """The step, with a CloudTrail event recorded once the call is answered (cloudtrail.py)."""
+        pool_id = params.get("UserPoolId") if isinstance(params.get("UserPoolId"), str) else None
+        sub = token_claims(params.get("AccessToken")).get("sub")
+        read_only = operation.startswith(("Get", "List", "Describe", "AdminGet", "AdminList"))
+        if sub is None and pool_id and isinstance(params.get("Username"), str) and not read_only:
+            user = (describe({"user_pool_id": pool_id, "username": params["Username"]}) or {}).get("user") or {}
+            sub = user.get("sub")
+        if isinstance(step, Reply):
+            error = step.payload.get("__type") if step.status >= 400 else None
+            self.trail.record(operation, pool_id, sub, error)
+            return step
+        inner = step.after
+
+        def after(status: int, payload: dict[str, Any]) -> Optional[Reply]:
+            replaced = inner(status, payload) if inner is not None else None
+            answer_status, answer = (replaced.status, replaced.payload) if replaced is not None else (status, payload)
+            created = sub or answer.get("UserSub") or _attribute((answer.get("User") or {}).get("Attributes"), "sub")
+            error = str(answer.get("__type") or "Error").rsplit("#", 1)[-1] if answer_status >= 400 else None
+            self.trail.record(operation, pool_id, created, error)
+            return replaced
+
+        return Forward(step.body, after)
+
+    def _request(self, operation: str, params: dict[str, Any], describe: Describe) -> Forward | Reply:
         if operation == "DeleteUserPool":
             self.forget_pools()
         pool_id = params.get("UserPoolId")

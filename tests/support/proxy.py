@@ -104,6 +104,9 @@ CATEGORIES: dict[str, str] = _QUOTAS.operation_quotas()
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 THROTTLE_BODY = {"__type": "TooManyRequestsException", "message": "Too many requests"}
+# CloudTrail throttles with its own error (botocore cloudtrail model, LookupEvents: "a throttling error").
+CLOUDTRAIL_OPERATIONS = frozenset(("LookupEvents",))
+CLOUDTRAIL_THROTTLE_BODY = {"__type": "ThrottlingException", "message": "Rate exceeded"}
 FAULT_BODY = {"__type": "InternalErrorException", "message": "Internal error (injected by the proxy)"}
 EXPIRED_BODY = {"__type": "ExpiredTokenException", "message": "The security token included in the request is expired"}
 # Keys of request and answer bodies (at any depth) whose string values are secrets.
@@ -468,7 +471,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if action == THROTTLE:
             count_user("throttled")
-            self._send(400, THROTTLE_BODY, JSON_CONTENT_TYPE, self._aws_headers("TooManyRequestsException"))
+            body_type = CLOUDTRAIL_THROTTLE_BODY if operation in CLOUDTRAIL_OPERATIONS else THROTTLE_BODY
+            self._send(400, body_type, JSON_CONTENT_TYPE, self._aws_headers(body_type["__type"]))
             return
         if action == ERROR_500:
             count_user(ERROR_500)

@@ -327,6 +327,7 @@ def _describe(body: dict[str, Any]) -> dict[str, Any]:
         if user is not None:
             answer["user"] = {
                 "username": user.username,
+                "sub": user.id,
                 "enabled": bool(user.enabled),
                 "status": str(getattr(user.status, "value", user.status)),
                 "token_verified": bool(user.token_verified),

@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The per-pool pipeline of a run with a state (``state_dir``), used by cognito_user_mfa_info (audit) and
+cognito_user_mfa (enforce):
+
+1. the change signal since the last run (change_signal: CloudTrail LookupEvents by event name, looking back
+   ``signal_delay`` for late delivery), unless the whole pool must be read (first run, last run more than 90 days
+   ago, LookupEvents refused or failing, an event not tied to one user);
+2. the listing (ListUsers: not billed as MAU) into the state;
+3. the change set (user_state.Store.plan): new users, users whose listing changed (sub, status, enabled, last
+   modified), users named by an event after their last read (less this collection's own writes), users never read,
+   users read longer ago than ``max_age``;
+4. the reads and the verdicts (the module's ``work``), every other user carried from the state with its
+   ``read_at``;
+5. the state: each read saved as it comes, users gone from the pool forgotten, the signal's mark moved to this
+   run's start, only once the run is complete.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional
+
+from . import change_signal
+from . import enrol_memory
+from .change_signal import CLOCK_MARGIN
+from .cognito import paginate
+from .errors import CALL_ERRORS, InvalidRequest, describe
+from .user_state import StateError, Store
+
+ARGUMENT_SPEC = dict(
+    state_dir=dict(type="path"),
+    signal_delay=dict(type="str", default=change_signal.DEFAULT_SIGNAL_DELAY),
+    max_reads=dict(type="int"),
+    max_age=dict(type="str"),
+    state_lock_timeout=dict(type="float", default=600.0),
+)
+UTC = datetime.timezone.utc
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: str
+    delay: float
+    max_reads: Optional[int]
+    max_age: Optional[float]
+    lock_timeout: float
+
+
+def settings_from(params: Mapping[str, Any]) -> Optional[Settings]:
+    """The state options, checked (ValueError naming the option), or None without state_dir."""
+    if not params.get("state_dir"):
+        for option in ("max_reads", "max_age"):
+            if params.get(option) is not None:
+                raise ValueError(f"{option} works only with state_dir")
+        return None
+    delay = enrol_memory.parse_duration(params.get("signal_delay") or change_signal.DEFAULT_SIGNAL_DELAY, "signal_delay")
+    max_age = enrol_memory.parse_duration(params["max_age"], "max_age") if params.get("max_age") else None
+    if params.get("max_reads") is not None and params["max_reads"] < 0:
+        raise ValueError(f"max_reads must be 0 or more, got {params['max_reads']}")
+    if (params.get("state_lock_timeout") or 0) < 0:
+        raise ValueError("state_lock_timeout must be 0 or more")
+    return Settings(params["state_dir"], delay.total_seconds(), params.get("max_reads"),
+                    max_age.total_seconds() if max_age else None, float(params.get("state_lock_timeout") or 0))
+
+
+def iso(epoch: Optional[float]) -> Optional[str]:
+    if epoch is None:
+        return None
+    return datetime.datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def listed_row(user: Mapping[str, Any]):
+    """The facts of one ListUsers entry the change set compares: (username, sub, status, enabled, last modified)."""
+    sub = next((item.get("Value") for item in user.get("Attributes") or () if item.get("Name") == "sub"), None)
+    modified = user.get("UserLastModifiedDate")
+    if isinstance(modified, datetime.datetime):
+        modified = (modified if modified.tzinfo else modified.replace(tzinfo=UTC)).timestamp()
+    enabled = user.get("Enabled")
+    return (user["Username"], sub, user.get("UserStatus"), None if enabled is None else int(bool(enabled)),
+            None if modified is None else float(modified))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One listed user: read it (reason) or carry what the state holds."""
+
+    username: str
+    sub: Optional[str]
+    reason: Optional[str]
+    read_at: Optional[float]
+    record: Optional[Dict[str, Any]]
+    outcome: Optional[str]
+    since: Optional[float]
+
+    @property
+    def carried(self) -> bool:
+        return self.reason is None
+
+
+@dataclass
+class Facts:
+    """What a run with a state did, for its result (``state``)."""
+
+    path: str
+    started: float
+    window: Dict[str, Any] = field(default_factory=dict)
+    full_read_reason: Optional[str] = None
+    listed: int = 0
+    to_read: int = 0
+    reasons: Dict[str, int] = field(default_factory=dict)
+    read: int = 0
+    carried: int = 0
+    forgotten: int = 0
+    signal_calls: int = 0
+    own_write_events: int = 0
+    complete: bool = False
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {
+            "path": self.path, "users_listed": self.listed, "users_to_read": self.to_read, "users_read": self.read,
+            "users_carried": self.carried, "users_forgotten": self.forgotten, "read_reasons": dict(self.reasons),
+            "full_read": self.full_read_reason is not None, "full_read_reason": self.full_read_reason,
+            "signal_window": self.window, "signal_calls": self.signal_calls, "own_write_events": self.own_write_events,
+            "complete": self.complete,
+        }
+
+
+class PoolRun:
+    """One run on one pool with a state. prepare() (signal, listing, change set), items() (every listed user),
+    then finish(). The store is used from the thread that made the PoolRun only (items() reads on a connection of
+    its own)."""
+
+    def __init__(self, store: Store, user_pool_id: str, settings: Settings,
+                 list_page: Callable[[str], Mapping[str, Any]],
+                 lookup: Callable[[str, float, float, str], Mapping[str, Any]], clock: Callable[[], float] = time.time,
+                 exclusions: Any = None):
+        self.exclusions = exclusions  # identity.Exclusions: listed users it matches are left out (never read)
+        self.excluded = 0
+        self.store = store
+        self.pool = user_pool_id
+        self.settings = settings
+        self.list_page = list_page
+        self.lookup = lookup
+        self.clock = clock
+        self.facts = Facts(store.path, clock())
+
+    def prepare(self, extra_full_reason: Optional[str] = None) -> Facts:
+        """The signal, the listing and the change set. CALL_ERRORS of the listing go up (nothing is planned)."""
+        facts, store = self.facts, self.store
+        store.start_run()
+        mark = store.meta().get("signal_through")
+        start, full = change_signal.window_start(float(mark) if mark else None, self.settings.delay, facts.started)
+        full = full or extra_full_reason
+        facts.window = change_signal.window_dict(start, facts.started, self.settings.delay)
+        events = []
+        if full is None:
+            try:
+                events, facts.signal_calls = change_signal.read_events(self.lookup, start, facts.started)
+            except CALL_ERRORS as exc:
+                full = f"LookupEvents failed ({describe(exc)}): the change signal is incomplete"
+        for page in paginate(self.list_page, "PaginationToken"):
+            users = page.get("Users") or ()
+            kept = [user for user in users if not (self.exclusions and self.exclusions.match(user))]
+            self.excluded += len(users) - len(kept)
+            store.add_listed(listed_row(user) for user in kept)
+        if full is None:
+            subs = sorted({event.sub for event in events if event.sub})
+            signal = change_signal.interpret(events, self.pool, store.own_writes(subs))
+            facts.own_write_events = signal.own
+            full = signal.untied
+            if full is None:
+                store.add_events(signal.subs.items())
+        facts.full_read_reason = full
+        oldest = facts.started - self.settings.max_age if self.settings.max_age else None
+        facts.reasons = store.plan(full, 1 + CLOCK_MARGIN, oldest)
+        facts.listed, facts.to_read = store.counts()
+        return facts
+
+    def check_max_reads(self) -> None:
+        limit = self.settings.max_reads
+        if limit is not None and self.facts.to_read > limit:
+            why = f" ({self.facts.full_read_reason})" if self.facts.full_read_reason else ""
+            raise InvalidRequest(
+                f"user pool {self.pool}: this run would read {self.facts.to_read} users{why}, more than max_reads "
+                f"({limit}); no user was read")
+
+    def items(self) -> Iterator[Item]:
+        for username, sub, reason, read_at, record, outcome, since in self.store.planned():
+            if reason is None and record is None:  # never read: cannot be carried (plan() reads those)
+                reason = "new"
+            yield Item(username, sub, reason, read_at, json.loads(record) if reason is None else None, outcome, since)
+
+    def saved(self, item: Item, read_at: Optional[float], answer: Optional[Mapping[str, Any]], outcome: Optional[str],
+              since: Optional[float] = None, gone: bool = False) -> None:
+        """One user's end of the run: a read saved, a user gone forgotten, a carried user's outcome kept."""
+        if gone:
+            self.store.forget(item.username)
+        elif answer is not None:
+            self.store.save_read(item.username, read_at, answer, outcome, since)
+        elif item.carried and (outcome, since) != (item.outcome, item.since):
+            self.store.save_outcome(item.username, outcome, since)
+        if item.carried:
+            self.facts.carried += 1
+        elif answer is not None:
+            self.facts.read += 1
+
+    def note_write(self, sub: Optional[str], event: str, started: float, ended: float) -> None:
+        if sub:
+            self.store.note_write(sub, event, started, ended)
+
+    def finish(self) -> None:
+        """The run is complete: forget users gone, move the signal's mark to this run's start."""
+        facts = self.facts
+        self.store.commit()
+        facts.forgotten = self.store.finish_listing(facts.started - self.settings.delay - 1 - 2 * CLOCK_MARGIN)
+        self.store.set_meta(signal_through=repr(facts.started), last_complete_run=iso(facts.started))
+        self.store.commit()
+        facts.complete = True
+
+
+def open_store(settings: Settings, user_pool_id: str) -> Store:
+    """The pool's store, opened (locked); StateError as ValueError naming the option."""
+    try:
+        return Store(settings.state_dir, user_pool_id, settings.lock_timeout).__enter__()
+    except StateError as exc:
+        raise ValueError(f"state_dir: {exc}") from exc
+
+
+# ----- the audit (cognito_user_mfa_info)
+
+def audit_work(read: Callable[[str], Mapping[str, Any]], read_factors: Optional[Callable[[str], Mapping[str, Any]]],
+               judge: Callable[..., Any], clock: Callable[[], float] = time.time) -> Callable[[Item], tuple]:
+    """work(item) for the engine: (the user's audit, read_at, the answer to save or None). A carried user is judged
+    from the record the state holds, as audit_user judges a read; a user to read is read (and its auth factors,
+    when asked). judge(username, read, read_factors, record) is audit.audit_user with the task's policy bound."""
+
+    def work(item: Item) -> tuple:
+        if item.carried:
+            record = item.record
+            factors = (lambda _name: {"ConfiguredUserAuthFactors": record.get("ConfiguredUserAuthFactors") or []}) \
+                if read_factors else None
+            return _stamped(judge(item.username, None, factors, record), item.read_at, False), item.read_at, None
+        kept: Dict[str, Any] = {}
+
+        def reading(name: str) -> Mapping[str, Any]:
+            answer = read(name)
+            kept.update(answer)
+            return answer
+
+        def reading_factors(name: str) -> Mapping[str, Any]:
+            answer = read_factors(name)
+            kept["ConfiguredUserAuthFactors"] = list(answer.get("ConfiguredUserAuthFactors") or [])
+            return answer
+
+        read_at = clock()
+        result = judge(item.username, reading, reading_factors if read_factors else None, None)
+        complete = kept and (read_factors is None or "ConfiguredUserAuthFactors" in kept)
+        answer = kept if complete and result.outcome not in ("failed", "not_found", "not_attempted") else None
+        return _stamped(result, read_at if answer else None, True), read_at, answer
+
+    return work
+
+
+def _stamped(result: Any, read_at: Optional[float], read_this_run: bool) -> Any:
+    result.fields["read_at"] = iso(read_at)
+    result.fields["read_this_run"] = read_this_run
+    return result

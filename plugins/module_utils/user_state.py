@@ -1,0 +1,329 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The state of one user pool on the controller: what the last read of each user found, and how far the change
+signal has been read. SQLite (Python's standard library), one file per pool: ``<state_dir>/<pool id>.sqlite3``.
+
+- Private: the directory is made 0700 (files.make_dirs), the files 0600 (the process umask is 077 while the store
+  is open, so SQLite's journal files are private too); a path that is a symlink is refused, never followed.
+- One run at a time: ``<pool id>.lock`` is held (flock) for the whole run; a second run waits up to
+  ``lock_timeout`` seconds, then fails naming the file.
+- A file that is not this collection's state of this pool (not SQLite, another format or version, another pool)
+  is one clear error (StateError) naming the file: it is never read as a state, so it cannot give a verdict.
+- Rows are the listing's facts (sub, status, enabled, last modified) as they were when the user was read, the
+  time of that read, and the AdminGetUser answer (compact JSON). Writes are committed in batches; the signal's
+  mark moves only at the end of a complete run, so a run killed halfway loses no read it made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import sqlite3
+import stat
+import time
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from . import files
+
+FORMAT = "mfaops.cognito user state"
+VERSION = "1"
+BATCH = 500
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, sub TEXT, status TEXT, enabled INTEGER, modified REAL,"
+    " read_at REAL, record TEXT, outcome TEXT, since REAL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS own_writes (sub TEXT NOT NULL, event TEXT NOT NULL, started REAL NOT NULL, ended REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS own_writes_sub ON own_writes (sub)",
+)
+# The listing of this run and the plan: tables of the file (a second, read-only connection streams them to the
+# engine's workers while the first writes users), emptied at the start of every run.
+RUN_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS listing (username TEXT PRIMARY KEY, sub TEXT, status TEXT, enabled INTEGER, modified REAL)"
+    " WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS plan (username TEXT PRIMARY KEY, reason TEXT) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS events (sub TEXT NOT NULL, at REAL NOT NULL)",
+)
+# The AdminGetUser answer's keys kept per user: every one audit.audit_user and user_mfa.converge read.
+RECORD_KEYS = ("Username", "UserStatus", "Enabled", "UserMFASettingList", "PreferredMfaSetting", "MFAOptions",
+               "UserAttributes", "ConfiguredUserAuthFactors")
+
+
+class StateError(Exception):
+    """The state cannot be used: one clear message, naming the file."""
+
+
+def state_path(state_dir: str, user_pool_id: str) -> str:
+    return os.path.join(state_dir, f"{user_pool_id}.sqlite3")
+
+
+def compact(answer: Mapping[str, Any]) -> str:
+    """The JSON kept of one AdminGetUser (and AdminGetUserAuthFactors) answer."""
+    return json.dumps({key: answer[key] for key in RECORD_KEYS if answer.get(key) is not None}, separators=(",", ":"),
+                      default=str)
+
+
+def _refuse_symlink(path: str) -> None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        raise StateError(f"{path} is a symlink: the state is never read or written through a symlink")
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        raise StateError(f"{path} is not a regular file")
+
+
+class Store:
+    """One pool's state, open for one run. Use as a context manager; commit() ends the run's batch writes."""
+
+    def __init__(self, state_dir: str, user_pool_id: str, lock_timeout: float = 600.0, clock=time.time):
+        self.state_dir = state_dir
+        self.user_pool_id = user_pool_id
+        self.path = state_path(state_dir, user_pool_id)
+        self.lock_timeout = lock_timeout
+        self.clock = clock
+        self._lock_fd: Optional[int] = None
+        self._umask: Optional[int] = None
+        self.db: Optional[sqlite3.Connection] = None
+        self.created = False
+        self._pending = 0
+
+    # ----- opening
+
+    def __enter__(self) -> "Store":
+        self._umask = os.umask(0o077)
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _open(self) -> None:
+        _refuse_symlink(self.state_dir)
+        try:
+            files.make_dirs(self.state_dir)
+        except OSError as exc:
+            raise StateError(f"Could not make the state directory {self.state_dir}: {exc}") from exc
+        if not os.path.isdir(self.state_dir):
+            raise StateError(f"{self.state_dir} is not a directory")
+        self._lock()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            _refuse_symlink(self.path + suffix)
+        self.created = not os.path.exists(self.path)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            os.chmod(self.path, 0o600)
+            self._check_or_create()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"{self.path} is not a usable state of this collection ({exc}); move it away to start a "
+                             "new state (the next run reads the whole pool)") from exc
+
+    def _lock(self) -> None:
+        import fcntl  # pylint: disable=import-outside-toplevel
+
+        lock_path = os.path.join(self.state_dir, f"{self.user_pool_id}.lock")
+        _refuse_symlink(lock_path)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        deadline = self.clock() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if self.clock() >= deadline:
+                    os.close(fd)
+                    raise StateError(
+                        f"Another run holds the state of user pool {self.user_pool_id} ({lock_path}); waited "
+                        f"{self.lock_timeout:g} s (state_lock_timeout). Run again when it has finished.") from exc
+                time.sleep(0.2)
+        self._lock_fd = fd
+
+    def _check_or_create(self) -> None:
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            self.db.execute("BEGIN")
+            for statement in SCHEMA + RUN_SCHEMA:
+                self.db.execute(statement)
+            self.db.executemany("INSERT INTO meta VALUES (?, ?)",
+                                [("format", FORMAT), ("version", VERSION), ("user_pool_id", self.user_pool_id)])
+            self.db.execute("COMMIT")
+            return
+        if "meta" not in tables:
+            raise StateError(f"{self.path} is not a state of this collection (no meta table); move it away")
+        meta = self.meta()
+        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise StateError(f"{self.path} is not a state of this collection in format {VERSION} "
+                             f"(format {meta.get('format')!r}, version {meta.get('version')!r}); move it away")
+        if meta.get("user_pool_id") != self.user_pool_id:
+            raise StateError(f"{self.path} is the state of user pool {meta.get('user_pool_id')!r}, not of {self.user_pool_id}")
+        missing = {"users", "own_writes", "listing", "plan", "events"} - tables
+        if missing:
+            raise StateError(f"{self.path} is damaged (tables {sorted(missing)} are missing); move it away")
+
+    def close(self) -> None:
+        if self.db is not None:
+            try:
+                if self.db.in_transaction:
+                    self.db.execute("COMMIT")
+            except sqlite3.Error:
+                pass
+            self.db.close()
+            self.db = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        if self._umask is not None:
+            os.umask(self._umask)
+            self._umask = None
+
+    # ----- meta
+
+    def meta(self) -> Dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta"))
+
+    def set_meta(self, **values: Any) -> None:
+        self._begin()
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(key, str(value)) for key, value in values.items()])
+
+    # ----- one run
+
+    def start_run(self) -> None:
+        """Empty the run tables (a listing, a plan and events of a run that stopped)."""
+        self.db.execute("BEGIN")
+        for table in ("listing", "plan", "events"):
+            self.db.execute(f"DELETE FROM {table}")  # nosec: fixed names
+        self.db.execute("COMMIT")
+
+    def add_listed(self, rows: Iterable[Tuple[str, Optional[str], Optional[str], Optional[int], Optional[float]]]) -> None:
+        self._begin()
+        self.db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?)", rows)
+        self.commit()
+
+    def add_events(self, events: Iterable[Tuple[str, float]]) -> None:
+        self._begin()
+        self.db.executemany("INSERT INTO events VALUES (?, ?)", events)
+        self.commit()
+
+    def plan(self, full_reason: Optional[str], margin: float, oldest: Optional[float]) -> Dict[str, int]:
+        """Fill the plan: the listed users to read, each with the first reason that applies. Returns counts by reason."""
+        self._begin()
+        if full_reason:
+            self.db.execute("INSERT INTO plan SELECT username, 'full read' FROM listing")
+        else:
+            cases = [
+                ("new", "u.username IS NULL OR u.read_at IS NULL OR u.record IS NULL"),
+                ("changed in the listing", "u.sub IS NOT l.sub OR u.status IS NOT l.status OR u.enabled IS NOT l.enabled"
+                 " OR u.modified IS NOT l.modified"),
+                ("named by an event", "EXISTS (SELECT 1 FROM events e WHERE e.sub = l.sub AND e.at + ? > u.read_at)"),
+            ]
+            for reason, where in cases:
+                args = (margin,) if "?" in where else ()
+                self.db.execute(f"INSERT OR IGNORE INTO plan SELECT l.username, '{reason}' FROM listing l "  # nosec: fixed
+                                f"LEFT JOIN users u USING (username) WHERE {where}", args)
+            if oldest is not None:
+                self.db.execute("INSERT OR IGNORE INTO plan SELECT l.username, 'older than max_age' FROM listing l "
+                                "JOIN users u USING (username) WHERE u.read_at < ?", (oldest,))
+        self.commit()
+        return dict(self.db.execute("SELECT reason, COUNT(*) FROM plan GROUP BY reason"))
+
+    def counts(self) -> Tuple[int, int]:
+        """(users listed, users planned to read)."""
+        listed = self.db.execute("SELECT COUNT(*) FROM listing").fetchone()[0]
+        planned = self.db.execute("SELECT COUNT(*) FROM plan").fetchone()[0]
+        return listed, planned
+
+    def planned(self) -> Iterator[Tuple[str, Optional[str], Optional[str], Optional[float], Optional[str], Optional[str], Optional[float]]]:
+        """(username, listed sub, planned reason or None, read_at, record, outcome, since) of every listed user,
+        read on a connection of its own (the engine's workers pull it while this one writes)."""
+        reader = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
+            rows = reader.execute(
+                "SELECT l.username, l.sub, p.reason, u.read_at, u.record, u.outcome, u.since FROM listing l "
+                "LEFT JOIN plan p USING (username) LEFT JOIN users u USING (username) ORDER BY l.username")
+            yield from rows
+        finally:
+            reader.close()
+
+    def user(self, username: str) -> Optional[Tuple[Any, ...]]:
+        return self.db.execute("SELECT sub, status, enabled, modified, read_at, record, outcome, since FROM users "
+                               "WHERE username = ?", (username,)).fetchone()
+
+    def save_read(self, username: str, read_at: float, answer: Mapping[str, Any], outcome: Optional[str] = None,
+                  since: Optional[float] = None) -> None:
+        """A user read this run: the listing's facts (as listed before the read) with what the read found."""
+        self._begin()
+        self.db.execute(
+            "INSERT OR REPLACE INTO users SELECT username, sub, status, enabled, modified, ?, ?, ?, ? FROM listing "
+            "WHERE username = ?", (read_at, compact(answer), outcome, since, username))
+        self._tick()
+
+    def save_outcome(self, username: str, outcome: Optional[str], since: Optional[float]) -> None:
+        self._begin()
+        self.db.execute("UPDATE users SET outcome = ?, since = ? WHERE username = ?", (outcome, since, username))
+        self._tick()
+
+    def forget(self, username: str) -> None:
+        self._begin()
+        self.db.execute("DELETE FROM users WHERE username = ?", (username,))
+        self._tick()
+
+    def note_write(self, sub: str, event: str, started: float, ended: float) -> None:
+        self._begin()
+        self.db.execute("INSERT INTO own_writes VALUES (?, ?, ?, ?)", (sub, event, started, ended))
+        self._tick()
+
+    def own_writes(self, subs: Sequence[str]) -> List[Tuple[str, str, float, float]]:
+        found: List[Tuple[str, str, float, float]] = []
+        for start in range(0, len(subs), 500):
+            chunk = list(subs[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.extend(self.db.execute(f"SELECT sub, event, started, ended FROM own_writes WHERE sub IN ({marks})",  # nosec
+                                         chunk))
+        return found
+
+    def finish_listing(self, prune_writes_before: float) -> int:
+        """After a complete listing: forget users no longer in the pool and own writes no window can see again.
+        Returns how many users were forgotten."""
+        self._begin()
+        gone = self.db.execute("DELETE FROM users WHERE username NOT IN (SELECT username FROM listing)").rowcount
+        self.db.execute("DELETE FROM own_writes WHERE ended < ?", (prune_writes_before,))
+        self.commit()
+        return gone
+
+    def users_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+
+    # ----- transactions
+
+    def _begin(self) -> None:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+
+    def _tick(self) -> None:
+        self._pending += 1
+        if self._pending >= BATCH:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.db is not None and self.db.in_transaction:
+            self.db.execute("COMMIT")
+        self._pending = 0
+
+
+@contextlib.contextmanager
+def opened(state_dir: str, user_pool_id: str, lock_timeout: float = 600.0) -> Iterator[Store]:
+    with Store(state_dir, user_pool_id, lock_timeout) as store:
+        yield store
