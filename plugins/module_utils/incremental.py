@@ -31,7 +31,7 @@ from . import enrol_memory
 from .change_signal import CLOCK_MARGIN
 from .cognito import paginate
 from .errors import CALL_ERRORS, InvalidRequest, describe
-from .user_state import StateError, Store
+from .user_state import StateError, Store, read_facts
 
 ARGUMENT_SPEC = dict(
     state_dir=dict(type="path"),
@@ -77,13 +77,7 @@ def iso(epoch: Optional[float]) -> Optional[str]:
 
 def listed_row(user: Mapping[str, Any]):
     """The facts of one ListUsers entry the change set compares: (username, sub, status, enabled, last modified)."""
-    sub = next((item.get("Value") for item in user.get("Attributes") or () if item.get("Name") == "sub"), None)
-    modified = user.get("UserLastModifiedDate")
-    if isinstance(modified, datetime.datetime):
-        modified = (modified if modified.tzinfo else modified.replace(tzinfo=UTC)).timestamp()
-    enabled = user.get("Enabled")
-    return (user["Username"], sub, user.get("UserStatus"), None if enabled is None else int(bool(enabled)),
-            None if modified is None else float(modified))
+    return (user["Username"],) + read_facts(user)
 
 
 @dataclass(frozen=True)

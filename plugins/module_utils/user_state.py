@@ -19,6 +19,7 @@ signal has been read. SQLite (Python's standard library), one file per pool: ``<
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import json
 import os
@@ -66,6 +67,22 @@ def compact(answer: Mapping[str, Any]) -> str:
                       default=str)
 
 
+def epoch(value: Any) -> Optional[float]:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=datetime.timezone.utc)).timestamp()
+    return float(value)
+
+
+def read_facts(answer: Mapping[str, Any]) -> Tuple[Optional[str], Optional[str], Optional[int], Optional[float]]:
+    """(sub, status, enabled, last modified) of an AdminGetUser answer (or a ListUsers entry), as the state keeps them."""
+    attributes = answer.get("UserAttributes") or answer.get("Attributes") or ()
+    sub = next((item.get("Value") for item in attributes if item.get("Name") == "sub"), None)
+    enabled = answer.get("Enabled")
+    return sub, answer.get("UserStatus"), None if enabled is None else int(bool(enabled)), epoch(answer.get("UserLastModifiedDate"))
+
+
 def _refuse_symlink(path: str) -> None:
     try:
         mode = os.lstat(path).st_mode
@@ -95,6 +112,8 @@ class Store:
     # ----- opening
 
     def __enter__(self) -> "Store":
+        if self.db is not None:  # already open (incremental.open_store): the with block only closes it
+            return self
         self._umask = os.umask(0o077)
         try:
             self._open()
@@ -263,11 +282,14 @@ class Store:
 
     def save_read(self, username: str, read_at: float, answer: Mapping[str, Any], outcome: Optional[str] = None,
                   since: Optional[float] = None) -> None:
-        """A user read this run: the listing's facts (as listed before the read) with what the read found."""
+        """A user read this run: the facts the read found (sub, status, enabled, last modified: newer than the listing's,
+        after this run's own write), the listing's where the answer lacks one, and the answer."""
+        facts = read_facts(answer)
         self._begin()
         self.db.execute(
-            "INSERT OR REPLACE INTO users SELECT username, sub, status, enabled, modified, ?, ?, ?, ? FROM listing "
-            "WHERE username = ?", (read_at, compact(answer), outcome, since, username))
+            "INSERT OR REPLACE INTO users SELECT username, COALESCE(?, sub), COALESCE(?, status), COALESCE(?, enabled), "
+            "COALESCE(?, modified), ?, ?, ?, ? FROM listing WHERE username = ?",
+            facts + (read_at, compact(answer), outcome, since, username))
         self._tick()
 
     def save_outcome(self, username: str, outcome: Optional[str], since: Optional[float]) -> None:

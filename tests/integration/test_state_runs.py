@@ -1,0 +1,175 @@
+"""Issue 22: runs with a state read only what changed (incremental.py, user_state.py, change_signal.py).
+
+Every claim is judged by the calls the stand-in counted (AdminGetUser, writes, LookupEvents) and by a full read of
+the same pool (the module without a state) giving the same verdicts. Changes are made through the Cognito front,
+which records a CloudTrail event for each (tests/support/cloudtrail.py); users are seeded through the stand-in's
+backdoor, which records none, as users made before the first run.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import seed
+
+MODULE = "mfaops.cognito.cognito_user_mfa_info"
+ENFORCE = "mfaops.cognito.cognito_user_mfa"
+READ = "AdminGetUser"
+WRITES = ("AdminSetUserMFAPreference", "AdminDeleteSoftwareToken")
+
+
+def audit(run_playbook: Any, pool: seed.Pool, state_dir: Path | None, check: bool = False, **options: Any) -> dict[str, Any]:
+    args = dict(user_pool_id=pool.id, all_users=True, report="all", **options)
+    if state_dir is not None:
+        args["state_dir"] = str(state_dir)
+    run = run_playbook([{"name": "audit", MODULE: args, "register": "out", "ignore_errors": True}], check=check)
+    return run.result("audit")
+
+
+def verdicts(result: dict[str, Any]) -> dict[str, tuple]:
+    return {row["username"]: (row["compliant"], row["applicable"], row["mfa_state"], row["enabled"], row["user_status"])
+            for row in result["users"]}
+
+
+def seeded(standin: Any, cognito: Any, name: str, users: dict[str, int]) -> seed.Pool:
+    pool = seed.create_pool(cognito, name)
+    seed.seed_backdoor(standin, pool, users, prefix=f"{name}-")
+    return pool
+
+
+def test_first_run_reads_all_then_nothing_then_only_what_changed(standin: Any, cognito: Any, run_playbook: Any,
+                                                                 tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-basic", {"no_mfa": 6, "totp_verified": 4, "totp_preferred": 6})
+    state_dir = tmp_path / "state" / "pools"
+    standin.reset_counts()
+    first = audit(run_playbook, pool, state_dir)
+    assert not first.get("failed"), first
+    assert first["state"]["full_read"] and "first run" in first["state"]["full_read_reason"]
+    assert standin.counts(pool.id)[READ] == 16
+    assert all(row["read_this_run"] and row["read_at"] for row in first["users"])
+    assert oct((state_dir / f"{pool.id}.sqlite3").stat().st_mode & 0o777) == "0o600"
+    assert oct(state_dir.stat().st_mode & 0o777) == "0o700"
+
+    standin.reset_counts()
+    second = audit(run_playbook, pool, state_dir)
+    assert standin.counts(pool.id).get(READ, 0) == 0, second["state"]
+    assert second["state"]["users_carried"] == 16 and not second["state"]["full_read"]
+    assert second["state"]["signal_calls"] >= 1
+    assert verdicts(second) == verdicts(first)
+    assert not any(row["read_this_run"] for row in second["users"])
+
+    verified = pool.names("totp_verified")
+    cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=verified[0],
+                                          SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    cognito.admin_disable_user(UserPoolId=pool.id, Username=pool.names("no_mfa")[0])
+    cognito.admin_delete_user(UserPoolId=pool.id, Username=pool.names("no_mfa")[1])
+    cognito.admin_create_user(UserPoolId=pool.id, Username="st-basic-new", MessageAction="SUPPRESS")
+    time.sleep(3.1)  # the clock margin: an event is after a read unless it is 3 s before it
+    standin.reset_counts()
+    third = audit(run_playbook, pool, state_dir)
+    assert standin.counts(pool.id)[READ] == 3, third["state"]  # the enrolled, the disabled, the new
+    assert third["state"]["users_forgotten"] == 1
+    full = audit(run_playbook, pool, None)
+    assert verdicts(third) == verdicts(full)
+    read_now = {row["username"] for row in third["users"] if row["read_this_run"]}
+    assert read_now == {verified[0], pool.names("no_mfa")[0], "st-basic-new"}
+
+
+def test_check_mode_says_how_many_it_would_read_and_max_reads_fails_before_reading(
+        standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-check", {"no_mfa": 5, "totp_preferred": 5})
+    state_dir = tmp_path / "state"
+    standin.reset_counts()
+    checked = audit(run_playbook, pool, state_dir, check=True)
+    assert checked["would_read"] == 10 and standin.counts(pool.id).get(READ, 0) == 0, checked
+    refused = audit(run_playbook, pool, state_dir, max_reads=9)
+    assert refused["failed"] and "would read 10 users" in refused["msg"] and "max_reads (9)" in refused["msg"]
+    assert standin.counts(pool.id).get(READ, 0) == 0
+    done = audit(run_playbook, pool, state_dir, max_reads=10)
+    assert not done.get("failed") and standin.counts(pool.id)[READ] == 10
+
+
+def test_lookup_events_refused_reads_the_whole_pool_and_says_why(standin: Any, cognito: Any, front: Any,
+                                                                 run_playbook: Any, tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-refused", {"no_mfa": 4, "totp_preferred": 4})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir)
+    front.configure(cloudtrail_refuse="AccessDeniedException")
+    standin.reset_counts()
+    second = audit(run_playbook, pool, state_dir)
+    assert second["state"]["full_read"] and "LookupEvents failed" in second["state"]["full_read_reason"]
+    assert "AccessDeniedException" in second["state"]["full_read_reason"]
+    assert standin.counts(pool.id)[READ] == 8
+
+
+def test_an_event_not_tied_to_one_user_reads_the_whole_pool(standin: Any, cognito: Any, front: Any,
+                                                            run_playbook: Any, tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-untied", {"no_mfa": 4, "totp_verified": 4})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir)
+    front.configure(cloudtrail_unattributed=["AdminSetUserMFAPreference"])
+    cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=pool.names("totp_verified")[0],
+                                          SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    standin.reset_counts()
+    second = audit(run_playbook, pool, state_dir)
+    assert second["state"]["full_read"] and "not tied to one user" in second["state"]["full_read_reason"], second["state"]
+    assert standin.counts(pool.id)[READ] == 8
+
+
+def test_a_last_run_older_than_90_days_reads_the_whole_pool(standin: Any, cognito: Any, run_playbook: Any,
+                                                            tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-old", {"no_mfa": 3, "totp_preferred": 3})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir)
+    path = state_dir / f"{pool.id}.sqlite3"
+    with sqlite3.connect(path) as db:  # as if the last run had been 91 days ago
+        db.execute("UPDATE meta SET value = ? WHERE key = 'signal_through'", (repr(time.time() - 91 * 86400),))
+    standin.reset_counts()
+    second = audit(run_playbook, pool, state_dir)
+    assert second["state"]["full_read"] and "more than 90 days" in second["state"]["full_read_reason"]
+    assert standin.counts(pool.id)[READ] == 6
+
+
+def test_a_late_event_within_the_signal_delay_is_still_seen(standin: Any, cognito: Any, front: Any,
+                                                            run_playbook: Any, tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-late", {"totp_verified": 3, "no_mfa": 2})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir)
+    user = pool.names("totp_verified")[0]
+    time.sleep(3.1)
+    front.configure(cloudtrail_delay=8.0)  # delivered 8 s after the call: after the next run's lookup
+    cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=user,
+                                          SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    front.configure(cloudtrail_delay=0.0)
+    # The run right after the change does not see the event yet; its verdict is the state's, read before the change.
+    early = audit(run_playbook, pool, state_dir, signal_delay="1m")
+    assert early["state"]["users_read"] == 0
+    time.sleep(8)
+    standin.reset_counts()
+    later = audit(run_playbook, pool, state_dir, signal_delay="1m")  # looks back 1 minute before the last run
+    assert standin.counts(pool.id)[READ] == 1, later["state"]
+    assert {row["username"]: row["compliant"] for row in later["users"]}[user] is True
+
+
+def test_a_damaged_or_foreign_state_file_is_one_clear_error(standin: Any, cognito: Any, run_playbook: Any,
+                                                            tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-damaged", {"no_mfa": 2})
+    state_dir = tmp_path / "state"
+    state_dir.mkdir(mode=0o700)
+    (state_dir / f"{pool.id}.sqlite3").write_bytes(b"not a database at all, " * 100)
+    standin.reset_counts()
+    result = audit(run_playbook, pool, state_dir)
+    assert result["failed"] and f"{pool.id}.sqlite3" in result["msg"] and "move it away" in result["msg"], result
+    assert standin.counts(pool.id).get(READ, 0) == 0
+    (state_dir / f"{pool.id}.sqlite3").unlink()
+    (state_dir / f"{pool.id}.sqlite3").symlink_to(tmp_path / "elsewhere.sqlite3")
+    result = audit(run_playbook, pool, state_dir)
+    assert result["failed"] and "symlink" in result["msg"], result
+    assert not (tmp_path / "elsewhere.sqlite3").exists()
