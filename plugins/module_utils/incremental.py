@@ -265,3 +265,79 @@ def _stamped(result: Any, read_at: Optional[float], read_this_run: bool) -> Any:
     result.fields["read_at"] = iso(read_at)
     result.fields["read_this_run"] = read_this_run
     return result
+
+
+# ----- the enforcement (cognito_user_mfa)
+
+# A carried user's last outcome -> what this run says of them without a read or a write.
+CARRIED = {"changed": "unchanged", "unchanged": "unchanged", "not_enrolled": "not_enrolled", "not_applicable": "not_applicable"}
+WRITE_EVENTS = {"write": "AdminSetUserMFAPreference", "delete_token": "AdminDeleteSoftwareToken"}
+
+
+def carried_outcome(item: Item, methods: Mapping[str, Any]) -> Any:
+    """The outcome of a user the state knows and no signal names, or None when the user must be read: compliant and
+    unchanged (no read, no write), or known not enrolled with no event since (no write: replaces the retry window),
+    or not applicable (federated, unconfirmed ...)."""
+    from . import bulk, mfa, user_kind  # pylint: disable=import-outside-toplevel
+
+    if not item.carried or CARRIED.get(item.outcome or "") is None:
+        return None
+    state = mfa.state_from_user(item.record)
+    said = CARRIED[item.outcome]
+    if said == "unchanged":
+        if not mfa.satisfies(state, methods):
+            return None
+        return bulk.Outcome(item.username, said, before=state, after=state, wrote=False)
+    if said == "not_enrolled":
+        return bulk.Outcome(item.username, said, before=state, after=state, wrote=False, fields={"known_since": iso(item.since)},
+                            message=f"not written: refused as not enrolled since {iso(item.since)}, no event since (state_dir)")
+    kind = user_kind.classify(item.record)
+    return bulk.Outcome(item.username, said, before=state, message=kind.message, fields={"reason": kind.reason}, wrote=False)
+
+
+def enforce_work(api: Any, methods: Mapping[str, Any], converge: Callable[[Any, Any], Any],
+                 clock: Callable[[], float] = time.time) -> Callable[[Item], tuple]:
+    """work(item) for the engine: (outcome, read_at, answer to save or None, own writes [(event, sent, answered)]).
+    converge(api, request) is user_mfa.converge with the task's check mode, exclusions and claims bound."""
+    from . import mfa, user_mfa  # pylint: disable=import-outside-toplevel
+
+    def work(item: Item) -> tuple:
+        carried = carried_outcome(item, methods)
+        if carried is not None:
+            return carried, item.read_at, None, ()
+        last: Dict[str, Any] = {}
+        writes: list = []
+
+        def read(name: str) -> Mapping[str, Any]:
+            sent = clock()
+            answer = api.read(name)
+            last.update(answer=answer, at=sent)
+            return answer
+
+        def timed(kind: str) -> Callable[..., Any]:
+            def call(*args: Any) -> Any:
+                sent = clock()
+                try:
+                    return getattr(api, kind)(*args)
+                finally:
+                    writes.append((WRITE_EVENTS[kind], sent, clock()))
+            return call
+
+        wrapped = user_mfa.UserApi(read=read, write=timed("write"), delete_token=timed("delete_token"))
+        outcome = converge(wrapped, mfa.UserRequest(username=item.username, methods=methods))
+        keep = outcome.outcome in CARRIED and outcome.outcome != "failed"
+        return outcome, last.get("at"), last.get("answer") if keep else None, writes
+
+    return work
+
+
+def enforce_saved(run: PoolRun, item: Item, result: tuple, now: Callable[[], float] = time.time) -> None:
+    """Keep one enforced user's end of the run in the state (its read, its outcome, its own writes)."""
+    outcome, read_at, answer, writes = result
+    for event, sent, answered in writes:
+        run.note_write(item.sub, event, sent, answered)
+    since = None
+    if outcome.outcome == "not_enrolled":
+        since = item.since if item.outcome == "not_enrolled" and item.since else now()
+    run.saved(item, read_at, answer, outcome.outcome if outcome.outcome in CARRIED else None, since,
+              gone=outcome.outcome == "not_found")

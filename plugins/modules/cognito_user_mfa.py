@@ -189,6 +189,7 @@ extends_documentation_fragment:
   - mfaops.cognito.bulk
   - mfaops.cognito.bulk.writes
   - mfaops.cognito.budget
+  - mfaops.cognito.state
   - mfaops.cognito.budget.not_enrolled_state
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -262,6 +263,23 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+state:
+  description:
+    - With O(state_dir), what the run did with the state; its keys are listed here.
+    - C(users_listed), C(users_to_read), C(users_read), C(users_carried) (judged from the state without a read),
+      C(users_forgotten) (gone from the pool), C(read_reasons) (users to read by reason), C(full_read) and
+      C(full_read_reason), C(signal_window) (C(start), C(end), C(signal_delay_seconds)), C(signal_calls)
+      (C(LookupEvents) calls), C(own_write_events) (events recognised as this collection's own writes),
+      C(complete) (the signal's mark moved), C(path).
+  returned: with state_dir
+  type: dict
+  sample: {users_listed: 100000, users_to_read: 1012, users_read: 1012, users_carried: 98988, full_read: false,
+           full_read_reason: null, signal_window: {start: "2026-12-02T06:45:00Z", end: "2026-12-03T07:00:00Z"}}
+would_read:
+  description: With O(state_dir) in check mode, how many users the run would read (none is read).
+  returned: with state_dir in check mode
+  type: int
+  sample: 1012
 msg:
   description: A one-line summary of the outcomes.
   returned: always
@@ -412,6 +430,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import enrol_memory
 from ansible_collections.mfaops.cognito.plugins.module_utils import identity
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils import incremental
 from ansible_collections.mfaops.cognito.plugins.module_utils import one_pass
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import selection
@@ -441,26 +460,26 @@ ARGUMENT_SPEC = dict(
     **quotas.argspec(CATEGORIES),
     **budget.ARGUMENT_SPEC,
     **enrol_memory.ARGUMENT_SPEC,
+    **incremental.ARGUMENT_SPEC,
 )
 
 
-def main():
-    module = AnsibleAWSModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        mutually_exclusive=[
-            ("username", "users", "access_token"),
-            ("access_token", "audit"),
-            ("access_token", "user_pool_id"),
-            ("reset_software_token", "software_token_mfa"),
-            ("reset_software_token", "access_token"),
-            ("access_token", "not_enrolled_state_dir"),
-            ("access_token", "exclude"),
-        ],
-        required_one_of=[("username", "users", "access_token", "groups", "all_users")],
-        required_by={"username": "user_pool_id", "users": "user_pool_id", "groups": "user_pool_id", "all_users": "user_pool_id"},
-    )
-    connection.settle(module)
+MUTUALLY_EXCLUSIVE = [
+    ("username", "users", "access_token"),
+    ("access_token", "audit"),
+    ("access_token", "user_pool_id"),
+    ("reset_software_token", "software_token_mfa"),
+    ("reset_software_token", "access_token"),
+    ("access_token", "not_enrolled_state_dir"),
+    ("access_token", "exclude"),
+    ("access_token", "state_dir"),
+    ("reset_software_token", "state_dir"),
+]
+STATE_SELECTION = "state_dir works with all_users: true only (no username, users, groups or filter): the state is the whole pool's"
+
+
+def checked_input(module):
+    """(selection, validated requests, task request, not-enrolled memory, state settings); fails the task on bad input."""
     params = module.params
     try:
         chosen = one_pass.selection_of(params)
@@ -470,10 +489,64 @@ def main():
         if chosen is not None and not base:
             raise InvalidRequest("groups / all_users: no MFA setting requested for them (set software_token_mfa, sms_mfa or email_mfa)")
         budget.check_options(params)
-        memory = enrol_memory.from_params(params)
+        state = incremental.settings_from(params)
+        if state is not None and (chosen is None or not chosen.all_users or chosen.groups or chosen.filter or params["users"]):
+            raise InvalidRequest(STATE_SELECTION)
+        memory = enrol_memory.from_params(params) if state is None else None
     except (InvalidRequest, ValueError) as e:
         module.fail_json(msg=str(e))
+    return chosen, requests, base, memory, state
 
+
+def user_api(module, call, requests):
+    """The admin or token API (and the requests: a token names its own user), with the one-pass recorder."""
+    params = module.params
+    if params["access_token"] is not None:
+        token = params["access_token"]
+        try:
+            username = cognito.get_user(call, token)["Username"]
+        except CALL_ERRORS as e:
+            fail_aws(module, e, "Could not read the token owner's settings (GetUser)")
+        requests = [mfa.UserRequest(username=username, methods=requests[0].methods)]
+        api = user_mfa.token_api(call, token)
+    else:
+        api = user_mfa.admin_api(call, params["user_pool_id"])
+    recorder = one_pass.Recorder(api.read) if params["audit"] else None
+    if recorder is not None:
+        api = user_mfa.UserApi(read=recorder.read, write=api.write, delete_token=api.delete_token)
+    return api, requests, recorder
+
+
+def pool_naming(module, call, api, requests, chosen):
+    """(exclusions, naming, records read to resolve names) for tasks that list or exclude users."""
+    params, pool = module.params, module.params["user_pool_id"]
+    exclusions, naming, records = None, None, {}
+    if params["exclude"] or chosen is not None:
+        try:
+            naming = identity.PoolNaming.from_user_pool(cognito.describe_user_pool(call, pool))
+            identity.check_listed_names([request.username for request in requests], naming, "users[{}]".format)
+            if len(requests) > 1 and (naming.generated_usernames or naming.alias_attributes):
+                resolved = user_mfa.resolve(api, requests, naming, lambda items, work, skip: run_bulk(items, work, params["workers"], call, skip))
+                records = {requests[index].username: record for index, record in resolved.items()}
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not read how user pool {pool} names its users (DescribeUserPool)")
+        except InvalidRequest as e:
+            module.fail_json(msg=str(e), calls=bulk.calls(call))
+        exclusions = identity.Exclusions(params["exclude"], naming)
+    return exclusions, naming, records
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        mutually_exclusive=MUTUALLY_EXCLUSIVE,
+        required_one_of=[("username", "users", "access_token", "groups", "all_users")],
+        required_by={"username": "user_pool_id", "users": "user_pool_id", "groups": "user_pool_id", "all_users": "user_pool_id"},
+    )
+    connection.settle(module)
+    params = module.params
+    chosen, requests, base, memory, state = checked_input(module)
     single = params["users"] is None and chosen is None
     fail_on = params["fail_on"] if params["fail_on"] is not None else (
         list(user_mfa.UNMET_OUTCOMES) if single else [bulk.FAILED]
@@ -494,35 +567,19 @@ def main():
             pool_config = audit.pool_config_result(cognito.get_user_pool_mfa_config(call, pool))
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not read the MFA configuration of user pool {pool}")
-
-    if params["access_token"] is not None:
-        token = params["access_token"]
-        try:
-            username = cognito.get_user(call, token)["Username"]
-        except CALL_ERRORS as e:
-            fail_aws(module, e, "Could not read the token owner's settings (GetUser)")
-        requests = [mfa.UserRequest(username=username, methods=requests[0].methods)]
-        api = user_mfa.token_api(call, token)
-    else:
-        api = user_mfa.admin_api(call, pool)
-    recorder = one_pass.Recorder(api.read) if params["audit"] else None
-    if recorder is not None:
-        api = user_mfa.UserApi(read=recorder.read, write=api.write, delete_token=api.delete_token)
-    exclusions, naming, records = None, None, {}
-    if params["exclude"] or chosen is not None:
-        try:
-            naming = identity.PoolNaming.from_user_pool(cognito.describe_user_pool(call, pool))
-            identity.check_listed_names([request.username for request in requests], naming, "users[{}]".format)
-            if len(requests) > 1 and (naming.generated_usernames or naming.alias_attributes):
-                resolved = user_mfa.resolve(api, requests, naming, lambda items, work, skip: run_bulk(items, work, params["workers"], call, skip))
-                records = {requests[index].username: record for index, record in resolved.items()}
-        except CALL_ERRORS as e:
-            fail_aws(module, e, f"Could not read how user pool {params['user_pool_id']} names its users (DescribeUserPool)")
-        except InvalidRequest as e:
-            module.fail_json(msg=str(e), calls=bulk.calls(call))
-        exclusions = identity.Exclusions(params["exclude"], naming)
+    api, requests, recorder = user_api(module, call, requests)
+    exclusions, naming, records = pool_naming(module, call, api, requests, chosen)
     claims = user_mfa.Claims(naming)
+    if state is not None:
+        enforce_with_state(module, call, state, api, base, exclusions, claims, recorder, pool_config)
+    enforce_listed(module, call, chosen, requests, base, naming, api, memory, exclusions, claims, records, recorder,
+                   pool_config, single, fail_on)
 
+
+def enforce_listed(module, call, chosen, requests, base, naming, api, memory, exclusions, claims, records, recorder,
+                   pool_config, single, fail_on):
+    """Every listed and selected user read, converged and reported (no state)."""
+    params, pool = module.params, module.params["user_pool_id"]
     stats = selection.SelectionStats()
     try:
         requests = one_pass.requests(
@@ -567,6 +624,53 @@ def main():
     if listing_error:
         module.fail_json(msg=f"{listing_error}. {summary}", **result)
     bulk.finish(module, call, result, summary, fail_on, user_mfa.UNMET_WORDS)
+
+
+def enforce_with_state(module, call, state, api, base, exclusions, claims, recorder, pool_config):
+    """The whole pool with a state (incremental.py): no read and no write for a user known compliant and unchanged,
+    or known not enrolled with no event since."""
+    params, pool = module.params, module.params["user_pool_id"]
+    trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
+                           retries=params["retries"])
+    try:
+        store = incremental.open_store(state, pool)
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    handled = identity.Exclusions(tuple(params["exclude"]) + tuple(params["handled"]), exclusions.naming)
+    with store:
+        run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),
+                                  lambda name, start, end, token: cognito.lookup_events(trail, name, start, end, token),
+                                  exclusions=handled)
+        try:
+            facts = run.prepare()
+            run.check_max_reads()
+        except CALL_ERRORS as e:
+            fail_aws(module, e, f"Could not list the users of user pool {pool}")
+        except InvalidRequest as e:
+            module.fail_json(msg=str(e), state=run.facts.as_dict(), calls=dict(bulk.calls(call), **bulk.calls(trail)))
+        if module.check_mode:
+            module.exit_json(msg=f"Would read {facts.to_read} of {facts.listed} users (check mode: none read or written)",
+                             state=facts.as_dict(), would_read=facts.to_read, calls=dict(bulk.calls(call), **bulk.calls(trail)))
+        report = user_mfa.report(report_unchanged=params["report_unchanged"], diff=module._diff)
+        audited = audit.AuditReport() if recorder is not None else None
+        work = incremental.enforce_work(api, base, lambda wrapped, request: user_mfa.converge(
+            wrapped, request, False, None, exclusions, claims))
+        for item, result in run_bulk(run.items(), work, params["workers"], call,
+                                     lambda item, abort: (bulk.not_attempted(item.username, abort), None, None, ())):
+            incremental.enforce_saved(run, item, result)
+            report.add(result[0])
+            if audited is not None:
+                facts = (item.record.get("Enabled"), item.record.get("UserStatus")) if item.carried else recorder.pop(item.username)
+                audited.add(one_pass.audit_of(result[0], base, facts, False))
+        if not call.aborted:
+            run.finish()
+    result, summary = bulk.shape(report, call, False, False, params["report_unchanged"])
+    result["calls"] = dict(result["calls"], **bulk.calls(trail))
+    result["state"] = run.facts.as_dict()
+    if audited is not None:
+        result["audit"] = dict(audited.result(excluded=run.excluded), user_pool_mfa_config=pool_config)
+    bulk.finish(module, call, result, f"{summary} ({run.facts.read} read, {run.facts.carried} carried from the state)",
+                [bulk.FAILED] if params["fail_on"] is None else params["fail_on"], user_mfa.UNMET_WORDS)
 
 
 if __name__ == "__main__":

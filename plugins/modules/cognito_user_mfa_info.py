@@ -157,6 +157,7 @@ options:
 extends_documentation_fragment:
   - mfaops.cognito.bulk
   - mfaops.cognito.budget
+  - mfaops.cognito.state
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -410,6 +411,12 @@ users:
       description: The user's MFA state; null when the user could not be read.
       type: str
       choices: [totp_preferred, totp_enabled_not_preferred, other_mfa_only, no_mfa]
+    read_at:
+      description: With O(state_dir), when the user was last read (UTC); null when the read failed.
+      type: str
+    read_this_run:
+      description: With O(state_dir), whether this run read the user (else the verdict is the state's, of C(read_at)).
+      type: bool
     error_code:
       description: The AWS error code, when the user could not be read.
       type: str
@@ -484,6 +491,23 @@ users:
       enabled_methods: null
       preferred_method: null
       mfa_state: null
+state:
+  description:
+    - With O(state_dir), what the run did with the state; its keys are listed here.
+    - C(users_listed), C(users_to_read), C(users_read), C(users_carried) (judged from the state without a read),
+      C(users_forgotten) (gone from the pool), C(read_reasons) (users to read by reason), C(full_read) and
+      C(full_read_reason), C(signal_window) (C(start), C(end), C(signal_delay_seconds)), C(signal_calls)
+      (C(LookupEvents) calls), C(own_write_events) (events recognised as this collection's own writes),
+      C(complete) (the signal's mark moved), C(path).
+  returned: with state_dir
+  type: dict
+  sample: {users_listed: 100000, users_to_read: 1012, users_read: 1012, users_carried: 98988, full_read: false,
+           full_read_reason: null, signal_window: {start: "2026-12-02T06:45:00Z", end: "2026-12-03T07:00:00Z"}}
+would_read:
+  description: With O(state_dir) in check mode, how many users the run would read (none is read).
+  returned: with state_dir in check mode
+  type: int
+  sample: 1012
 calls:
   description: AWS calls made per operation, with retries and throttled replies.
   returned: always

@@ -173,3 +173,86 @@ def test_a_damaged_or_foreign_state_file_is_one_clear_error(standin: Any, cognit
     result = audit(run_playbook, pool, state_dir)
     assert result["failed"] and "symlink" in result["msg"], result
     assert not (tmp_path / "elsewhere.sqlite3").exists()
+
+
+def enforce(run_playbook: Any, pool: seed.Pool, state_dir: Path, check: bool = False, **options: Any) -> dict[str, Any]:
+    args = dict(user_pool_id=pool.id, all_users=True, state_dir=str(state_dir),
+                software_token_mfa={"enabled": True, "preferred": True}, **options)
+    run = run_playbook([{"name": "enforce", ENFORCE: args, "register": "out", "ignore_errors": True}], check=check)
+    return run.result("enforce")
+
+
+def test_a_second_enforce_on_an_unchanged_pool_reads_and_writes_nothing(standin: Any, cognito: Any, run_playbook: Any,
+                                                                        tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-enforce", {"no_mfa": 5, "totp_verified": 5, "totp_preferred": 5, "disabled": 2})
+    state_dir = tmp_path / "state"
+    standin.reset_counts()
+    first = enforce(run_playbook, pool, state_dir)
+    assert not first.get("failed"), first
+    counts = standin.counts(pool.id)
+    assert counts["AdminSetUserMFAPreference"] == 5 + 5 + 2, counts  # the verified are put on TOTP, the rest refused
+    assert first["counts"]["changed"] == 5 and first["counts"]["not_enrolled"] == 7, first["counts"]
+    time.sleep(1)
+    standin.reset_counts()
+    second = enforce(run_playbook, pool, state_dir)
+    counts = standin.counts(pool.id)
+    assert counts.get(READ, 0) == 0 and not any(counts.get(name) for name in WRITES), (counts, second["state"])
+    assert second["state"]["own_write_events"] == 12 and second["state"]["users_carried"] == 17, second["state"]
+    assert second["counts"]["unchanged"] == 10 and second["counts"]["not_enrolled"] == 7 and not second["changed"]
+    # A not-enrolled user who enrols is read again (their own calls are events) and put on TOTP.
+    user = pool.names("no_mfa")[0]
+    token = seed.sign_in(cognito, pool, user)
+    seed.enrol_totp(cognito, token)
+    time.sleep(3.1)
+    standin.reset_counts()
+    third = enforce(run_playbook, pool, state_dir)
+    counts = standin.counts(pool.id)
+    assert counts[READ] == 2 and counts["AdminSetUserMFAPreference"] == 1, (counts, third["state"])  # read, write, read-back
+    assert seed.mfa_state(cognito, pool.id, user)["preferred_method"] == "software_token_mfa"
+    checked = enforce(run_playbook, pool, state_dir, check=True)
+    assert checked["would_read"] == 0, checked
+
+
+def test_incremental_verdicts_equal_a_full_read_over_random_churn(standin: Any, cognito: Any, front: Any,
+                                                                  run_playbook: Any, tmp_path: Path) -> None:
+    rng = random.Random(22)
+    pool = seeded(standin, cognito, "st-churn", {"no_mfa": 12, "totp_verified": 10, "totp_enabled": 6,
+                                                 "totp_preferred": 10, "sms_only": 4})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir, signal_delay="1m")
+    time.sleep(3.1)
+    names = sorted(pool.users)
+    rng.shuffle(names)
+    churn = iter(names)
+    for _ in range(3):  # enrolments (TOTP put on by the admin)
+        name = next(churn)
+        if pool.users[name] in ("totp_verified", "totp_enabled"):
+            cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=name,
+                                                  SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    for _ in range(3):  # users disabling TOTP
+        cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=next(churn),
+                                              SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+    cognito.admin_disable_user(UserPoolId=pool.id, Username=next(churn))
+    cognito.admin_update_user_attributes(UserPoolId=pool.id, Username=next(churn),
+                                         UserAttributes=[{"Name": "email", "Value": "changed@example.com"}])
+    cognito.admin_delete_user(UserPoolId=pool.id, Username=next(churn))
+    recreated = next(churn)
+    cognito.admin_delete_user(UserPoolId=pool.id, Username=recreated)
+    cognito.admin_create_user(UserPoolId=pool.id, Username=recreated, MessageAction="SUPPRESS")
+    for index in range(2):
+        cognito.admin_create_user(UserPoolId=pool.id, Username=f"st-churn-new-{index}", MessageAction="SUPPRESS")
+    late = next(churn)
+    front.configure(cloudtrail_delay=6.0)  # delivered after the next run's lookup: the run after it must see it
+    cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=late,
+                                          SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+    front.configure(cloudtrail_delay=0.0)
+    time.sleep(3.1)
+    standin.reset_counts()
+    incremental = audit(run_playbook, pool, state_dir, signal_delay="1m")
+    reads = standin.counts(pool.id)[READ]
+    assert reads <= 16, incremental["state"]  # 14 changed or new users, the late one not yet delivered
+    time.sleep(6)
+    incremental = audit(run_playbook, pool, state_dir, signal_delay="1m")
+    full = audit(run_playbook, pool, None)
+    assert verdicts(incremental) == verdicts(full)
+    assert len(full["users"]) == len(pool.users) - 1 + 2

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, mfaops.cognito contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Runs with a state (plugins/module_utils/incremental.py): read only the users that may have changed.
+    DOCUMENTATION = r"""
+options:
+  state_dir:
+    description:
+      - Keep a state of the pool in this directory (SQLite, one file C(<user pool id>.sqlite3) per pool, mode 0600;
+        missing directories are made 0700; a symlink is refused) and read only the users that may have changed
+        since the last run. Works with O(all_users=true) only (no usernames, groups or filter).
+      - Each run lists the pool with C(ListUsers) (not billed as monthly active users), reads the change signal
+        since its last run with CloudTrail C(LookupEvents) (by event name, through the same O(endpoint_url)), and
+        calls C(AdminGetUser) only for users that are new, changed in the listing (sub, status, enabled, last
+        modified), named by an event since their last read, or never read. Every other user is carried from the
+        state with the time of its last read (C(read_at)); C(read_this_run) says which users this run read.
+      - The whole pool is read, and the result says why (C(state.full_read_reason)), on the first run, when the
+        last run was more than 90 days ago less O(signal_delay), when C(LookupEvents) is refused or keeps failing,
+        and when an event of the pool cannot be tied to one user.
+      - The run's own writes (refused ones included) come back as events in the next run's window; the state
+        records them, so they cost the next run no read.
+      - In check mode the task reads no user: it says how many users it would read (C(would_read)).
+      - The state holds usernames and subs: keep the directory private (in AWX, a persistent volume like the
+        report directory). Two runs on one pool wait for each other (O(state_lock_timeout)).
+      - Needs C(cloudtrail:LookupEvents) besides the Cognito permissions.
+    type: path
+  signal_delay:
+    description:
+      - How far before its last run each run looks back in CloudTrail, for events delivered late. CloudTrail
+        delivers events about 5 minutes after the call on average, with no guarantee.
+      - A number with a unit, C(s), C(m), C(h), C(d) or C(w) (C(15m)).
+    type: str
+    default: 15m
+  max_reads:
+    description:
+      - With O(state_dir), fail the pool before its first C(AdminGetUser) when the run would read more users
+        than this (a full read of a large pool bills every user as a monthly active user).
+    type: int
+  max_age:
+    description:
+      - With O(state_dir), also read the users last read longer ago than this (a number with a unit, as
+        O(signal_delay)). Each such read bills the user as a monthly active user that month. Default none.
+    type: str
+  state_lock_timeout:
+    description:
+      - How many seconds a run waits for another run on the same pool's state to finish before it fails.
+    type: float
+    default: 600
+"""
