@@ -1,0 +1,91 @@
+"""change_signal.py and user_state.py: which events name which users, own writes, full-read triggers, the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+import pytest
+
+from ansible_collections.mfaops.cognito.plugins.module_utils import change_signal as cs
+from ansible_collections.mfaops.cognito.plugins.module_utils import incremental
+from ansible_collections.mfaops.cognito.plugins.module_utils.user_state import StateError, Store
+
+POOL = "us-east-1_P"
+
+
+def entry(name, at, sub=None, pool=POOL, error=None):
+    record = {"eventName": name, "requestParameters": {"userPoolId": pool} if pool else {}}
+    if sub:
+        record["additionalEventData"] = {"sub": sub}
+    if error:
+        record["errorCode"] = error
+    return {"EventName": name, "EventTime": at, "CloudTrailEvent": json.dumps(record)}
+
+
+def test_events_name_users_by_sub_and_own_writes_are_not_changes() -> None:
+    events = [cs.parse(entry("AdminSetUserMFAPreference", 100, "a")), cs.parse(entry("AdminSetUserMFAPreference", 101, "a")),
+              cs.parse(entry("AdminDisableUser", 105, "b")), cs.parse(entry("SignUp", 90, "x", pool="us-east-1_Other"))]
+    own = [("a", "AdminSetUserMFAPreference", 100.4, 100.6)]
+    signal = cs.interpret(events, POOL, own)
+    assert signal.own == 1 and signal.subs == {"a": 101, "b": 105} and signal.untied is None  # the 2nd write is not ours
+    assert cs.interpret(events[:1], POOL, own).subs == {}
+    assert cs.interpret(events[:1], POOL, [("a", "AdminDeleteSoftwareToken", 100.4, 100.6)]).subs == {"a": 100}
+
+
+def test_an_event_without_sub_of_this_or_an_unknown_pool_is_untied() -> None:
+    assert "not tied to one user" in cs.interpret([cs.parse(entry("AdminEnableUser", 5))], POOL, []).untied
+    assert cs.interpret([cs.parse(entry("AdminEnableUser", 5, pool=None))], POOL, []).untied
+    assert cs.interpret([cs.parse(entry("AdminEnableUser", 5, pool="us-east-1_Other"))], POOL, []).untied is None
+
+
+def test_window_first_run_and_90_days() -> None:
+    assert cs.window_start(None, 900, 10_000_000)[1].startswith("first run")
+    assert cs.window_start(10_000_000 - 91 * 86400, 900, 10_000_000)[1].startswith("the last run was more than 90 days")
+    assert cs.window_start(9_999_000, 900, 10_000_000) == (9_998_100, None)
+
+
+def listing(users):
+    def page(token):
+        return {"Users": [{"Username": name, "Attributes": [{"Name": "sub", "Value": sub}], "UserStatus": "CONFIRMED",
+                           "Enabled": True, "UserLastModifiedDate": 1000.0} for name, sub in users]}
+    return page
+
+
+def test_the_store_plans_reads_and_carries(tmp_path) -> None:
+    settings = incremental.settings_from({"state_dir": str(tmp_path / "s"), "signal_delay": "15m", "state_lock_timeout": 1})
+    events = []
+
+    def lookup(name, start, end, token):
+        return {"Events": [entry(*event) for event in events if event[0] == name]}
+
+    clock = [1_800_000_000.0]
+    first = [("alice", "s-a"), ("bob", "s-b"), ("carol", "s-c")]
+    later = [("alice", "s-a"), ("bob", "s-b"), ("dave", "s-d")]
+    steps = ((first, [], {"full read": 3}), (first, [], {}),
+             (later, [("AdminDisableUser", clock[0] + 7200 - 60, "s-b")], {"named by an event": 1, "new": 1}))
+    for users, events[:], expected in steps:
+        with Store(settings.state_dir, POOL, 1) as store:
+            run = incremental.PoolRun(store, POOL, settings, listing(users), lookup, clock=lambda: clock[0])
+            assert run.prepare().reasons == expected
+            for item in run.items():
+                run.saved(item, clock[0] if not item.carried else item.read_at,
+                          None if item.carried else {"Username": item.username, "UserMFASettingList": []}, "unchanged")
+            run.finish()
+        clock[0] += 3600
+    assert oct(os.stat(tmp_path / "s" / f"{POOL}.sqlite3").st_mode & 0o777) == "0o600"
+    with sqlite3.connect(tmp_path / "s" / f"{POOL}.sqlite3") as db:
+        assert sorted(row[0] for row in db.execute("SELECT username FROM users")) == ["alice", "bob", "dave"]
+
+
+def test_a_second_run_on_a_locked_pool_fails_clearly_and_foreign_files_are_refused(tmp_path) -> None:
+    with Store(str(tmp_path), POOL, 0):
+        with pytest.raises(StateError, match="Another run holds the state"):
+            Store(str(tmp_path), POOL, 0.3).__enter__()
+    with pytest.raises(StateError, match="not of us-east-1_Q|state of user pool"):
+        os.replace(tmp_path / f"{POOL}.sqlite3", tmp_path / "us-east-1_Q.sqlite3")
+        Store(str(tmp_path), "us-east-1_Q", 0).__enter__()
+    (tmp_path / "junk.sqlite3").write_bytes(b"x" * 4096)
+    with pytest.raises(StateError, match="move it away"):
+        Store(str(tmp_path), "junk", 0).__enter__()
