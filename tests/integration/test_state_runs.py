@@ -139,6 +139,7 @@ def test_a_last_run_older_than_90_days_reads_the_whole_pool(standin: Any, cognit
 
 def test_a_late_event_within_the_signal_delay_is_still_seen(standin: Any, cognito: Any, front: Any,
                                                             run_playbook: Any, tmp_path: Path) -> None:
+    front.configure(hide_last_modified=True)  # the event is the only signal of the change
     pool = seeded(standin, cognito, "st-late", {"totp_verified": 3, "no_mfa": 2})
     state_dir = tmp_path / "state"
     audit(run_playbook, pool, state_dir)
@@ -216,6 +217,7 @@ def test_a_second_enforce_on_an_unchanged_pool_reads_and_writes_nothing(standin:
 def test_incremental_verdicts_equal_a_full_read_over_random_churn(standin: Any, cognito: Any, front: Any,
                                                                   run_playbook: Any, tmp_path: Path) -> None:
     rng = random.Random(22)
+    front.configure(hide_last_modified=True)  # CloudTrail the only signal of MFA changes (ledger row 42)
     pool = seeded(standin, cognito, "st-churn", {"no_mfa": 12, "totp_verified": 10, "totp_enabled": 6,
                                                  "totp_preferred": 10, "sms_only": 4})
     state_dir = tmp_path / "state"

@@ -174,6 +174,9 @@ class FrontSettings:
     cloudtrail_throttle: bool = False
     cloudtrail_refuse: Optional[str] = None
     cloudtrail_unattributed: tuple = ()
+    # ListUsers and AdminGetUser answer UserLastModifiedDate = UserCreateDate: Cognito does not document that it
+    # moves when MFA settings change (docs/cognito-behaviour.md row 42), so a test can make CloudTrail the only signal.
+    hide_last_modified: bool = False
 
 
 @dataclass
@@ -295,6 +298,26 @@ class CognitoFront:
                     attribute["Value"] = attribute["Value"].lower()
 
     # -- behaviours, one handler per operation
+
+    def _created_as_modified(self, params: dict[str, Any]) -> Optional[Forward]:
+        if not self.settings.hide_last_modified:
+            return None
+
+        def after(status: int, payload: dict[str, Any]) -> Optional[Reply]:
+            if status >= 400:
+                return None
+            for user in payload.get("Users") or [payload]:
+                if isinstance(user, dict) and "UserCreateDate" in user:
+                    user["UserLastModifiedDate"] = user["UserCreateDate"]
+            return Reply(status, payload)
+
+        return Forward(json.dumps(params).encode(), after)
+
+    def _on_ListUsers(self, params: dict[str, Any], pool_id: Any, describe: Describe) -> Optional[Forward]:  # noqa: N802
+        return self._created_as_modified(params)
+
+    def _on_AdminGetUser(self, params: dict[str, Any], pool_id: Any, describe: Describe) -> Optional[Forward]:  # noqa: N802
+        return self._created_as_modified(params)
 
     def _on_SetUserPoolMfaConfig(self, params: dict[str, Any], pool_id: Any, describe: Describe) -> Optional[Reply]:  # noqa: N802
         return Reply.error("InvalidParameterException", OFF_REFUSAL) if off_refused(params) else None

@@ -26,6 +26,8 @@ CSV_FIELDS = (
     "enabled_methods",
     "preferred_method",
     "error_code",
+    "read_at",
+    "read_this_run",
 )
 # A cell starting with one of these is a formula to a spreadsheet: it gets a leading apostrophe in the CSV.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -97,6 +97,9 @@ def audit_row(row):
         "preferred_method": row.get("preferred_method"),
         "mfa_state": row.get("mfa_state"),
     }
+    if "read_at" in row:  # runs with a state: when the verdict's read was made, and whether by this run
+        entry["read_at"] = row["read_at"]
+        entry["read_this_run"] = row.get("read_this_run")
     if row.get("error_code"):
         entry["error_code"] = row["error_code"]
         entry["message"] = row.get("message")
@@ -183,6 +186,7 @@ def audit_pool(results, host, user_pool_id, region=None, pool_info=None, require
                 for client in pool_info.get("app_clients") or []
             ],
             "findings": found,
+            "state_run": next((result["state"] for result in info if result.get("state")), None),
             "required_groups": groups,
             "users": rows,
         }
