@@ -62,7 +62,7 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import account, chart, scale  # noqa: E402  pylint: disable=wrong-import-position
+from benchmarks import account, chart, scale, state  # noqa: E402  pylint: disable=wrong-import-position
 from benchmarks.scale import ansible_env  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support import seed  # noqa: E402  pylint: disable=wrong-import-position
 from tests.support.proxy import Proxy, totals  # noqa: E402  pylint: disable=wrong-import-position
@@ -520,7 +520,7 @@ def chart_panels(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--part", choices=("all", "throughput", "quota", "account", "scale"), default="all",
+    parser.add_argument("--part", choices=("all", "throughput", "quota", "account", "scale", "state"), default="all",
                         help="throughput: bulk vs loop vs boto3; quota: through the Cognito-like proxy; "
                              "account: pools of one account through enforce_mfa.yml, and the not-enrolled memory; "
                              "scale: 100,000 users in one task (memory, result size)")
@@ -542,6 +542,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--account-pools", type=pools_and_users, nargs=2, default=[(3, 150), (10, 60)],
                         metavar="POOLSxUSERS", help="the two multi-pool runs (default 3x150 10x60)")
     parser.add_argument("--never-users", type=int, default=1000, help="users of the 80 %% never-enrolled pool")
+    parser.add_argument("--state-users", type=int, default=100_000, help="users of the full vs incremental audit (default 100000)")
+    parser.add_argument("--state-churn", type=float, default=0.01, help="share of them changed between the runs (default 0.01)")
+    parser.add_argument("--state-enforce-users", type=int, default=2000, help="users of the enforce-twice run (default 2000)")
+    parser.add_argument("--state-scale-users", type=int, default=1_000_000,
+                        help="users of the state built through the store API (default 1000000)")
     parser.add_argument("--out", default=str(OUT_DIR / "results.json"))
     parser.add_argument("--chart", default=str(OUT_DIR / "rates.png"), help="the PNG chart ('' for none)")
     args = parser.parse_args(argv)
@@ -566,6 +571,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.part in ("all", "scale"):
             print(f"... scale: {args.scale_users:,} users in one task, {args.scale_change_share:.2%} to change", flush=True)
             results["scale"] = scale.run_scale(standin, args.scale_users, args.scale_change_share, args.workers, args.rate, workdir)
+        if args.part in ("all", "state"):
+            results["state"] = state.run_state(standin, args, workdir)
     load_end = os.getloadavg()[0]
     results["load_average_1min"] = {"start": round(load_start, 2), "end": round(load_end, 2)}
     results["total_seconds"] = round(time.monotonic() - started, 1)
@@ -588,6 +595,9 @@ def main(argv: list[str] | None = None) -> int:
     if "scale" in results:
         print("\nScale: one task on a mostly compliant pool (module peak RSS via getrusage of its process)\n")
         scale.print_scale(results["scale"])
+    if "state" in results:
+        print("\nRuns with a state (issue 22): read only what changed\n")
+        state.print_state(results["state"])
     print(f"\nload average (1 min) at start / end: {load_start:.1f} / {load_end:.1f} on {os.cpu_count()} CPUs"
           + ("  -- other jobs were competing for the CPUs: figures are noisy" if load_start > 1.0 else ""))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

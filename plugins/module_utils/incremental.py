@@ -21,7 +21,6 @@ cognito_user_mfa (enforce):
 from __future__ import annotations
 
 import datetime
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional
@@ -31,7 +30,7 @@ from . import enrol_memory
 from .change_signal import CLOCK_MARGIN
 from .cognito import paginate
 from .errors import CALL_ERRORS, InvalidRequest, describe
-from .user_state import StateError, Store, read_facts
+from .user_state import StateError, Store, expand, read_facts
 
 ARGUMENT_SPEC = dict(
     state_dir=dict(type="path"),
@@ -185,10 +184,11 @@ class PoolRun:
                 f"({limit}); no user was read")
 
     def items(self) -> Iterator[Item]:
-        for username, sub, reason, read_at, record, outcome, since in self.store.planned():
+        for username, sub, reason, read_at, record, outcome, since, read_sub, status, enabled in self.store.planned():
             if reason is None and record is None:  # never read: cannot be carried (plan() reads those)
                 reason = "new"
-            yield Item(username, sub, reason, read_at, json.loads(record) if reason is None else None, outcome, since)
+            kept = expand(username, read_sub, status, enabled, record) if reason is None else None
+            yield Item(username, sub, reason, read_at, kept, outcome, since)
 
     def saved(self, item: Item, read_at: Optional[float], answer: Optional[Mapping[str, Any]], outcome: Optional[str],
               since: Optional[float] = None, gone: bool = False) -> None:

@@ -40,17 +40,18 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS own_writes (sub TEXT NOT NULL, event TEXT NOT NULL, started REAL NOT NULL, ended REAL NOT NULL)",
     "CREATE INDEX IF NOT EXISTS own_writes_sub ON own_writes (sub)",
 )
-# The listing of this run and the plan: tables of the file (a second, read-only connection streams them to the
-# engine's workers while the first writes users), emptied at the start of every run.
+# The listing of this run, the plan and the events: tables of a file of their own, attached as "run"
+# (<pool id>.run.sqlite3, deleted when the run ends), so the state file holds the users only. A second, read-only
+# connection streams them to the engine's workers while the first writes users.
 RUN_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS listing (username TEXT PRIMARY KEY, sub TEXT, status TEXT, enabled INTEGER, modified REAL)"
+    "CREATE TABLE IF NOT EXISTS run.listing (username TEXT PRIMARY KEY, sub TEXT, status TEXT, enabled INTEGER, modified REAL)"
     " WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS plan (username TEXT PRIMARY KEY, reason TEXT) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS events (sub TEXT NOT NULL, at REAL NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS run.plan (username TEXT PRIMARY KEY, reason TEXT) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS run.events (sub TEXT NOT NULL, at REAL NOT NULL)",
 )
-# The AdminGetUser answer's keys kept per user: every one audit.audit_user and user_mfa.converge read.
-RECORD_KEYS = ("Username", "UserStatus", "Enabled", "UserMFASettingList", "PreferredMfaSetting", "MFAOptions",
-               "UserAttributes", "ConfiguredUserAuthFactors")
+# The AdminGetUser answer's keys kept per user (every one audit.audit_user and user_mfa.converge read); Username,
+# UserStatus, Enabled and the sub are columns of their own, the attributes a {name: value} object.
+RECORD_KEYS = ("UserMFASettingList", "PreferredMfaSetting", "MFAOptions", "ConfiguredUserAuthFactors")
 
 
 class StateError(Exception):
@@ -62,9 +63,24 @@ def state_path(state_dir: str, user_pool_id: str) -> str:
 
 
 def compact(answer: Mapping[str, Any]) -> str:
-    """The JSON kept of one AdminGetUser (and AdminGetUserAuthFactors) answer."""
-    return json.dumps({key: answer[key] for key in RECORD_KEYS if answer.get(key) is not None}, separators=(",", ":"),
-                      default=str)
+    """The JSON kept of one AdminGetUser (and AdminGetUserAuthFactors) answer, without what the columns hold."""
+    kept: Dict[str, Any] = {key: answer[key] for key in RECORD_KEYS if answer.get(key)}
+    attributes = {item.get("Name"): item.get("Value") for item in answer.get("UserAttributes") or () if item.get("Name") != "sub"}
+    if attributes:
+        kept["A"] = attributes
+    return json.dumps(kept, separators=(",", ":"), default=str)
+
+
+def expand(username: str, sub: Optional[str], status: Optional[str], enabled: Optional[int], record: str) -> Dict[str, Any]:
+    """The AdminGetUser answer as the state keeps it (compact), for the verdict of a user carried without a read."""
+    kept = json.loads(record)
+    answer: Dict[str, Any] = {key: kept[key] for key in RECORD_KEYS if key in kept}
+    attributes = [{"Name": "sub", "Value": sub}] if sub else []
+    attributes += [{"Name": name, "Value": value} for name, value in (kept.get("A") or {}).items()]
+    answer.update(Username=username, UserStatus=status, UserAttributes=attributes)
+    if enabled is not None:
+        answer["Enabled"] = bool(enabled)
+    return answer
 
 
 def epoch(value: Any) -> Optional[float]:
@@ -101,6 +117,7 @@ class Store:
         self.state_dir = state_dir
         self.user_pool_id = user_pool_id
         self.path = state_path(state_dir, user_pool_id)
+        self.run_path = os.path.join(state_dir, f"{user_pool_id}.run.sqlite3")
         self.lock_timeout = lock_timeout
         self.clock = clock
         self._lock_fd: Optional[int] = None
@@ -136,6 +153,7 @@ class Store:
         self._lock()
         for suffix in ("", "-wal", "-shm", "-journal"):
             _refuse_symlink(self.path + suffix)
+            _refuse_symlink(self.run_path + suffix)
         self.created = not os.path.exists(self.path)
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -143,6 +161,12 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             os.chmod(self.path, 0o600)
             self._check_or_create()
+            self._remove_run_files()
+            self.db.execute("ATTACH DATABASE ? AS run", (self.run_path,))
+            self.db.execute("PRAGMA run.journal_mode=WAL")
+            self.db.execute("PRAGMA run.synchronous=OFF")
+            for statement in RUN_SCHEMA:
+                self.db.execute(statement)
         except sqlite3.DatabaseError as exc:
             raise StateError(f"{self.path} is not a usable state of this collection ({exc}); move it away to start a "
                              "new state (the next run reads the whole pool)") from exc
@@ -174,7 +198,7 @@ class Store:
         tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables:
             self.db.execute("BEGIN")
-            for statement in SCHEMA + RUN_SCHEMA:
+            for statement in SCHEMA:
                 self.db.execute(statement)
             self.db.executemany("INSERT INTO meta VALUES (?, ?)",
                                 [("format", FORMAT), ("version", VERSION), ("user_pool_id", self.user_pool_id)])
@@ -188,7 +212,7 @@ class Store:
                              f"(format {meta.get('format')!r}, version {meta.get('version')!r}); move it away")
         if meta.get("user_pool_id") != self.user_pool_id:
             raise StateError(f"{self.path} is the state of user pool {meta.get('user_pool_id')!r}, not of {self.user_pool_id}")
-        missing = {"users", "own_writes", "listing", "plan", "events"} - tables
+        missing = {"users", "own_writes"} - tables
         if missing:
             raise StateError(f"{self.path} is damaged (tables {sorted(missing)} are missing); move it away")
 
@@ -201,12 +225,20 @@ class Store:
                 pass
             self.db.close()
             self.db = None
+            self._remove_run_files()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
         if self._umask is not None:
             os.umask(self._umask)
             self._umask = None
+
+    def _remove_run_files(self) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(self.run_path + suffix)
+            except FileNotFoundError:
+                pass
 
     # ----- meta
 
@@ -264,14 +296,16 @@ class Store:
         planned = self.db.execute("SELECT COUNT(*) FROM plan").fetchone()[0]
         return listed, planned
 
-    def planned(self) -> Iterator[Tuple[str, Optional[str], Optional[str], Optional[float], Optional[str], Optional[str], Optional[float]]]:
-        """(username, listed sub, planned reason or None, read_at, record, outcome, since) of every listed user,
+    def planned(self) -> Iterator[Tuple[Any, ...]]:
+        """(username, listed sub, planned reason or None, read_at, record, outcome, since, and the sub, status and
+        enabled the last read found) of every listed user,
         read on a connection of its own (the engine's workers pull it while this one writes)."""
         reader = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         try:
+            reader.execute("ATTACH DATABASE ? AS run", (self.run_path,))
             rows = reader.execute(
-                "SELECT l.username, l.sub, p.reason, u.read_at, u.record, u.outcome, u.since FROM listing l "
-                "LEFT JOIN plan p USING (username) LEFT JOIN users u USING (username) ORDER BY l.username")
+                "SELECT l.username, l.sub, p.reason, u.read_at, u.record, u.outcome, u.since, u.sub, u.status, u.enabled "
+                "FROM listing l LEFT JOIN plan p USING (username) LEFT JOIN users u USING (username) ORDER BY l.username")
             yield from rows
         finally:
             reader.close()

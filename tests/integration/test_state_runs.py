@@ -145,14 +145,15 @@ def test_a_late_event_within_the_signal_delay_is_still_seen(standin: Any, cognit
     audit(run_playbook, pool, state_dir)
     user = pool.names("totp_verified")[0]
     time.sleep(3.1)
-    front.configure(cloudtrail_delay=8.0)  # delivered 8 s after the call: after the next run's lookup
+    front.configure(cloudtrail_delay=40.0)  # delivered 40 s after the call: after the next run's lookup
     cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=user,
                                           SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    changed_at = time.monotonic()
     front.configure(cloudtrail_delay=0.0)
     # The run right after the change does not see the event yet; its verdict is the state's, read before the change.
     early = audit(run_playbook, pool, state_dir, signal_delay="1m")
-    assert early["state"]["users_read"] == 0
-    time.sleep(8)
+    assert early["state"]["users_read"] == 0, early["state"]
+    time.sleep(max(0.0, changed_at + 41 - time.monotonic()))
     standin.reset_counts()
     later = audit(run_playbook, pool, state_dir, signal_delay="1m")  # looks back 1 minute before the last run
     assert standin.counts(pool.id)[READ] == 1, later["state"]
@@ -244,16 +245,17 @@ def test_incremental_verdicts_equal_a_full_read_over_random_churn(standin: Any, 
     for index in range(2):
         cognito.admin_create_user(UserPoolId=pool.id, Username=f"st-churn-new-{index}", MessageAction="SUPPRESS")
     late = next(churn)
-    front.configure(cloudtrail_delay=6.0)  # delivered after the next run's lookup: the run after it must see it
+    front.configure(cloudtrail_delay=40.0)  # delivered after the next run's lookup: the run after it must see it
     cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=late,
                                           SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+    late_at = time.monotonic()
     front.configure(cloudtrail_delay=0.0)
     time.sleep(3.1)
     standin.reset_counts()
     incremental = audit(run_playbook, pool, state_dir, signal_delay="1m")
     reads = standin.counts(pool.id)[READ]
     assert reads <= 16, incremental["state"]  # 14 changed or new users, the late one not yet delivered
-    time.sleep(6)
+    time.sleep(max(0.0, late_at + 41 - time.monotonic()))
     incremental = audit(run_playbook, pool, state_dir, signal_delay="1m")
     full = audit(run_playbook, pool, None)
     assert verdicts(incremental) == verdicts(full)
