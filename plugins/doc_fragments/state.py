@@ -24,8 +24,8 @@ options:
         and when an event of the pool cannot be tied to one user.
       - The run's own writes (refused ones included) come back as events in the next run's window; the state
         records them, so they cost the next run no read.
-      - In check mode the task reads no user: it says how many users it would read (C(would_read)).
-      - The state holds usernames and subs: keep the directory private (in AWX, a persistent volume like the
+      - In check mode the task reads no user and says how many users it would read (C(would_read)).
+      - The state holds usernames and subs, so keep the directory private (in AWX, a persistent volume like the
         report directory). Two runs on one pool wait for each other (O(state_lock_timeout)).
       - Needs C(cloudtrail:LookupEvents) besides the Cognito permissions.
     type: path

@@ -669,8 +669,10 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
 
         report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
         work = incremental.audit_work(read, factors, judge)
-        for item, (one, read_at, answer) in run_bulk(run.items(), work, params["workers"], call,
-                                                      lambda item, abort: (audit.not_attempted(item.username, abort), None, None)):
+        def skipped(item, abort):
+            return audit.not_attempted(item.username, abort), None, None
+
+        for item, (one, read_at, answer) in run_bulk(run.items(), work, params["workers"], call, skipped):
             run.saved(item, read_at, answer, None, gone=one.outcome == audit.NOT_FOUND)
             report.add(one)
         if not call.aborted:

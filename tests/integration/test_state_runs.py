@@ -8,14 +8,11 @@ backdoor, which records none, as users made before the first run.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.support import seed
 
@@ -227,12 +224,12 @@ def test_incremental_verdicts_equal_a_full_read_over_random_churn(standin: Any, 
     names = sorted(pool.users)
     rng.shuffle(names)
     churn = iter(names)
-    for _ in range(3):  # enrolments (TOTP put on by the admin)
+    for _enrolment in range(3):  # enrolments (TOTP put on by the admin)
         name = next(churn)
         if pool.users[name] in ("totp_verified", "totp_enabled"):
             cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=name,
                                                   SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
-    for _ in range(3):  # users disabling TOTP
+    for _disabling in range(3):  # users disabling TOTP
         cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=next(churn),
                                               SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
     cognito.admin_disable_user(UserPoolId=pool.id, Username=next(churn))

@@ -75,8 +75,8 @@ def test_90_days_delay_throttling_and_refusal() -> None:
     assert len(trail.lookup(by_name("SignUp"))[1]["Events"]) == 1
     clock.now += 1.5
     trail.throttle = True
-    answers = [trail.lookup(by_name("SignUp")) for _ in range(3)]
-    assert [status for status, _ in answers] == [200, 200, 400] and answers[2][1]["__type"] == "ThrottlingException"
+    answers = [trail.lookup(by_name("SignUp")) for _call in range(3)]
+    assert [answer[0] for answer in answers] == [200, 200, 400] and answers[2][1]["__type"] == "ThrottlingException"
     clock.now += 1.5
     trail.refuse = "AccessDeniedException"
     assert trail.lookup(by_name("SignUp"))[1]["__type"] == "AccessDeniedException"
