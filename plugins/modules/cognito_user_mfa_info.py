@@ -669,6 +669,7 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
 
         report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
         work = incremental.audit_work(read, factors, judge)
+
         def skipped(item, abort):
             return audit.not_attempted(item.username, abort), None, None
 
