@@ -89,3 +89,28 @@ def test_a_second_run_on_a_locked_pool_fails_clearly_and_foreign_files_are_refus
     (tmp_path / "junk.sqlite3").write_bytes(b"x" * 4096)
     with pytest.raises(StateError, match="move it away"):
         Store(str(tmp_path), "junk", 0).__enter__()
+
+
+@pytest.mark.parametrize(
+    "last, record, expected",
+    [
+        ("changed", {"UserMFASettingList": ["SOFTWARE_TOKEN_MFA"], "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA"}, "unchanged"),
+        ("unchanged", {"UserMFASettingList": []}, None),  # not compliant in the state: read it
+        ("not_enrolled", {"UserMFASettingList": []}, "not_enrolled"),
+        ("not_applicable", {"UserStatus": "UNCONFIRMED"}, "not_applicable"),
+        ("failed", {"UserMFASettingList": ["SOFTWARE_TOKEN_MFA"]}, None),
+        (None, {}, None),
+    ],
+)
+def test_what_an_enforcement_carries_without_a_read(last, record, expected) -> None:
+    from ansible_collections.mfaops.cognito.plugins.module_utils import mfa  # pylint: disable=import-outside-toplevel
+
+    methods = {mfa.TOTP: mfa.MethodRequest(enabled=True, preferred=True)}
+    item = incremental.Item("alice", "s-a", None, 1.0, dict({"Username": "alice", "UserStatus": "CONFIRMED"}, **record),
+                            last, 2.0)
+    outcome = incremental.carried_outcome(item, methods)
+    assert (outcome.outcome if outcome else None) == expected
+    if outcome is not None:
+        assert outcome.wrote is False
+    planned = incremental.Item("alice", "s-a", "named by an event", 1.0, None, last, 2.0)
+    assert incremental.carried_outcome(planned, methods) is None
