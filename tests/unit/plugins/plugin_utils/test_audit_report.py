@@ -374,9 +374,13 @@ def test_csv_has_one_row_per_user_and_no_formulas():
     assert rows[1] == {
         "pool": "pool-a", "user_pool_id": POOL_ID, "region": "us-east-1", "username": "alice", "email": "",
         "listed_as": "alice", "state": "compliant", "compliant": "true", "enabled": "true", "user_status": "CONFIRMED", "enabled_methods": TOTP,
-        "preferred_method": TOTP, "error_code": "",
+        "preferred_method": TOTP, "error_code": "", "read_at": "", "read_this_run": "",
     }
     assert rows[5]["error_code"] == "InternalErrorException" and rows[4]["enabled"] == ""
+    report = sample_report()  # a run with a state: when each verdict's read was made, and whether by this run
+    report["pools"][0]["users"][1].update(read_at="2026-12-01T06:00:00Z", read_this_run=False)
+    stateful = list(csv.DictReader(io.StringIO(csv_report.render(report), newline="")))[1]
+    assert (stateful["read_at"], stateful["read_this_run"]) == ("2026-12-01T06:00:00Z", "false")
 
 
 @pytest.mark.parametrize("value, cell", [("=1+1", "'=1+1"), ("+1555", "'+1555"), ("-x", "'-x"), ("@a", "'@a"), ("a=b", "a=b"),
