@@ -26,6 +26,9 @@ BENCH_ARGS ?=
 # Seconds one test may take before pytest-timeout fails it (a hung test must not hang CI).
 UNIT_TIMEOUT ?= 300
 INTEGRATION_TIMEOUT ?= 1200
+# Integration tests run side by side (pytest-xdist), each worker with its own stand-in: much of a
+# test's time is spent waiting (rate limits, the next TOTP step), not on the 2 CPUs.
+INTEGRATION_WORKERS ?= 3
 SANITY_ARGS ?=
 LINT_ARGS ?=
 
@@ -61,7 +64,7 @@ help:
 	@echo "make collection   copy the tree to build/collections/ansible_collections/mfaops/cognito"
 	@echo "make venv         create/update .venv only"
 	@echo "make clean        remove build/ and test output; 'make distclean' also removes .venv"
-	@echo "Options: PYTHON=/path/to/python3.12  PYTEST_ARGS='-k name'  SANITY_ARGS='--test pep8'"
+	@echo "Options: PYTHON=/path/to/python3.12  PYTEST_ARGS='-k name'  SANITY_ARGS='--test pep8'  INTEGRATION_WORKERS=1"
 	@echo "         ANSIBLE_CORE=2.17 (one matrix entry)  MATRIX='2.17 2.20'  NEWEST_SUITES='unit demo'"
 
 venv:
@@ -81,7 +84,7 @@ unit: venv collection
 	@$(RUN_ENV) PYTEST_TIMEOUT=$(UNIT_TIMEOUT) tests/tools/pytest.sh tests/unit $(PYTEST_ARGS)
 
 integration: venv collection
-	@$(RUN_ENV) PYTEST_TIMEOUT=$(INTEGRATION_TIMEOUT) tests/tools/pytest.sh tests/integration $(PYTEST_ARGS)
+	@$(RUN_ENV) PYTEST_TIMEOUT=$(INTEGRATION_TIMEOUT) tests/tools/pytest.sh tests/integration -n $(INTEGRATION_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 # Run every suite even when one fails, then fail if any did; say how long each took.
 # The newest ansible-core first (the default .venv), then each entry of the matrix.
