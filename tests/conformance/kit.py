@@ -90,7 +90,7 @@ class Context:
     probe_name: str = ""
     log: Callable[[str], None] = print
 
-    def client(self, service: str = "cognito-idp", retries: int = 8) -> Any:
+    def client(self, service: str = "cognito-idp", retries: int = 4) -> Any:
         from botocore.config import Config  # pylint: disable=import-outside-toplevel
 
         config = Config(retries={"mode": "standard", "max_attempts": retries}, connect_timeout=10, read_timeout=60)

@@ -138,6 +138,7 @@ def run_probe(ctx: kit.Context, probe_: kit.Probe) -> tuple[Any, Optional[str]]:
     """``(observed, why skipped)``; a probe that fails shows its error as the observation."""
     ctx.probe_name = probe_.name.replace("_", "-")
     log(f"probe {probe_.name} (ledger row {probe_.ledger_row}): {probe_.title}")
+    started = time.monotonic()
     try:
         return kit.normalise(probe_.run(ctx)), None
     except kit.Skip as why:
@@ -146,6 +147,7 @@ def run_probe(ctx: kit.Context, probe_: kit.Probe) -> tuple[Any, Optional[str]]:
         return {"probe_error": kit.error_of(exc)}, None
     finally:
         ctx.delete_pools()
+        log(f"  {time.monotonic() - started:.1f} s")
 
 
 def row_of(probe_: kit.Probe, observed: Any, why_skipped: Optional[str], snapshot: Optional[dict[str, Any]]) -> dict[str, Any]:
