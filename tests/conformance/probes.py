@@ -297,7 +297,7 @@ def off_pool_no_second_factor(ctx: Context) -> dict[str, Any]:
     return {"sign_in": sign_in_answer(*sign_in(ctx, pool, client_id, "was-totp"))}
 
 
-@probe("last_modified_on_mfa_change", "14", "Whether UserLastModifiedDate moves on an MFA change",
+@probe("last_modified_on_mfa_change", "DESIGN 6", "Whether UserLastModifiedDate moves on an MFA change",
        {"moved": UNKNOWN})
 def last_modified_on_mfa_change(ctx: Context) -> dict[str, Any]:
     pool, client_id = totp_pool(ctx)
