@@ -217,14 +217,16 @@ def mfa_setup_challenge(ctx: Context) -> dict[str, Any]:
 
 @probe("select_mfa_type", "9", "SELECT_MFA_TYPE for a user with TOTP and SMS enabled and none preferred",
        {"sign_in": "challenge:SELECT_MFA_TYPE"},
-       aws_opt_in=("CONFORMANCE_SMS", "needs an SMS configuration (an SNS role) on the pool and a user with SMS MFA; "
-                   "a sign-in would send a text message"))
+       aws_opt_in=("CONFORMANCE_SMS", "needs an SMS configuration on the pool (CONFORMANCE_SNS_ROLE_ARN, a role "
+                   "Cognito may use to send text messages) and a user with SMS MFA; the probe sends none itself"))
 def select_mfa_type(ctx: Context) -> dict[str, Any]:
+    import os  # pylint: disable=import-outside-toplevel
+
     pool = ctx.create_pool()
+    role = os.environ.get("CONFORMANCE_SNS_ROLE_ARN") or "arn:aws:iam::123456789012:role/conformance-sns"
     ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", **TOTP_ON,
                                          SmsMfaConfiguration={"SmsConfiguration": {
-                                             "SnsCallerArn": "arn:aws:iam::123456789012:role/conformance-sns",
-                                             "ExternalId": "conformance"}})
+                                             "SnsCallerArn": role, "ExternalId": "conformance"}})
     client_id = make_client(ctx, pool)["ClientId"]
     make_user(ctx, pool, "both", [{"Name": "phone_number", "Value": "+15550100001"}])
     enrol(ctx, pool, client_id, "both")
