@@ -124,32 +124,48 @@ def test_aws_run_rehearsed_on_the_standin_says_what_it_costs_and_removes_all_it_
     assert snapshot["observed"] == {"get_by_email": "found", "username_is_uuid": True}
 
 
-def test_a_killed_run_leaves_only_pools_that_clean_removes(tmp_path: Path, quota_front: Proxy) -> None:
-    client = StandInClient(quota_front.endpoint).client()
-    bystander = client.create_user_pool(PoolName="not-conformance-bystander")["UserPool"]["Id"]
+def stop_mid_run(tmp_path: Path, proxy: Proxy, run_id: str, signum: int) -> subprocess.CompletedProcess[str]:
+    """A rehearsed TARGET=aws run, sent ``signum`` while its first AdminCreateUser is held (a pool exists)."""
     held, release = threading.Event(), threading.Event()
 
-    def hold(operation: str) -> None:  # the runner's first user creation waits here: a pool exists
+    def hold(operation: str) -> None:
         if operation == "AdminCreateUser" and not held.is_set():
             held.set()
             release.wait(30)
 
-    quota_front.on_operation = hold
+    proxy.on_operation = hold
     environ = {key: value for key, value in os.environ.items() if key not in ("TARGET", "AWS_PROFILE")}
-    environ.update(FAKE_AWS_ENV, TARGET="aws", CONFORMANCE_CONFIRM="yes", CONFORMANCE_ENDPOINT_URL=quota_front.endpoint,
-                   CONFORMANCE_WAIT_SCALE="0", CONFORMANCE_RUN_ID="killed", CONFORMANCE_REPORT_DIR=str(tmp_path / "r"),
+    environ.update(FAKE_AWS_ENV, TARGET="aws", CONFORMANCE_CONFIRM="yes", CONFORMANCE_ENDPOINT_URL=proxy.endpoint,
+                   CONFORMANCE_WAIT_SCALE="0", CONFORMANCE_RUN_ID=run_id, CONFORMANCE_REPORT_DIR=str(tmp_path / "r"),
                    CONFORMANCE_SNAPSHOT_DIR=str(tmp_path / "s"))
     try:
         # pylint: disable-next=consider-using-with
         runner = subprocess.Popen([sys.executable, "-m", "tests.conformance"], cwd=ROOT, env=environ,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert held.wait(120), "the runner never created a user"
         assert runner.poll() is None
-        runner.send_signal(signal.SIGKILL)
-        runner.wait(30)
+        runner.send_signal(signum)
+        if signum != signal.SIGKILL:
+            release.set()
+        stdout, stderr = runner.communicate(timeout=60)
     finally:
-        quota_front.on_operation = None
+        proxy.on_operation = None
         release.set()
+    return subprocess.CompletedProcess(runner.args, runner.returncode, stdout, stderr)
+
+
+def test_a_terminated_run_deletes_what_it_created(tmp_path: Path, quota_front: Proxy) -> None:
+    done = stop_mid_run(tmp_path, quota_front, "terminated", signal.SIGTERM)
+    assert done.returncode == 130, done.stderr[-3000:]
+    assert "stopped by SIGTERM" in done.stderr and "created 1 user pools, deleted 1" in done.stderr
+    assert not kit_pools(StandInClient(quota_front.endpoint).client(), "terminated")
+
+
+def test_a_killed_run_leaves_only_pools_that_clean_removes(tmp_path: Path, quota_front: Proxy) -> None:
+    client = StandInClient(quota_front.endpoint).client()
+    bystander = client.create_user_pool(PoolName="not-conformance-bystander")["UserPool"]["Id"]
+    done = stop_mid_run(tmp_path, quota_front, "killed", signal.SIGKILL)
+    assert done.returncode == -signal.SIGKILL
     left = kit_pools(client, "killed")
     assert left, "the kill came after the run had removed its pools"
     assert not (tmp_path / "r" / "report.json").exists()
