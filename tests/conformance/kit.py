@@ -169,14 +169,21 @@ def sign_in_answer(answer: Optional[dict[str, Any]], error: Optional[dict[str, A
     return f"challenge:{(answer or {}).get('ChallengeName')}"
 
 
-_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# Ids anywhere in a string (error messages name them too): pool ids, UUIDs (subs, UUID user names),
+# app client ids (26 lowercase letters and digits), account ids.
+_IDS = (
+    ("pool", re.compile(r"\b[a-z]{2}(?:-[a-z]+)+-\d_[0-9a-zA-Z]+\b")),
+    ("uuid", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")),
+    ("client", re.compile(r"\b(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-z])[a-z0-9]{26}\b")),
+    ("account", re.compile(r"\b\d{12}\b")),
+)
 _JWT = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]+$")
 
 
 def normalise(value: Any, names: Optional[dict[str, str]] = None) -> Any:
     """``value`` with ids, times and tokens replaced by stable names (``<pool-1>``, ``<uuid-1>``,
-    ``<time>``, ``<token>``): the same id gets the same name within one observation."""
+    ``<client-1>``, ``<account-1>``, ``<time>``, ``<token>``), also inside strings such as error
+    messages: the same id gets the same name within one observation."""
     names = {} if names is None else names
 
     def name_of(kind: str, text: str) -> str:
@@ -191,12 +198,10 @@ def normalise(value: Any, names: Optional[dict[str, str]] = None) -> Any:
     if isinstance(value, (_dt.datetime, _dt.date)):
         return "<time>"
     if isinstance(value, str):
-        if _UUID.match(value):
-            return name_of("uuid", value)
         if _JWT.match(value) and len(value) > 100:
             return "<token>"
-        if _POOL_ID.match(value) and value.split("_", 1)[0].count("-") == 2:
-            return name_of("pool", value)
+        for kind, pattern in _IDS:
+            value = pattern.sub(lambda found, kind=kind: name_of(kind, found.group(0)), value)
     return value
 
 

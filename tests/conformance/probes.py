@@ -322,9 +322,11 @@ def group_quota(ctx: Context) -> dict[str, Any]:
     answer, error = attempt(quotas.list_aws_default_service_quotas, ServiceCode="cognito-idp", MaxResults=100)
     if error:
         raise Skip(f"the endpoint does not answer Service Quotas ListAWSDefaultServiceQuotas for cognito-idp: {error['error']}")
-    for quota in answer.get("Quotas", []):
+    listed = answer.get("Quotas", [])
+    for quota in sorted(listed, key=lambda q: q.get("QuotaName", "").lower() != "groups per user pool"):
         if "group" in quota.get("QuotaName", "").lower():
-            return {"groups_per_pool_default": quota.get("Value"), "adjustable": quota.get("Adjustable")}
+            return {"groups_per_pool_default": quota.get("Value"), "quota_name": quota.get("QuotaName"),
+                    "adjustable": quota.get("Adjustable")}
     return {"groups_per_pool_default": "<no group quota listed>"}
 
 

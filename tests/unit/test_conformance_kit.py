@@ -53,6 +53,11 @@ def test_normalise_replaces_ids_times_and_tokens_with_stable_names():
                 "token": token, "name": "alice"}
     assert kit.normalise(observed) == {"again": "<pool-1>", "name": "alice", "pool": "<pool-1>",
                                        "token": "<token>", "users": ["<uuid-1>", "<uuid-1>"], "when": "<time>"}
+    message = f"User pool client 3n4b5urk1ft4fl3mg5e62d9ado does not exist in {pool} of 123456789012 for {sub}."
+    assert kit.normalise({"message": message}) == {
+        "message": "User pool client <client-1> does not exist in <pool-1> of <account-1> for <uuid-1>."}
+    assert kit.normalise("User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA") == (
+        "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA")
 
 
 def test_every_probe_names_a_ledger_row_and_every_part_a_scenario():
