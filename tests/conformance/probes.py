@@ -166,7 +166,7 @@ def totp_code_used_once(ctx: Context) -> dict[str, Any]:
     next_step(ctx)  # the code given to VerifySoftwareToken is not reused at sign-in
     code = code_at(secret)
     answers = []
-    for _ in range(2):
+    for dummy in range(2):
         answer, error = sign_in(ctx, pool, client_id, "reuse")
         if error or answer.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
             answers.append(sign_in_answer(answer, error))
@@ -342,7 +342,7 @@ def request_quota_throttling(ctx: Context) -> dict[str, Any]:
     found: list[str] = []
 
     def burst(dummy: int) -> None:
-        for _ in range(25):
+        for dummy_call in range(25):
             if found:
                 return
             dummy_answer, error = attempt(client.list_users, UserPoolId=pool, Limit=1)

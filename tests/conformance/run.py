@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from . import kit, probes  # noqa: F401  (probes registers PROBES)
+from . import kit, probes  # noqa: F401  (probes fills kit.PROBES)  pylint: disable=unused-import
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_DIR = ROOT / "build" / "conformance"

@@ -27,7 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 # pylint: disable=wrong-import-position
-from tests.conformance import kit, probes  # noqa: E402,F401  (probes fills kit.PROBES)
+from tests.conformance import kit, probes  # noqa: E402,F401  (probes fills kit.PROBES)  pylint: disable=unused-import
 from tests.support.cognito_front import CognitoFront  # noqa: E402
 from tests.support.proxy import Proxy  # noqa: E402
 from tests.support.standin import FAKE_AWS_ENV, StandIn, StandInClient  # noqa: E402

@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # pylint: disable=wrong-import-position
-from tests.conformance import kit, probes, run  # noqa: E402,F401  (probes fills kit.PROBES)
+from tests.conformance import kit, probes, run  # noqa: E402,F401  (probes fills kit.PROBES)  pylint: disable=unused-import
 
 U = kit.UNKNOWN
 PROBE = kit.Probe("p", "1", "a probe", {"error": "InvalidParameterException", "message": U})
