@@ -223,12 +223,14 @@ def command_run(args: argparse.Namespace) -> int:
               f"{time.monotonic() - started:.0f} s.",
               f"User pools created {len(ctx.created)}, deleted {len(ctx.deleted)}.",
               "The ledger: docs/cognito-behaviour.md; how to read this: docs/conformance.md."]
-    kit.write_report(rows, report_dir, header)
     if target == "aws":
         for row in rows:
             if row["verdict"] != "skipped" and "probe_error" not in (row["observed"] or {}):
                 kit.write_snapshot(kit.PROBES[row["probe"]], row["observed"], snapshot_dir)
+                if row["verdict"] == "unknown":
+                    row["why"] = "observed on this account and written as its snapshot: once reviewed and committed, it settles the row"
         log(f"conformance: snapshots written to {snapshot_dir} (review, then commit them)")
+    kit.write_report(rows, report_dir, header)
     counts = {name: sum(1 for row in rows if row["verdict"] == name) for name in kit.VERDICTS}
     log("conformance: " + ", ".join(f"{n} {name}" for name, n in counts.items()) + f"; report: {report_dir}/report.md")
     for row in rows:

@@ -120,6 +120,7 @@ def test_aws_run_rehearsed_on_the_standin_says_what_it_costs_and_removes_all_it_
     ran = {row["probe"] for row in rows if row["verdict"] != "skipped"}
     written = {path.stem for path in (tmp_path / "snapshots").glob("*.json")}
     assert written == ran and "select_mfa_type" in ran  # opt-in probes run in a rehearsal
+    assert all("written as its snapshot" in row["why"] for row in rows if row["verdict"] == "unknown")
     snapshot = json.loads((tmp_path / "snapshots" / "alias_username_is_uuid.json").read_text())
     assert snapshot["observed"] == {"get_by_email": "found", "username_is_uuid": True}
 
