@@ -80,14 +80,14 @@ def session_for(target: str) -> Any:
 
     if target == "standin":
         return boto3.Session(**FAKE_KEYS)
-    session = boto3.Session()
+    session = boto3.Session(region_name=os.environ.get("AWS_REGION") or None)
     if session.get_credentials() is None:
         if target == "aws":
             raise SystemExit("conformance: TARGET=aws needs credentials (AWS_PROFILE)")
         return boto3.Session(**FAKE_KEYS)
     if session.region_name is None:
         if target == "aws":
-            raise SystemExit("conformance: TARGET=aws needs a region (AWS_REGION or the profile's)")
+            raise SystemExit("conformance: TARGET=aws needs a region (AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
         return boto3.Session(region_name="us-east-1")
     return session
 
@@ -123,7 +123,7 @@ def plan(chosen: list[kit.Probe], target: str, endpoint: Optional[str], region: 
         "Essentials include each month; beyond them a few cents). No SMS or email is sent: users are",
         "created with MessageAction SUPPRESS, no pool has an SMS or email configuration, SignUp goes to a",
         "pool with no auto-verified attribute. CloudTrail LookupEvents and Service Quotas are read only.",
-        f"CloudTrail probes wait up to {cloudtrail_wait(target)} s for delivery.",
+        f"CloudTrail probes wait up to {cloudtrail_wait(target):.0f} s for delivery.",
     ])
 
 
