@@ -342,16 +342,16 @@ def request_quota_throttling(ctx: Context) -> dict[str, Any]:
     found: list[str] = []
 
     def burst(dummy: int) -> None:
-        for dummy_call in range(25):
+        for dummy_call in range(50):
             if found:
                 return
             dummy_answer, error = attempt(client.list_users, UserPoolId=pool, Limit=1)
             if error:
                 found.append(error["error"])
 
-    with ThreadPoolExecutor(8) as workers:
-        list(workers.map(burst, range(8)))
-    return {"throttled_error": found[0] if found else "never throttled in 200 calls"}
+    with ThreadPoolExecutor(10) as workers:  # up to 500 calls; it stops at the first refusal
+        list(workers.map(burst, range(10)))
+    return {"throttled_error": found[0] if found else "never throttled in 500 calls"}
 
 
 @probe("mfa_fields_when_none", "14", "AdminGetUser of a user without MFA: UserMFASettingList, PreferredMfaSetting",
