@@ -44,7 +44,7 @@ RUN_ENV := env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 .PHONY: help venv collection sanity lint unit integration test matrix demo bench docs docs-lint \
-	changelog changelog-lint dist standin standin-stop clean distclean
+	changelog changelog-lint dist standin standin-stop clean distclean conformance conformance-clean
 
 help:
 	@echo "make demo         run the demo against a local Cognito stand-in"
@@ -55,6 +55,8 @@ help:
 	@echo "make unit         pytest tests/unit"
 	@echo "make integration  pytest tests/integration (ansible-playbook against the stand-in)"
 	@echo "make bench        benchmarks against the stand-in and the quota proxy (BENCH_ARGS='--part account'), chart in build/bench/"
+	@echo "make conformance  the conformance probes against the stand-in (TARGET=aws: a real account, see docs/conformance.md)"
+	@echo "make conformance-clean  delete the user pools a killed conformance run left (TARGET=aws or CONFORMANCE_ENDPOINT_URL)"
 	@echo "make standin      start the local Cognito stand-in with the example pools (make standin-stop ends it)"
 	@echo "make docs         documentation site (antsibull-docs + Sphinx) in build/docs/html"
 	@echo "make docs-lint    antsibull-docs lint-collection-docs"
@@ -116,6 +118,18 @@ bench: venv collection $(VENV_DIR)/.bench-requirements
 $(VENV_DIR)/.bench-requirements: benchmarks/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	@touch $@
+
+# The conformance kit (tests/conformance/, docs/conformance.md): the stand-in (default), any endpoint
+# (CONFORMANCE_ENDPOINT_URL), or TARGET=aws with the caller's AWS_PROFILE and CONFORMANCE_CONFIRM=yes.
+# Only TARGET=aws keeps the caller's AWS settings; every other run gets the fake keys of RUN_ENV.
+TARGET ?=
+CONFORMANCE_ENV = $(if $(filter aws,$(TARGET)),env PATH="$(VENV_DIR)/bin:$$PATH",$(RUN_ENV)) TARGET="$(TARGET)"
+
+conformance: venv
+	@$(CONFORMANCE_ENV) $(PY) -m tests.conformance run
+
+conformance-clean: venv
+	@$(CONFORMANCE_ENV) $(PY) -m tests.conformance clean
 
 standin: venv collection
 	@$(RUN_ENV) $(PY) tests/tools/standin.py start
