@@ -152,7 +152,7 @@ changelog-lint: venv
 	@echo "changelog-lint: antsibull-changelog lint (changelogs/fragments/)"
 	@PATH="$(VENV_DIR)/bin:$$PATH" antsibull-changelog lint
 
-# The collection tarball as galaxy.yml's manifest builds it (what a release ships).
+# The collection tarball as ansible-galaxy builds it with galaxy.yml's build_ignore (what a release ships).
 dist: venv
 	@mkdir -p build/dist
 	@$(RUN_ENV) ansible-galaxy collection build --force --output-path build/dist .
