@@ -24,6 +24,7 @@ from tests.support.proxy import ACCESS_DENIED, ERROR_500
 
 MODULE = "mfaops.cognito.cognito_user_mfa"
 PLAYBOOK = Path(__file__).resolve().parents[2] / "playbooks" / "enforce_mfa.yml"
+AUDIT_PLAYBOOK = PLAYBOOK.with_name("audit_mfa.yml")
 LISTINGS = ("ListUsers", "ListUsersInGroup")
 PAGE = 60  # ListUsers' largest (and default) page
 
@@ -137,6 +138,23 @@ def test_a_pool_whose_users_cannot_be_listed_fails_the_run(
         assert "AccessDeniedException" in checked["msg"] and "Could not list" in checked["msg"], checked["msg"]
     # The batch of listed users was worked on before the selection failed.
     assert seed.mfa_state(cognito, everyone.id, listed)["preferred_method"] == "software_token_mfa"
+
+
+def test_an_audit_whose_users_cannot_be_listed_fails_the_run(
+    standin: Any, cognito: Any, run_playbook: Any, listing_fault: Any, tmp_path: Path
+) -> None:
+    """audit_mfa keeps the pool in its report with the listing's error, and the report fails the run."""
+    pool = seed.create_pool(cognito, "denied-audit")
+    seed.seed_backdoor(standin, pool, {"totp_preferred": 2}, prefix="daud-")
+    inventory = write_inventory(tmp_path / "inventory.yml", standin.endpoint,
+                                {"audited": {"cognito_user_pool_id": pool.id, "cognito_all_users": True}})
+    listing_fault(ACCESS_DENIED)
+    run = run_playbook(AUDIT_PLAYBOOK, {"audit_mfa_report_dir": str(tmp_path / "reports")}, args=("-i", str(inventory)))
+    assert run.rc != 0, run
+    report = json.loads((tmp_path / "reports" / "mfa-audit-latest.json").read_text())
+    (failure,) = report["failures"]
+    assert failure.startswith(f"pool audited ({pool.id}): the audit failed: "), failure
+    assert "AccessDeniedException" in failure and "cognito-idp:ListUsers" in failure, failure
 
 
 def host_results(run: Any, task: str) -> list[tuple[str, dict[str, Any]]]:
