@@ -28,6 +28,12 @@ Part "account" (issue 15, benchmarks/account.py): 3 and 10 pools of one account 
 at once, against the playbook's write budget (aggregate <= 1.05 x, 0 throttled, all converged), and the writes
 of two runs on a pool where 80 % never enrolled (0 on the second).
 
+Part "budget" (issue 27): does the shared budget spend its rate? One task on --budget-users users through the
+proxy at --budget-reads/--budget-writes, told those rates, shared budget on vs off (writes/s in the task's call
+window over the rate: >= 0.95, and on within 0.02 of off); a task told twice the quota (throttled) and the same
+two right after it on its budget file; 3 and 10 pools of one account through enforce_mfa.yml (0.95 to 1.05 x the
+budget, 0 throttled), and the 3 pools again right after a throttled task on its budget file.
+
 The chart (benchmarks/chart.py): build/bench/rates.png, achieved vs configured rate over time of the
 proxy runs, per pool and together.
 
