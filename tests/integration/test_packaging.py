@@ -55,8 +55,13 @@ def tracked_files(source: Path) -> set[str]:
 
 
 def shipped_files(own: set[str]) -> set[str]:
-    """What the tarball holds of a checkout's own files: all but those for developing the collection."""
-    return {name for name in own if name not in DEVELOPMENT_ONLY and not name.startswith("benchmarks/")}
+    """What the tarball holds of a checkout's own files: all but those for developing the collection (the
+    benchmarks, the conformance kit's snapshots, notes under tests/)."""
+    return {
+        name for name in own
+        if name not in DEVELOPMENT_ONLY and not name.startswith(("benchmarks/", "tests/conformance/snapshots/"))
+        and not (name.startswith("tests/") and name.endswith(".md"))
+    }
 
 
 def parents(files: set[str]) -> set[str]:
