@@ -12,6 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import onboarding
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 
 LISTED_NAMES = 10
 # A bulk module's outcomes, in summary order; those with a list of names; those always in the message,
@@ -92,7 +93,7 @@ def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_item
     counts[bulk.NOT_ATTEMPTED] += len(lost)
     counts["total"] = sum(counts[outcome] for outcome in outcomes)
     words = {outcome: pair[1 if check_mode else 0] for outcome, pair in spec["words"].items()}
-    message = f"{counts['total']} users: " + ", ".join(
+    message = f"{counted(counts['total'], 'user')}: " + ", ".join(
         f"{counts[outcome]} {words.get(outcome, outcome.replace('_', ' '))}" for outcome in outcomes if counts[outcome] or outcome in words
     )
     incomplete = sorted(set(incomplete), key=incomplete.index)
@@ -135,7 +136,7 @@ def problems(summary, role, fail_on=(), max_noncompliant_percent=None, max_faile
         unmet = counts[bulk.FAILED] + counts[bulk.NOT_ATTEMPTED]
         if unmet > int(max_failed):
             found.append(
-                f"{unmet} user(s) failed or were not attempted (more than {role}_max_failed, {max_failed}): "
+                f"{counted(unmet, 'user')} failed or not attempted (more than {role}_max_failed, {max_failed}): "
                 f"{_names([row['username'] for row in summary['failed']])}."
             )
             found.append(". ".join(f"{row['username']}: {row.get('message') or 'failed'}" for row in summary["failed"][:3]))
