@@ -48,22 +48,25 @@ def _width(text):
     return CHAR * len(text)
 
 
-def _anchored(x, text, y, color, extra=""):
-    """A label at x that stays inside the SVG: centred on x when it fits, else started or ended at x. A label longer
-    than the SVG is cut in the middle (its end is a date), whole in its tooltip."""
+def _anchored(x, text, y, color, extra="", markup=None, beside=False):
+    """A label at x that stays inside the SVG: centred on x when it fits (beside: just right of x), else started or
+    ended at x. A label longer than the SVG is cut in the middle (its end is a date), whole in its tooltip.
+    markup: the label as SVG markup (tspans mapping its number), when it is not cut."""
     room = int((W - 4) / CHAR)
     title = ""
     if len(text) > room:
-        title, text = f"<title>{_e(text)}</title>", text[:room - 12] + "\u2026" + text[-11:]
+        title, text, markup = f"<title>{_e(text)}</title>", text[:room - 12] + "\u2026" + text[-11:], None
     width = _width(text)
-    if x - width / 2 >= 2 and x + width / 2 <= W - 2:
+    if beside:
+        x, anchor = (x + 7, "start") if x + 7 + width <= W - 2 else (x - 7, "end")
+    elif x - width / 2 >= 2 and x + width / 2 <= W - 2:
         anchor = "middle"
     elif x + width <= W - 2:
         anchor = "start"
     else:
         anchor = "end"
         x = max(x, min(W - 2, width + 2))
-    return f'<text x="{x}" y="{y}" font-size="11" text-anchor="{anchor}" fill="{color}"{extra}>{_e(text)}{title}</text>'
+    return f'<text x="{x}" y="{y}" font-size="11" text-anchor="{anchor}" fill="{color}"{extra}>{markup or _e(text)}{title}</text>'
 
 
 def _scale(points, marks):
@@ -80,27 +83,35 @@ def _scale(points, marks):
     return first, x, y
 
 
+def _tspan(value, attribute, where):
+    return f'<tspan {attribute}="{_e(where)}">{_e(value)}</tspan>'
+
+
 def _grid(y, threshold):
     parts = [f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(p)}" y2="{y(p)}" stroke="#e5e5e5"/>'
              f'<text x="{LEFT - 6}" y="{y(p) + 4}" font-size="11" text-anchor="end" fill="#555">{p}%</text>' for p in (0, 25, 50, 75, 100)]
     if threshold is not None:
         parts.append(f'<line class="threshold" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(threshold)}" y2="{y(threshold)}" stroke="#b45309" '
                      f'stroke-width="1.5" stroke-dasharray="6 4"/><text x="{W - RIGHT}" y="{max(11, y(threshold) - 4)}" font-size="11" '
-                     f'text-anchor="end" fill="#b45309">switch at {threshold:g}%</text>')
+                     f'text-anchor="end" fill="#b45309">switch at {_tspan(f"{threshold:g}", "data-campaign", "threshold")}%</text>')
     return parts
 
 
 def _today(x, y, today, value, end):
-    """Today's value as a number beside its point, and the days left as a band from today to the deadline."""
+    """Today's value as a number beside its point, and the days left as a band from today to the deadline, labelled
+    on the row under the dates."""
     parts = []
     left = (end - today).days
     if left > 0:
         parts.append(f'<rect class="days-left" x="{x(today)}" y="{TOP}" width="{round(x(end) - x(today), 1)}" height="{PLOT}" fill="#eff6ff"/>')
         middle = round((x(today) + x(end)) / 2, 1)
-        parts.append(_anchored(middle, f"{left} {agreed(left, 'day')} left", TOP + 14, "#1d4ed8"))
-    label = f"{value:g}% today"
-    above = y(value) - 8 if y(value) - 8 > TOP + 20 else y(value) + 18
-    parts.append(_anchored(x(today), label, above, "#1d4ed8", ' font-weight="bold" class="today-value"'))
+        words = f" {agreed(left, 'day')} left"
+        parts.append(_anchored(middle, f"{left}{words}", TOP + PLOT + 2 * ROW, "#1d4ed8",
+                               markup=_tspan(left, "data-campaign", "days_left") + _e(words)))
+    words = "% today"
+    above = y(value) - 8 if y(value) - 8 > TOP + 12 else y(value) + 16
+    parts.append(_anchored(x(today), f"{value:g}{words}", above, "#1d4ed8", ' font-weight="bold" class="today-value"',
+                           markup=_tspan(f"{value:g}", "data-json", _pointer("history", today.isoformat())) + _e(words), beside=True))
     return parts
 
 
@@ -114,7 +125,7 @@ def coverage_svg(history, deadline, threshold=None, groups=None):
     first, x, y = _scale(points, marks)
     level = None if threshold in (None, "") else float(threshold)
     bottom = TOP + PLOT
-    height = bottom + ROW * (2 + len(marks))
+    height = bottom + ROW * (3 + len(marks))
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="coverage" viewBox="0 0 {W} {height}" width="{W}" height="{height}" '
              f'role="img" aria-label="coverage over time">']
     if points:
@@ -124,7 +135,7 @@ def coverage_svg(history, deadline, threshold=None, groups=None):
     parts.append(_anchored(x(first), first.isoformat(), bottom + ROW, "#555"))
     if points and points[-1][0] != first and x(points[-1][0]) - x(first) > _width(first.isoformat()) + 8:
         parts.append(_anchored(x(points[-1][0]), points[-1][0].isoformat(), bottom + ROW, "#1d4ed8"))
-    for row, (day, label) in enumerate(marks, start=2):
+    for row, (day, label) in enumerate(marks, start=3):
         parts.append(f'<line class="deadline" x1="{x(day)}" x2="{x(day)}" y1="{TOP}" y2="{bottom + ROW * row - 11}" stroke="#dc2626"/>')
         parts.append(_anchored(x(day), f"{label} {day.isoformat()}", bottom + ROW * row, "#dc2626"))
     if points:

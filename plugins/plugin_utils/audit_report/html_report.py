@@ -39,14 +39,14 @@ STYLE = """\
   table { border-collapse: collapse; font-size: .9rem; }
   .table-scroll > table { min-width: 100%; }
   th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-  th { background: #f4f4f4; font-weight: 600; min-width: 4.5rem; max-width: 8rem; vertical-align: bottom; }
+  th { background: #f4f4f4; font-weight: 600; min-width: 3.5rem; max-width: 7rem; vertical-align: bottom; }
   th.group { text-align: center; max-width: none; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   td.pool, th.pool { position: sticky; left: 0; background: #fff; max-width: 16rem; min-width: 8rem; overflow-wrap: anywhere; }
   th.pool { background: #f4f4f4; }
   td.zero { color: #999; }
   tr.overall td { font-weight: bold; background: #fafafa; }
-  td code, td.nowrap { white-space: nowrap; }
+  td code { white-space: nowrap; } code.pool-id { color: #555; font-size: .75rem; }
   td.user { overflow-wrap: anywhere; min-width: 10rem; }
   .bar-row { display: flex; align-items: center; gap: .8rem; margin: .35rem 0; }
   .bar-label { flex: 0 0 14rem; overflow-wrap: anywhere; } .bar-value { flex: 0 0 5rem; text-align: right; font-variant-numeric: tabular-nums; }
@@ -138,26 +138,31 @@ def _summary_row(r, index, pool, columns):
     )
     minimum = pool["min_compliance_percent"]
     return f"""      <tr class="pool">
-        <td class="pool">{_e(pool["host"])}</td>{_num(pool["counts"]["total"], *where, "counts", "total")}
+        <td class="pool">{_e(pool["host"])}<br><code class="pool-id">{_e(pool.get("user_pool_id") or "")}</code></td>{_num(pool["counts"]["total"], *where, "counts", "total")}
         {_num(_percent(pool["compliance_percent"]), *where, "compliance_percent")}
         {_num(minimum, *where, "min_compliance_percent") if minimum else '<td class="num"></td>'}
         {previous_cell}
         <td class="{"ok" if pool["passed"] else "bad"}">{result}</td>
         {_cells(pool["counts"], columns, where)}
         <td class="num" data-json-count="{_e(_pointer(*where, "findings"))}">{len(pool.get("findings") or [])}</td>
-        <td><code>{_e(pool.get("user_pool_id") or "")}</code></td><td class="nowrap">{_e(pool.get("region") or "")}</td>
       </tr>"""
 
 
 def _summary_notes(columns):
-    left_out = [LABELS[s] for heading, states, _ in GROUPS for s in states if s not in {x for _, c, _ in columns for x in c}]
-    notes = "".join(f"\n    <dt>{_e(heading)}</dt><dd>{_e(note)}.</dd>" for heading, _, note in GROUPS if note)
-    notes += (
-        f"\n    <dt>{_e(mfa.STATE_HEADINGS[mfa.TOTP_PREFERRED])} (not compliant)</dt><dd>{_e(LABELS[mfa.TOTP_PREFERRED])}: "
-        "the pool's MFA is OFF, a passwordless first factor signs the user in without TOTP, or the policy asks for another "
-        "method. Compliant users are in Compliant only; cognito_user_mfa_info's counts.totp_preferred counts every user "
-        "with TOTP enabled and preferred, compliant or not.</dd>"
+    """The legend of the summary: what each column group counts, and the states left out."""
+    shown = {state for _, states, _ in columns for state in states}
+    notes = (
+        "\n    <dt>Compliant</dt><dd>users who meet the audit's policy (by default TOTP enabled and preferred), in no other "
+        "column. cognito_user_mfa_info's counts.totp_preferred counts every user with TOTP enabled and preferred, "
+        "compliant or not; this report never uses that key for a count.</dd>"
     )
+    notes += "".join(f"\n    <dt>{_e(heading)}</dt><dd>{_e(note)}.</dd>" for heading, _, note in GROUPS if note)
+    if mfa.TOTP_PREFERRED in shown:
+        notes += (
+            f"\n    <dt>{_e(mfa.STATE_HEADINGS[mfa.TOTP_PREFERRED])}, not compliant</dt><dd>{_e(LABELS[mfa.TOTP_PREFERRED])}: the "
+            "pool's MFA is OFF, a passwordless first factor signs the user in without TOTP, or the policy asks for another method.</dd>"
+        )
+    left_out = [LABELS[state] for _, states, _ in GROUPS for state in states if state not in shown]
     if left_out:
         notes += f"\n    <dt>Left out</dt><dd>No user is in these states: {_e(', '.join(left_out))}.</dd>"
     return f'  <dl class="notes">{notes}\n  </dl>'
@@ -179,9 +184,8 @@ def _summary(r):
     minimum = overall["min_compliance_percent"]
     table = f"""  <table id="summary-table">
     <thead>
-      <tr><th class="pool" rowspan="2">Pool</th><th rowspan="2">Users</th><th rowspan="2">Compliance %</th><th rowspan="2">Minimum %</th>
-        <th rowspan="2">Previous %</th><th rowspan="2">Result</th>{groups}<th rowspan="2">Findings</th><th rowspan="2">Pool id</th>
-        <th rowspan="2">Region</th></tr>
+      <tr><th class="pool" rowspan="2">Pool <small>(pool id)</small></th><th rowspan="2">Users</th><th rowspan="2">Compliance %</th><th rowspan="2">Minimum %</th>
+        <th rowspan="2">Previous %</th><th rowspan="2">Result</th>{groups}<th rowspan="2">Findings</th></tr>
       <tr>{heads}</tr>
     </thead>
     <tbody>
@@ -192,7 +196,7 @@ def _summary(r):
         {_num(minimum, "overall", "min_compliance_percent") if minimum else '<td class="num"></td>'}
         {previous}<td></td>
         {_cells(overall["counts"], columns, ("overall",))}
-        <td></td><td></td><td></td>
+        <td></td>
       </tr>
     </tbody>
   </table>"""

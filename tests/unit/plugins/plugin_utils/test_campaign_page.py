@@ -16,7 +16,8 @@ DAY_ONE = {"today": "2027-01-10", "pool_mfa_configuration": "OPTIONAL", "history
 
 
 def svg_of(page: str) -> str:
-    return page[page.index("<svg"):page.index("</svg>")]
+    """The SVG, its tspans (which map numbers to the step) left out."""
+    return re.sub(r"<tspan[^>]*>|</tspan>", "", page[page.index("<svg"):page.index("</svg>")])
 
 
 def labels(svg: str) -> list[tuple[float, str, str]]:
@@ -40,6 +41,7 @@ def test_day_one_shows_the_target_todays_value_and_the_days_left():
     page = campaign_page.coverage_html(DAY_ONE, "staff", "2027-03-01", 95, {})
     svg = svg_of(page)
     assert 'class="threshold"' in svg and "switch at 95%" in svg
+    assert '<tspan data-json="/history/2027-01-10">50</tspan>% today' in page and '<tspan data-campaign="days_left">50</tspan>' in page
     assert "50% today" in svg and "50 days left" in svg and 'class="days-left"' in svg
     assert '<span data-campaign="days_left">50</span> <small>days to 2027-03-01</small>' in page
     assert '<span data-json="/coverage/percent">50.0</span> %' in page
@@ -73,5 +75,5 @@ def test_labels_stay_inside_the_svg(groups):
 def test_counts_agree_with_their_number():
     one = dict(DAY_ONE, nudges=[{}], coverage={"percent": 0.0, "compliant": 0, "total": 1, "groups": {}})
     page = campaign_page.coverage_html(one, "staff", "2027-01-11", None, {})
-    assert "<small>user</small>" in page and "1 day left" in page and "<small>day to 2027-01-11</small>" in page
+    assert "<small>user</small>" in page and "1 day left" in svg_of(page) and "<small>day to 2027-01-11</small>" in page
     assert "of <span data-json=\"/coverage/total\">1</span> user)" in page
