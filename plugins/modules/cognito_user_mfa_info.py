@@ -287,7 +287,9 @@ counts:
     - RV(counts.compliant), RV(counts.non_compliant), RV(counts.not_applicable), RV(counts.not_found), RV(counts.failed)
       and RV(counts.not_attempted) add up to RV(counts.total).
     - RV(counts.totp_preferred), RV(counts.totp_enabled_not_preferred), RV(counts.other_mfa_only) and RV(counts.no_mfa)
-      split the users that were read by MFA state, whatever the policy.
+      split the users that were read by MFA state, whatever the policy (a compliant user counts in RV(counts.compliant)
+      and in RV(counts.totp_preferred)). The audit report splits only the users not compliant, under another key,
+      C(counts.non_compliant_by_mfa_state).
   returned: always
   type: dict
   contains:

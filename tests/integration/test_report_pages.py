@@ -157,7 +157,7 @@ def test_audit_report_of_fifty_pools_with_long_names(chromium_page: Any, audit_r
     for index in range(50):
         record = copy.deepcopy(real["pools"][index % 2])
         region = record["region"]
-        record["host"] = f"{'workforce-single-sign-on' if index % 2 == 0 else 'customer-identity-platform'}-production-{region}-tenant-{index:02d}"
+        record["host"] = f"{record['host']}-identity-platform-production-{region}-tenant-{index:02d}-with-a-long-descriptive-name"
         record["user_pool_id"] = f"{region}_Tenant{index:04d}"
         record["users"] = record["users"][: len(record["users"]) - index % 5]
         record["counts"] = model.count_states(record["users"])

@@ -46,7 +46,8 @@ STYLE = """\
   th.pool { background: #f4f4f4; }
   td.zero { color: #999; }
   tr.overall td { font-weight: bold; background: #fafafa; }
-  td code { white-space: nowrap; } code.pool-id { color: #555; font-size: .75rem; }
+  td code { white-space: nowrap; } code.pool-id { color: #555; font-size: .75rem; white-space: normal; overflow-wrap: anywhere; }
+  #non-compliant-users td, #changes td { white-space: nowrap; } #non-compliant-users td.user, #changes td.user { white-space: normal; }
   td.user { overflow-wrap: anywhere; min-width: 10rem; }
   .bar-row { display: flex; align-items: center; gap: .8rem; margin: .35rem 0; }
   .bar-label { flex: 0 0 14rem; overflow-wrap: anywhere; } .bar-value { flex: 0 0 5rem; text-align: right; font-variant-numeric: tabular-nums; }
@@ -67,6 +68,9 @@ STYLE = """\
   .ok { color: #2e7d32; } .bad { color: #c62828; }
   code { font-size: .85rem; }
 """
+
+
+NBSP_PERCENT = "\u00a0%"  # a percentage never wraps before its sign
 
 
 def _e(value):
@@ -114,7 +118,7 @@ def _bar(name, block, minimum, where):
        aria-label="{_e(name)}: {_percent(block["compliance_percent"])} % compliant">
     <rect x="0" y="0" width="100" height="10" class="s-empty"/>{segments}{line}
   </svg>
-  <span class="bar-value"><span data-json="{_e(_pointer(*where, "compliance_percent"))}">{_percent(block["compliance_percent"])}</span> %</span>
+  <span class="bar-value"><span data-json="{_e(_pointer(*where, "compliance_percent"))}">{_percent(block["compliance_percent"])}</span>&nbsp;%</span>
 </div>"""
 
 
@@ -306,7 +310,7 @@ def _non_compliant(r):
 
 
 def render(r):
-    failures = "".join(f"\n    <li>{_e(failure)}</li>" for failure in r["failures"])
+    failures = "".join(f"\n    <li>{_e(failure).replace(' %', NBSP_PERCENT)}</li>" for failure in r["failures"])
     failures = f'\n  <ul id="failures">{failures}\n  </ul>' if r["failures"] else ""
     verdict = "pass" if r["passed"] else "fail"
     pools, users = r["overall"]["pools"], r["overall"]["counts"]["total"]
