@@ -41,7 +41,8 @@ def _pointer(*parts):
 
 
 def _number(value, *where, count=False):
-    return f'<span data-json{"-count" if count else ""}="{_e(_pointer(*where))}">{len(value) if count else _e(value)}</span>'
+    shown = len(value) if count else (f"{value:g}" if isinstance(value, float) else _e(value))
+    return f'<span data-json{"-count" if count else ""}="{_e(_pointer(*where))}">{shown}</span>'
 
 
 def _width(text):

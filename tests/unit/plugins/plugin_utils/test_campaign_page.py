@@ -44,7 +44,7 @@ def test_day_one_shows_the_target_todays_value_and_the_days_left():
     assert '<tspan data-json="/history/2027-01-10">50</tspan>% today' in page and '<tspan data-campaign="days_left">50</tspan>' in page
     assert "50% today" in svg and "50 days left" in svg and 'class="days-left"' in svg
     assert '<span data-campaign="days_left">50</span> <small>days to 2027-03-01</small>' in page
-    assert '<span data-json="/coverage/percent">50.0</span> %' in page
+    assert '<span data-json="/coverage/percent">50</span> %' in page
     assert '<span data-json-count="/nudges">2</span> <small>users</small>' in page
     assert '<span data-json="/lockout_risk/mfa_setup_users">1</span> user will meet MFA_SETUP' in page
 
