@@ -214,7 +214,7 @@ EXAMPLES = r"""
 - name: Fail when anyone is not on TOTP
   ansible.builtin.assert:
     that: audit.counts.non_compliant == 0
-    fail_msg: "{{ audit.counts.non_compliant }} users are not on TOTP: {{ audit.users | map(attribute='username') | join(', ') }}"
+    fail_msg: "{{ audit.counts.non_compliant | mfaops.cognito.counted('user') }} not on TOTP: {{ audit.users | map(attribute='username') | join(', ') }}"
 
 - name: Who can sign in with a passkey or a one-time code instead of TOTP?
   mfaops.cognito.cognito_user_mfa_info:

@@ -26,7 +26,7 @@ STYLE = (
     ".figures div{border:1px solid #ddd;border-radius:.3rem;padding:.5rem .8rem;min-width:9rem}"
     ".figures dt{font-size:.8rem;color:#555}.figures dd{margin:0;font-size:1.3rem;font-weight:600}"
     ".figures small{font-size:.8rem;font-weight:normal;color:#555}"
-    "figure{margin:0}svg.coverage{width:100%;max-width:640px;height:auto;display:block}"
+    "figure{margin:0}svg.coverage-chart{width:100%;max-width:640px;height:auto;display:block}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:left}"
     "td.num{text-align:right;font-variant-numeric:tabular-nums}"
 )
@@ -94,7 +94,7 @@ def _grid(y, threshold):
     if threshold is not None:
         parts.append(f'<line class="threshold" x1="{LEFT}" x2="{W - RIGHT}" y1="{y(threshold)}" y2="{y(threshold)}" stroke="#b45309" '
                      f'stroke-width="1.5" stroke-dasharray="6 4"/><text x="{W - RIGHT}" y="{max(11, y(threshold) - 4)}" font-size="11" '
-                     f'text-anchor="end" fill="#b45309">switch at {_tspan(f"{threshold:g}", "data-campaign", "threshold")}%</text>')
+                     f'text-anchor="end" fill="#b45309">switch at {threshold:g}%</text>')
     return parts
 
 
@@ -127,7 +127,7 @@ def coverage_svg(history, deadline, threshold=None, groups=None):
     level = None if threshold in (None, "") else float(threshold)
     bottom = TOP + PLOT
     height = bottom + ROW * (3 + len(marks))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="coverage" viewBox="0 0 {W} {height}" width="{W}" height="{height}" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="coverage-chart" viewBox="0 0 {W} {height}" width="{W}" height="{height}" '
              f'role="img" aria-label="coverage over time">']
     if points:
         last_day, last_value = points[-1]
@@ -141,7 +141,7 @@ def coverage_svg(history, deadline, threshold=None, groups=None):
         parts.append(_anchored(x(day), f"{label} {day.isoformat()}", bottom + ROW * row, "#dc2626"))
     if points:
         line = " ".join(f"{x(day)},{y(value)}" for day, value in points)
-        parts.append(f'<polyline points="{line}" fill="none" stroke="#2563eb" stroke-width="2"/>')
+        parts.append(f'<polyline class="coverage" points="{line}" fill="none" stroke="#2563eb" stroke-width="2"/>')
         parts += [f'<circle cx="{x(day)}" cy="{y(value)}" r="3.5" fill="#2563eb"><title>{day.isoformat()}: {value:g}%</title></circle>'
                   for day, value in points]
     parts.append("</svg>")

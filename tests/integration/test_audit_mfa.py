@@ -405,7 +405,7 @@ def test_thresholds_fail_and_name_what_fell_short(
         in report["failures"][4]
     (checked,) = task_results(run, "Check the thresholds").values()  # run once
     assert checked["failed"] is True
-    assert checked["msg"] == f"5 threshold(s) not met: {'; '.join(report['failures'])}"
+    assert checked["msg"] == f"5 thresholds not met: {'; '.join(report['failures'])}"
     by_host = {pool["host"]: pool for pool in report["pools"]}
     assert by_host[CUSTOMERS]["passed"] is True and by_host[CUSTOMERS]["counts"] == expected_counts(expected_states(pools)[CUSTOMERS])
     expected = expected_states(pools)

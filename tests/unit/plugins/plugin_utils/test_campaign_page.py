@@ -29,7 +29,7 @@ def test_coverage_chart_draws_history_deadlines_and_threshold():
             "history": {"2027-01-10": 50.0, "2027-01-20": 75.0, "2027-01-16": 50.0}, "nudges": [{}]}
     page = campaign_page.coverage_html(step, "staff", "2027-03-01", 80, {"admins": "2027-01-15"})
     svg = svg_of(page)
-    points = svg.split("<polyline points=\"")[1].split('"')[0].split()
+    points = svg.split('class="coverage" points="')[1].split('"')[0].split()
     assert len(points) == 3 and [float(p.split(",")[0]) for p in points] == sorted(float(p.split(",")[0]) for p in points)
     assert svg.count('class="deadline"') == 2 and "switch at 80%" in svg and "deadline 2027-03-01" in svg
     assert "<adm>" not in page and "&lt;adm&gt;" in page and "<script" not in page
