@@ -185,7 +185,7 @@ def _groups(step, groups):
 def _lockout_risk(risk):
     """The lockout-risk line, its count mapped to the step's mfa_setup_users."""
     line = risk.get("line") or ""
-    count, _, rest = line.partition(" ")
+    count, rest = (line.split(" ", 1) + [""])[:2]
     if count != str(risk.get("mfa_setup_users")):
         return _e(line)
     return f'{_number(risk["mfa_setup_users"], "lockout_risk", "mfa_setup_users")} {_e(rest)}'

@@ -67,7 +67,8 @@ MEASURE = """() => {
   const numbers = s => (s.replace(/\\d{4}-\\d{2}-\\d{2}/g, ' ').match(/\\d+(\\.\\d+)?/g) || []);
   const unmapped = [];
   for (const el of document.querySelectorAll('td.num, .bar-value, .figures dd, #changes h3, #findings p, #lockout-risk, #groups td.num')) {
-    const marks = el.matches('[data-json], [data-json-count], [data-campaign]') ? [el] : [...el.querySelectorAll('[data-json], [data-json-count], [data-campaign]')];
+    const mark = '[data-json], [data-json-count], [data-campaign]';
+    const marks = el.matches(mark) ? [el] : [...el.querySelectorAll(mark)];
     const known = marks.flatMap(m => numbers(m.innerText));
     for (const n of numbers(el.innerText)) if (!known.includes(n)) unmapped.push({text: el.innerText.trim(), number: n});
   }

@@ -7,6 +7,7 @@ Every value from the report is escaped (_e): usernames and names come from the p
 
 from __future__ import annotations
 
+from collections import namedtuple
 from html import escape
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
@@ -17,15 +18,16 @@ from ansible_collections.mfaops.cognito.plugins.module_utils.words import agreed
 
 LABELS = mfa.STATE_LABELS
 CHANGES = (("became_compliant", "Became compliant"), ("fell_out", "Fell out of compliance"), ("new_non_compliant", "New and not compliant"))
-# The summary's column groups: (heading, its states, what the heading means).
+# The summary's column groups: a heading over its states (none over a single column), and what the heading means.
+Group = namedtuple("Group", "heading states note")
 GROUPS = (
-    ("", (mfa.COMPLIANT,), ""),
-    ("Not compliant, by MFA state", mfa.NON_COMPLIANT_STATES,
-     "users who do not meet the policy, by the MFA methods they have (counts.non_compliant_by_mfa_state in the JSON "
-     "report; unreadable users count as not compliant)"),
-    ("MFA does not apply", (mfa.DISABLED,) + mfa.NOT_APPLICABLE_STATES,
-     "disabled users (unless counted), federated, unconfirmed and password-reset users: outside the percentage"),
-    ("", (mfa.NOT_FOUND,), ""),
+    Group("", (mfa.COMPLIANT,), ""),
+    Group("Not compliant, by MFA state", mfa.NON_COMPLIANT_STATES,
+          "users who do not meet the policy, by the MFA methods they have (counts.non_compliant_by_mfa_state in the JSON "
+          "report; unreadable users count as not compliant)"),
+    Group("MFA does not apply", (mfa.DISABLED,) + mfa.NOT_APPLICABLE_STATES,
+          "disabled users (unless counted), federated, unconfirmed and password-reset users: outside the percentage"),
+    Group("", (mfa.NOT_FOUND,), ""),
 )
 STYLE = """\
   body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1b1b1b; max-width: 78rem; }
@@ -42,7 +44,7 @@ STYLE = """\
   th { background: #f4f4f4; font-weight: 600; min-width: 3.5rem; max-width: 7rem; vertical-align: bottom; }
   th.group { text-align: center; max-width: none; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-  td.pool, th.pool { position: sticky; left: 0; background: #fff; max-width: 16rem; min-width: 8rem; overflow-wrap: anywhere; }
+  td.pool, th.pool { position: sticky; left: 0; background: #fff; max-width: 18rem; min-width: 12rem; overflow-wrap: anywhere; }
   th.pool { background: #f4f4f4; }
   td.zero { color: #999; }
   tr.overall td { font-weight: bold; background: #fafafa; }
@@ -125,11 +127,11 @@ def _bar(name, block, minimum, where):
 def _columns(r):
     """The state columns of the summary, by group: states no user of any pool is in are left out (listed in the notes)."""
     total = r["overall"]["counts"]
-    return [(heading, [s for s in states if s == mfa.COMPLIANT or state_count(total, s)], note) for heading, states, note in GROUPS]
+    return [group._replace(states=[s for s in group.states if s == mfa.COMPLIANT or state_count(total, s)]) for group in GROUPS]
 
 
 def _cells(counts, columns, where):
-    return "".join(_num(state_count(counts, s), *where, "counts", *_count_key(s)) for _, states, _ in columns for s in states)
+    return "".join(_num(state_count(counts, s), *where, "counts", *_count_key(s)) for group in columns for s in group.states)
 
 
 def _summary_row(r, index, pool, columns):
@@ -142,7 +144,8 @@ def _summary_row(r, index, pool, columns):
     )
     minimum = pool["min_compliance_percent"]
     return f"""      <tr class="pool">
-        <td class="pool">{_e(pool["host"])}<br><code class="pool-id">{_e(pool.get("user_pool_id") or "")}</code></td>{_num(pool["counts"]["total"], *where, "counts", "total")}
+        <td class="pool">{_e(pool["host"])}<br><code class="pool-id">{_e(pool.get("user_pool_id") or "")}</code></td>
+        {_num(pool["counts"]["total"], *where, "counts", "total")}
         {_num(_percent(pool["compliance_percent"]), *where, "compliance_percent")}
         {_num(minimum, *where, "min_compliance_percent") if minimum else '<td class="num"></td>'}
         {previous_cell}
@@ -154,19 +157,19 @@ def _summary_row(r, index, pool, columns):
 
 def _summary_notes(columns):
     """The legend of the summary: what each column group counts, and the states left out."""
-    shown = {state for _, states, _ in columns for state in states}
+    shown = {state for group in columns for state in group.states}
     notes = (
         "\n    <dt>Compliant</dt><dd>users who meet the audit's policy (by default TOTP enabled and preferred), in no other "
         "column. cognito_user_mfa_info's counts.totp_preferred counts every user with TOTP enabled and preferred, "
         "compliant or not; this report never uses that key for a count.</dd>"
     )
-    notes += "".join(f"\n    <dt>{_e(heading)}</dt><dd>{_e(note)}.</dd>" for heading, _, note in GROUPS if note)
+    notes += "".join(f"\n    <dt>{_e(heading)}</dt><dd>{_e(note)}.</dd>" for heading, _states, note in GROUPS if note)
     if mfa.TOTP_PREFERRED in shown:
         notes += (
             f"\n    <dt>{_e(mfa.STATE_HEADINGS[mfa.TOTP_PREFERRED])}, not compliant</dt><dd>{_e(LABELS[mfa.TOTP_PREFERRED])}: the "
             "pool's MFA is OFF, a passwordless first factor signs the user in without TOTP, or the policy asks for another method.</dd>"
         )
-    left_out = [LABELS[state] for _, states, _ in GROUPS for state in states if state not in shown]
+    left_out = [LABELS[state] for group in GROUPS for state in group.states if state not in shown]
     if left_out:
         notes += f"\n    <dt>Left out</dt><dd>No user is in these states: {_e(', '.join(left_out))}.</dd>"
     return f'  <dl class="notes">{notes}\n  </dl>'
@@ -178,9 +181,9 @@ def _summary(r):
     overall, comparison = r["overall"], r["comparison"]
     groups = "".join(
         f'<th class="group" colspan="{len(states)}">{_e(heading)}</th>' if heading else f'<th rowspan="2">{_e(mfa.STATE_HEADINGS[states[0]])}</th>'
-        for heading, states, _ in columns if states
+        for heading, states, _note in columns if states
     )
-    heads = "".join(f'<th title="{_e(LABELS[s])}">{_e(mfa.STATE_HEADINGS[s])}</th>' for heading, states, _ in columns if heading for s in states)
+    heads = "".join(f'<th title="{_e(LABELS[s])}">{_e(mfa.STATE_HEADINGS[s])}</th>' for heading, states, _note in columns if heading for s in states)
     previous = (
         _num(_percent(comparison["previous_compliance_percent"]), "comparison", "previous_compliance_percent")
         if comparison["available"] else '<td class="num"></td>'
@@ -188,8 +191,8 @@ def _summary(r):
     minimum = overall["min_compliance_percent"]
     table = f"""  <table id="summary-table">
     <thead>
-      <tr><th class="pool" rowspan="2">Pool <small>(pool id)</small></th><th rowspan="2">Users</th><th rowspan="2">Compliance %</th><th rowspan="2">Minimum %</th>
-        <th rowspan="2">Previous %</th><th rowspan="2">Result</th>{groups}<th rowspan="2">Findings</th></tr>
+      <tr><th class="pool" rowspan="2">Pool <small>(pool id)</small></th><th rowspan="2">Users</th><th rowspan="2">Compliance %</th>
+        <th rowspan="2">Minimum %</th><th rowspan="2">Previous %</th><th rowspan="2">Result</th>{groups}<th rowspan="2">Findings</th></tr>
       <tr>{heads}</tr>
     </thead>
     <tbody>

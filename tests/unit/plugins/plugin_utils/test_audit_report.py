@@ -376,8 +376,8 @@ def test_csv_has_one_row_per_user_and_no_formulas():
     ]
     assert rows[1] == {
         "pool": "pool-a", "user_pool_id": POOL_ID, "region": "us-east-1", "username": "alice", "email": "",
-        "listed_as": "alice", "audit_state": "compliant", "compliant": "true", "mfa_state": "totp_preferred", "enabled": "true", "user_status": "CONFIRMED", "enabled_methods": TOTP,
-        "preferred_method": TOTP, "error_code": "",
+        "listed_as": "alice", "audit_state": "compliant", "compliant": "true", "mfa_state": "totp_preferred", "enabled": "true",
+        "user_status": "CONFIRMED", "enabled_methods": TOTP, "preferred_method": TOTP, "error_code": "",
     }
     assert rows[5]["error_code"] == "InternalErrorException" and rows[4]["enabled"] == ""
 
