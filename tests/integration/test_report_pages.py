@@ -145,8 +145,9 @@ def test_audit_report_of_two_pools(run_playbook: Any, standin: Any, audit_run: d
     look(chromium_page, reports / "mfa-audit-latest.html", "audit-2-pools", report)
 
 
-def test_audit_report_of_fifty_pools_with_long_names(run_playbook: Any, chromium_page: Any, audit_run: dict[str, Any], plugin: Any,
-                                                    tmp_path: Path) -> None:
+def test_audit_report_of_fifty_pools_with_long_names(
+    run_playbook: Any, chromium_page: Any, audit_run: dict[str, Any], plugin: Any, tmp_path: Path
+) -> None:
     """50 pools from the two real pools' records (the JSON the role wrote), renamed and thinned, joined and rendered by
     the collection's own code."""
     formats, model = plugin("plugin_utils.audit_report.formats"), plugin("plugin_utils.audit_report.model")
