@@ -7,9 +7,11 @@ reason when neither works, and the tests skip saying so.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 from typing import Any, Optional, Tuple
 
 NAMES = ("chromium", "chromium-browser", "google-chrome")
@@ -22,10 +24,20 @@ def _found() -> Optional[str]:
 
 
 def chromium() -> Tuple[Optional[str], str]:
-    """(path of Chromium, "") or (None, why not): installs Debian's chromium with apt-get when missing."""
+    """(path of Chromium, "") or (None, why not): installs Debian's chromium with apt-get when missing.
+
+    Test workers run side by side (pytest-xdist): one installs while the others wait on a file lock, then find it.
+    """
     path = _found()
     if path:
         return path, ""
+    with open(os.path.join(tempfile.gettempdir(), "mfaops-chromium-install.lock"), "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = _found()
+        return (path, "") if path else _install()
+
+
+def _install() -> Tuple[Optional[str], str]:
     apt = shutil.which("apt-get")
     if not apt:
         return None, "Chromium is not installed and apt-get is not available (install Debian's chromium package)"
