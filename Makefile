@@ -26,6 +26,9 @@ BENCH_ARGS ?=
 # Seconds one test may take before pytest-timeout fails it (a hung test must not hang CI).
 UNIT_TIMEOUT ?= 300
 INTEGRATION_TIMEOUT ?= 1200
+# Integration tests run side by side (pytest-xdist), each worker with its own stand-in: much of a
+# test's time is spent waiting (rate limits, the next TOTP step), not on the 2 CPUs.
+INTEGRATION_WORKERS ?= 3
 SANITY_ARGS ?=
 LINT_ARGS ?=
 
@@ -41,7 +44,7 @@ RUN_ENV := env -u AWS_PROFILE -u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 .PHONY: help venv collection sanity lint unit integration test matrix demo bench docs docs-lint \
-	changelog changelog-lint dist standin standin-stop clean distclean
+	changelog changelog-lint dist standin standin-stop clean distclean conformance conformance-clean
 
 help:
 	@echo "make demo         run the demo against a local Cognito stand-in"
@@ -52,6 +55,8 @@ help:
 	@echo "make unit         pytest tests/unit"
 	@echo "make integration  pytest tests/integration (ansible-playbook against the stand-in)"
 	@echo "make bench        benchmarks against the stand-in and the quota proxy (BENCH_ARGS='--part account'), chart in build/bench/"
+	@echo "make conformance  the conformance probes against the stand-in (TARGET=aws: a real account, see docs/conformance.md)"
+	@echo "make conformance-clean  delete the user pools a killed conformance run left (TARGET=aws or CONFORMANCE_ENDPOINT_URL)"
 	@echo "make standin      start the local Cognito stand-in with the example pools (make standin-stop ends it)"
 	@echo "make docs         documentation site (antsibull-docs + Sphinx) in build/docs/html"
 	@echo "make docs-lint    antsibull-docs lint-collection-docs"
@@ -61,7 +66,7 @@ help:
 	@echo "make collection   copy the tree to build/collections/ansible_collections/mfaops/cognito"
 	@echo "make venv         create/update .venv only"
 	@echo "make clean        remove build/ and test output; 'make distclean' also removes .venv"
-	@echo "Options: PYTHON=/path/to/python3.12  PYTEST_ARGS='-k name'  SANITY_ARGS='--test pep8'"
+	@echo "Options: PYTHON=/path/to/python3.12  PYTEST_ARGS='-k name'  SANITY_ARGS='--test pep8'  INTEGRATION_WORKERS=1"
 	@echo "         ANSIBLE_CORE=2.17 (one matrix entry)  MATRIX='2.17 2.20'  NEWEST_SUITES='unit demo'"
 
 venv:
@@ -81,7 +86,7 @@ unit: venv collection
 	@$(RUN_ENV) PYTEST_TIMEOUT=$(UNIT_TIMEOUT) tests/tools/pytest.sh tests/unit $(PYTEST_ARGS)
 
 integration: venv collection
-	@$(RUN_ENV) PYTEST_TIMEOUT=$(INTEGRATION_TIMEOUT) tests/tools/pytest.sh tests/integration $(PYTEST_ARGS)
+	@$(RUN_ENV) PYTEST_TIMEOUT=$(INTEGRATION_TIMEOUT) tests/tools/pytest.sh tests/integration -n $(INTEGRATION_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 # Run every suite even when one fails, then fail if any did; say how long each took.
 # The newest ansible-core first (the default .venv), then each entry of the matrix.
@@ -114,6 +119,18 @@ $(VENV_DIR)/.bench-requirements: benchmarks/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements.txt
 	@touch $@
 
+# The conformance kit (tests/conformance/, docs/conformance.md): the stand-in (default), any endpoint
+# (CONFORMANCE_ENDPOINT_URL), or TARGET=aws with the caller's AWS_PROFILE and CONFORMANCE_CONFIRM=yes.
+# Only TARGET=aws keeps the caller's AWS settings; every other run gets the fake keys of RUN_ENV.
+TARGET ?=
+CONFORMANCE_ENV = $(if $(filter aws,$(TARGET)),env PATH="$(VENV_DIR)/bin:$$PATH",$(RUN_ENV)) TARGET="$(TARGET)"
+
+conformance: venv
+	@$(CONFORMANCE_ENV) $(PY) -m tests.conformance run
+
+conformance-clean: venv
+	@$(CONFORMANCE_ENV) $(PY) -m tests.conformance clean
+
 standin: venv collection
 	@$(RUN_ENV) $(PY) tests/tools/standin.py start
 
@@ -135,7 +152,7 @@ changelog-lint: venv
 	@echo "changelog-lint: antsibull-changelog lint (changelogs/fragments/)"
 	@PATH="$(VENV_DIR)/bin:$$PATH" antsibull-changelog lint
 
-# The collection tarball as galaxy.yml's manifest builds it (what a release ships).
+# The collection tarball as ansible-galaxy builds it with galaxy.yml's build_ignore (what a release ships).
 dist: venv
 	@mkdir -p build/dist
 	@$(RUN_ENV) ansible-galaxy collection build --force --output-path build/dist .

@@ -97,7 +97,10 @@ def pool_sizes(pools_count: int, mean: int) -> list[int]:
     return [round(mean * (0.4 + 1.2 * index / (pools_count - 1))) for index in range(pools_count)]
 
 
-def multi_pool(standin: Any, pools_count: int, users_per_pool: int, workdir: Path) -> dict[str, Any]:
+def multi_pool(standin: Any, pools_count: int, users_per_pool: int, workdir: Path, budget_dir: Path | None = None,
+               label: str = "") -> dict[str, Any]:
+    """The pools through enforce_mfa.yml at once, with a fresh budget directory (or `budget_dir`, as a run before
+    left it)."""
     budget = float(DEFAULTS["enforce_mfa_writes_per_second"])
     client = standin.client()
     pools = {}
@@ -105,8 +108,9 @@ def multi_pool(standin: Any, pools_count: int, users_per_pool: int, workdir: Pat
         pool = seed.create_pool(client, f"account{pools_count}-{index}")
         seed.seed_backdoor(standin, pool, {"totp_verified": size}, prefix=f"a{pools_count}p{index}-")
         pools[f"pool{index}"] = pool
-    budget_dir = workdir / f"budget-{pools_count}"
-    budget_dir.mkdir()
+    if budget_dir is None:
+        budget_dir = workdir / f"budget-{pools_count}"
+        budget_dir.mkdir()
     with Proxy(standin.endpoint, timeline=True) as proxy:
         inventory = write_inventory(workdir / f"account-{pools_count}.yml", pools, proxy.endpoint,
                                     enforce_mfa_budget_dir=str(budget_dir))
@@ -119,7 +123,7 @@ def multi_pool(standin: Any, pools_count: int, users_per_pool: int, workdir: Pat
     times = write_times(events)
     aggregate = rate_between(times)
     return {
-        "scenario": f"{pools_count} pools of one account",
+        "scenario": f"{pools_count} pools of one account{label}",
         "pools": pools_count,
         "users": sum(len(pool.names()) for pool in pools.values()),
         "budget": budget,

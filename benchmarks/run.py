@@ -28,6 +28,12 @@ Part "account" (issue 15, benchmarks/account.py): 3 and 10 pools of one account 
 at once, against the playbook's write budget (aggregate <= 1.05 x, 0 throttled, all converged), and the writes
 of two runs on a pool where 80 % never enrolled (0 on the second).
 
+Part "budget" (issue 27): does the shared budget spend its rate? One task on --budget-users users through the
+proxy at --budget-reads/--budget-writes, told those rates, shared budget on vs off (writes/s in the task's call
+window over the rate: >= 0.95, and on within 0.02 of off); a task told twice the quota (throttled) and the same
+two right after it on its budget file; 3 and 10 pools of one account through enforce_mfa.yml (0.95 to 1.05 x the
+budget, 0 throttled), and the 3 pools again right after a throttled task on its budget file.
+
 The chart (benchmarks/chart.py): build/bench/rates.png, achieved vs configured rate over time of the
 proxy runs, per pool and together.
 
@@ -78,6 +84,9 @@ SHARED_GOAL = 0.9  # issue 15: achieved rate / the proxy's quota, module told tw
 TASK_GOAL_SECONDS = 1.0  # issue 15: a one-user task
 AUDIT_GOAL_SECONDS = 6.0  # issue 15: audit_mfa.yml on a small pool
 READ, WRITE = "AdminGetUser", "AdminSetUserMFAPreference"
+BUDGET_WINDOW_GOAL = 0.95  # issue 27: one task told the quota, shared budget on: writes/s in its call window / the rate
+BUDGET_GAP_GOAL = 0.02  # issue 27: ... within this of the same task with the shared budget off
+POOLS_GOAL = (0.95, 1.05)  # issue 27: pools of one account together / the budget
 
 
 def children_cpu_seconds() -> float:
@@ -288,18 +297,21 @@ def phases(standin: StandIn, pool: seed.Pool, started: float, ended: float, call
 def bench_quota(
     standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path, name: str,
     proxy_rates: tuple[float, float], module_rates: tuple[float, float], check: bool = False,
+    users: int | None = None, budget: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The module through the Cognito-like proxy. Rates are (reads, writes) per second.
-    An audit (check mode, reads only) runs on --audit-users users, the others on --quota-users."""
-    pool = fresh_pool(standin, client, name, args.audit_users if check else args.quota_users)
+    An audit (check mode, reads only) runs on --audit-users users, the others on --quota-users (or `users`).
+    budget: the task's shared-budget options ({"shared": bool, "dir": path}); by default shared, in the temp dir."""
+    pool = fresh_pool(standin, client, name, users or (args.audit_users if check else args.quota_users))
     names = pool.names()
     quotas = {"UserRead": proxy_rates[0], "UserResourceUpdate": proxy_rates[1]}
+    budget_vars = {"bench_shared_budget": budget["shared"], "bench_budget_dir": budget["dir"]} if budget else {}
     with Proxy(standin.endpoint, quotas=quotas, timeline=True) as proxy:
         result = run_playbook(
             "bulk.yml",
             {"endpoint": proxy.endpoint, "pool_id": pool.id, "users": names,
              "reads_per_second": module_rates[0], "writes_per_second": module_rates[1],
-             "workers": args.workers, "bench_check_mode": check},
+             "workers": args.workers, "bench_check_mode": check, **budget_vars},
             workdir,
         )
         counts = proxy.counts()
@@ -493,6 +505,84 @@ def quota_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir:
     return {"rows": rows}
 
 
+def budget_part(standin: StandIn, client: Any, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Issue 27: does the shared budget spend its rate? One task told the proxy's quota, with the shared budget
+    on and off; the same right after a task told twice the quota (throttled) that drew on the same budget file;
+    then 3 and 10 pools of one account through enforce_mfa.yml (account.py)."""
+    quota = (float(args.budget_reads), float(args.budget_writes))
+    twice = (2 * quota[0], 2 * quota[1])
+    budget_dir = workdir / "budget-one-task"
+    budget_dir.mkdir()
+    on, off = {"shared": True, "dir": str(budget_dir)}, {"shared": False, "dir": str(budget_dir)}
+    scenarios = [
+        ("told-quota-shared", quota, on),
+        ("told-quota-not-shared", quota, off),
+        ("told-twice-shared", twice, on),
+        ("told-quota-shared-after-throttled", quota, on),
+        ("told-quota-not-shared-after-throttled", quota, off),
+    ]
+    if args.budget_repeat > 1:
+        scenarios += [(f"{name}-{index}", rates, budget) for index in range(2, args.budget_repeat + 1)
+                      for name, rates, budget in scenarios[:2]]
+    rows = []
+    for name, module_rates, budget in scenarios:
+        print(f"... {name}: proxy {quota[0]:g}/{quota[1]:g} reads/writes per s, task told {module_rates[0]:g}/"
+              f"{module_rates[1]:g}, shared budget {'on' if budget['shared'] else 'off'}", flush=True)
+        r = bench_quota(standin, client, args, workdir, name, quota, module_rates, users=args.budget_users, budget=budget)
+        r["shared_budget"] = budget["shared"]
+        r["window_ratio"] = round(r["achieved_per_second_proxy_window"] / min(quota[1], module_rates[1]), 3)
+        rows.append(r)
+        print(f"    {r['achieved_per_second_proxy_window']} writes/s in the call window ({r['window_ratio']:.3f} of the rate), "
+              f"{r['ratio']:.3f} over the whole task, {r['throttled']} throttled", flush=True)
+    pools = []
+    for pools_count, users_per_pool in args.account_pools:
+        print(f"... {pools_count} pools of one account, {users_per_pool} users each on average, through enforce_mfa.yml", flush=True)
+        own = workdir / "budget-part"  # multi_pool's files, apart from the account part's
+        own.mkdir(exist_ok=True)
+        pools.append(account.multi_pool(standin, pools_count, users_per_pool, own))
+        r = pools[-1]
+        print(f"    {r['aggregate_per_second']}/s together ({r['ratio']:.3f} of the budget), {r['throttled']} throttled", flush=True)
+    # The smaller pools again, right after a task told twice the quota (throttled) drew on their budget file.
+    pools_count, users_per_pool = args.account_pools[0]
+    print(f"... told-twice-shared again, then {pools_count} pools of one account on the budget file it slowed down", flush=True)
+    r = bench_quota(standin, client, args, workdir, "told-twice-shared-before-pools", quota, twice, users=args.budget_users, budget=on)
+    r["shared_budget"], r["window_ratio"] = True, round(r["achieved_per_second_proxy_window"] / quota[1], 3)
+    rows.append(r)
+    own = workdir / "budget-part-after"
+    own.mkdir()
+    pools.append(account.multi_pool(standin, pools_count, users_per_pool, own, budget_dir=budget_dir, label=", after a throttled task"))
+    r = pools[-1]
+    print(f"    {r['aggregate_per_second']}/s together ({r['ratio']:.3f} of the budget), {r['throttled']} throttled", flush=True)
+    return {"rows": rows, "pools": pools}
+
+
+def print_budget(part: dict[str, Any]) -> None:
+    cells = [
+        [r["scenario"], "on" if r["shared_budget"] else "off", f"{r['module_rates']['writes']:g}", f"{r['proxy_quota']['writes']:g}",
+         f"{r['achieved_per_second_proxy_window']:.2f}",
+         f"{r['window_ratio']:.3f}" + ("" if r["module_rates"]["writes"] > r["proxy_quota"]["writes"]
+                                       else f" {'OK' if r['window_ratio'] >= BUDGET_WINDOW_GOAL else 'SHORT'}"),
+         f"{r['ratio']:.3f}", str(r["throttled"])]
+        for r in part["rows"]
+    ]
+    _table(("one task", "shared", "told w/s", "quota w/s", "w/s in window", f"window ratio (>= {BUDGET_WINDOW_GOAL:g})",
+            "whole task", "throttled"), cells)
+    by_name = {r["scenario"]: r for r in part["rows"]}
+    shared, alone = by_name.get("told-quota-shared"), by_name.get("told-quota-not-shared")
+    if shared and alone:
+        gap = alone["window_ratio"] - shared["window_ratio"]
+        print(f"\nshared on vs off, told the quota: {shared['window_ratio']:.3f} vs {alone['window_ratio']:.3f} "
+              f"(gap {gap:+.3f}, goal at most {BUDGET_GAP_GOAL:g})  {'OK' if gap <= BUDGET_GAP_GOAL else 'SHORT'}\n")
+    cells = [
+        [r["scenario"], str(r["users"]), f"{r['budget']:g}", f"{r['aggregate_per_second']:.2f}",
+         f"{r['ratio']:.3f} {'OK' if POOLS_GOAL[0] <= r['ratio'] <= POOLS_GOAL[1] and not r['throttled'] else 'OFF'}",
+         f"{r['peak_per_second']:.2f}", str(r["throttled"]), str(r["not_converged"])]
+        for r in part["pools"]
+    ]
+    _table(("pools", "users", "budget/s", "together/s", f"ratio ({POOLS_GOAL[0]:g}-{POOLS_GOAL[1]:g}, 0 throttled)",
+            f"peak {account.PEAK_WINDOW:g} s", "throttled", "not converged"), cells)
+
+
 def pools_and_users(text: str) -> tuple[int, int]:
     pools, _x, users = text.partition("x")
     if not (pools.isdigit() and users.isdigit() and int(pools) > 0 and int(users) > 0):
@@ -520,9 +610,10 @@ def chart_panels(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--part", choices=("all", "throughput", "quota", "account", "scale", "state"), default="all",
+    parser.add_argument("--part", choices=("all", "throughput", "quota", "account", "budget", "scale", "state"), default="all",
                         help="throughput: bulk vs loop vs boto3; quota: through the Cognito-like proxy; "
                              "account: pools of one account through enforce_mfa.yml, and the not-enrolled memory; "
+                             "budget: the shared budget on vs off in one task, and pools of one account; "
                              "scale: 100,000 users in one task (memory, result size)")
     parser.add_argument("--users", type=int, default=10000,
                         help="users in each one-task run (default 10000: the task's start-up, about 1 s, is then a small part)")
@@ -541,6 +632,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of them that need a write (default 0.005)")
     parser.add_argument("--account-pools", type=pools_and_users, nargs=2, default=[(3, 150), (10, 60)],
                         metavar="POOLSxUSERS", help="the two multi-pool runs (default 3x150 10x60)")
+    parser.add_argument("--budget-users", type=int, default=600, help="users per one-task run of the budget part (default 600)")
+    parser.add_argument("--budget-reads", type=float, default=60.0, help="the proxy's reads/s in the budget part (default 60)")
+    parser.add_argument("--budget-writes", type=float, default=20.0, help="the proxy's writes/s in the budget part (default 20)")
+    parser.add_argument("--budget-repeat", type=int, default=1,
+                        help="runs of the told-the-quota pair (shared on, off) in the budget part (default 1)")
     parser.add_argument("--never-users", type=int, default=1000, help="users of the 80 %% never-enrolled pool")
     parser.add_argument("--state-users", type=int, default=100_000, help="users of the full vs incremental audit (default 100000)")
     parser.add_argument("--state-churn", type=float, default=0.01, help="share of them changed between the runs (default 0.01)")
@@ -568,6 +664,8 @@ def main(argv: list[str] | None = None) -> int:
             results["quota"] = quota_part(standin, client, args, workdir)
         if args.part in ("all", "account"):
             results["account"] = account.run_account(standin, workdir, *args.account_pools, args.never_users)
+        if args.part in ("all", "budget"):
+            results["budget"] = budget_part(standin, client, args, workdir)
         if args.part in ("all", "scale"):
             print(f"... scale: {args.scale_users:,} users in one task, {args.scale_change_share:.2%} to change", flush=True)
             results["scale"] = scale.run_scale(standin, args.scale_users, args.scale_change_share, args.workers, args.rate, workdir)
@@ -590,6 +688,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nPools of one account at once through enforce_mfa.yml (--forks = pools), the proxy at Cognito's quotas;"
               f"\n'together/s': all pools' writes between the first and the last; peak: the most in any {account.PEAK_WINDOW:g} s\n")
         account.print_account(results["account"], _table)
+    if "budget" in results:
+        print(f"\nThe shared budget (issue 27): one task on {args.budget_users} users through the proxy at {args.budget_reads:g}"
+              f" reads/s and {args.budget_writes:g} writes/s; 'in window': writes between the proxy's first and last forwarded"
+              "\nwrite; the 'after-throttled' runs draw on the budget file the told-twice run just slowed down.\n")
+        print_budget(results["budget"])
     if args.chart and ("quota" in results or "account" in results):
         print(f"chart: {chart.draw(chart_panels(results), Path(args.chart))}")
     if "scale" in results:

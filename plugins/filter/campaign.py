@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The mfa_campaign role's filters (documented in the .yml file of each beside this one); the work is done
-in plugins/plugin_utils/campaign_files.py."""
+in plugins/plugin_utils/campaign_files.py and campaign_page.py (the page)."""
 
 from __future__ import annotations
 
 from ansible_collections.mfaops.cognito.plugins.plugin_utils import campaign_files
+from ansible_collections.mfaops.cognito.plugins.plugin_utils import campaign_page
 
 
 class FilterModule:
@@ -17,5 +18,5 @@ class FilterModule:
             "campaign_nudge_csv": campaign_files.nudge_csv,
             "campaign_nudge_json": campaign_files.nudge_json,
             "campaign_status": campaign_files.campaign_status,
-            "campaign_coverage_html": campaign_files.coverage_html,
+            "campaign_coverage_html": campaign_page.coverage_html,
         }

@@ -16,6 +16,8 @@ description:
     that fail the pool's thresholds.
   - A batch that failed as a whole (for example expired credentials) counts its users as V(not_attempted), so no user
     is ever lost from the summary.
+  - A run that failed without naming its users (a selection of groups or of all users whose listing failed) fails the
+    pool with its message, whatever the thresholds, since the users it did not reach are unknown.
 author:
   - mfaops.cognito contributors (@mfaops)
 options:
@@ -102,6 +104,14 @@ _value:
       elements: str
     stopped_because:
       description: Why those runs failed, each reason once.
+      type: list
+      elements: str
+    incomplete:
+      description:
+        - The messages of the runs that failed without naming their users (a selection of groups or of all users whose
+          listing failed, for example with C(AccessDeniedException), expired credentials or retries exhausted), each
+          once. The users such a run did not reach are unknown, so each of these messages fails the pool
+          (it is in O(problems)) whatever the thresholds.
       type: list
       elements: str
     unmet:

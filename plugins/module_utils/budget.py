@@ -16,7 +16,9 @@ them out in order, so the lock is not taken for every call; a burst is at most t
 running gets the whole rate, so when one pool finishes the others use what it leaves. A
 holder that dies releases its lock with its file descriptor (flock); a torn or stale file is
 reset. Throttling seen by any task slows the shared pace for all (AIMD, like the engine's
-RateLimiter), and each task's own RateLimiter keeps its adaptive backoff: Budgeted applies both.
+RateLimiter) while calls go on; a schedule left idle for IDLE_RESET_SECONDS starts again at the full
+rate, so a slowdown does not outlive the calls that were throttled. Each task's own RateLimiter keeps
+its adaptive backoff: Budgeted reserves a slot of both at once and waits once, for the later.
 
 Tasks on different controllers cannot share a bucket; their own adaptive backoff covers them.
 """
@@ -54,6 +56,10 @@ _SIZE = struct.calcsize(_FORMAT)
 MAX_AHEAD = 300.0
 # How much of the schedule a task takes per lock at high rates (a batch of rate x this many slots).
 SLOT_BATCH_SECONDS = 0.02
+# A schedule nobody has taken a slot of for this long restarts at the full rate: Cognito's quotas are requests per
+# second, so a second without a call ends the overload that throttled. A pace lowered by throttling lasts as long
+# as the calls that were throttled go on, and no longer: the next job does not start at the slow pace.
+IDLE_RESET_SECONDS = 1.0
 _ARN = re.compile(r"^arn:aws[\w-]*:cognito-idp:([\w-]+):(\d{12}):userpool/")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -173,7 +179,7 @@ class SharedBucket:
         self.path = path
         self.rate = float(rate)
         self._clock = clock
-        self._sleep = sleep
+        self.sleep = sleep
         self._decrease = aimd.decrease
         self._increase = aimd.increase
         self._cooldown = aimd.cooldown
@@ -218,6 +224,8 @@ class SharedBucket:
         try:
             now = self._clock()
             state = self._read(now)
+            if now - state[0] >= IDLE_RESET_SECONDS:
+                state[1] = 1.0
             result = change(state, now)
             self._write(state)
             self._slowed = state[1] < 1.0
@@ -229,15 +237,16 @@ class SharedBucket:
         with self._lock:
             return self._in_file(change)
 
-    def reserve(self) -> float:
-        """Take the next free slot of the shared schedule; returns how long to wait for it (not sleeping)."""
+    def reserve(self, not_before: float = 0.0) -> float:
+        """Take the next free slot of the shared schedule, `not_before` seconds from now at the earliest (the
+        task's own slot); returns how long to wait for it (not sleeping)."""
 
         def take(state: "list[float]", now: float) -> "list[float]":
             successes, self._successes = self._successes, 0
             state[1] = max(self._min_scale, min(1.0, state[1] + successes * self._increase))
             step = 1.0 / (self.rate * state[1])
             count = self._batch if state[1] >= 1.0 else 1
-            first = max(now, state[0])
+            first = max(now + not_before, state[0])
             state[0] = first + count * step
             return [first + index * step for index in range(count)]
 
@@ -245,12 +254,12 @@ class SharedBucket:
             if not self._slots:
                 self._slots.extend(self._in_file(take))
             slot = self._slots.popleft()
-        return max(0.0, slot - self._clock())
+        return max(0.0, not_before, slot - self._clock())
 
     def acquire(self) -> None:
         wait = self.reserve()
         if wait > 0:
-            self._sleep(wait)
+            self.sleep(wait)
 
     def on_throttle(self) -> None:
         def slow_down(state: "list[float]", now: float) -> None:
@@ -277,7 +286,10 @@ class SharedBucket:
 class Budgeted:
     """The engine's limiter interface over a task's own RateLimiter and the account's SharedBucket.
 
-    A call waits for both: its task's adaptive pace and a slot of the shared budget.
+    A call waits for both, its task's adaptive pace and a slot of the shared budget, at once: it takes its own
+    slot, then the first shared slot at or after it, and sleeps once, until the later. (Sleeping for one and then
+    taking the other would add the two sleeps' lateness to every call, and the shared slot taken late is lost to
+    the schedule: the two paces would compound.)
     """
 
     def __init__(self, local: Any, shared: SharedBucket):
@@ -285,8 +297,9 @@ class Budgeted:
         self.shared = shared
 
     def acquire(self) -> None:
-        self.local.acquire()
-        self.shared.acquire()
+        wait = self.shared.reserve(not_before=self.local.reserve())
+        if wait > 0:
+            self.shared.sleep(wait)
 
     def on_throttle(self) -> None:
         self.local.on_throttle()

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import Abort
+from .words import counted
 
 FAILED = "failed"
 NOT_ATTEMPTED = "not_attempted"
@@ -130,7 +131,7 @@ class Report:
             for outcome in self.outcomes
             if self.counts[outcome] or outcome in self.shown
         ]
-        return f"{sum(self.counts.values())} users: " + ", ".join(parts)
+        return f"{counted(sum(self.counts.values()), 'user')}: " + ", ".join(parts)
 
     def result(self) -> Dict[str, Any]:
         counts = dict(self.counts, total=sum(self.counts.values()))
@@ -161,14 +162,14 @@ def shape(report: Report, caller: Any, check_mode: bool, single: bool, asked_qui
 
 
 def unmet_message(rows: List[Dict[str, Any]], outcomes: Iterable[str], what: str) -> str:
-    """'3 user(s) {what}: alice (failed: Code), ...' naming the first ten."""
+    """'3 users {what}: alice (failed: Code), ...' naming the first ten."""
     wanted = set(outcomes) | {NOT_ATTEMPTED}
     unmet = [row for row in rows if row["outcome"] in wanted]
     shown = ", ".join(
         f"{row['username']} ({row['outcome']}{': ' + row['error_code'] if row.get('error_code') else ''})" for row in unmet[:10]
     )
     more = f" and {len(unmet) - 10} more" if len(unmet) > 10 else ""
-    return f"{len(unmet)} user(s) {what}: {shown}{more}"
+    return f"{counted(len(unmet), 'user')} {what}: {shown}{more}"
 
 
 def finish(module: Any, caller: Any, result: Dict[str, Any], summary: str, fail_on: Iterable[str], what: str) -> None:

@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
+from .words import counted
+
 STATE_VERSION = 1
 PENDING = "pending"
 REMOVED = "removed"
@@ -203,7 +205,7 @@ def lockout_risk(rows: Iterable[Mapping[str, Any]], app_clients: Iterable[Mappin
         if not flows & FLOWS_ANSWERING_MFA_SETUP:
             clients.append({"client_id": client.get("client_id"), "client_name": client.get("client_name"), "explicit_auth_flows": sorted(flows)})
     names = ", ".join(f"{c['client_name'] or c['client_id']} ({', '.join(c['explicit_auth_flows']) or 'no flows'})" for c in clients)
-    line = f"{len(setup)} users will meet MFA_SETUP at their next sign-in"
+    line = f"{counted(len(setup), 'user')} will meet MFA_SETUP at their next sign-in"
     line += f"; app clients that cannot answer it: {names}" if clients else "; every app client allows a flow that can answer it"
     return {"mfa_setup_users": len(setup), "app_clients": clients, "line": line}
 

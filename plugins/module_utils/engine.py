@@ -99,14 +99,19 @@ class RateLimiter:
         self.throttled = 0
         self.calls = 0
 
-    def acquire(self) -> None:
+    def reserve(self) -> float:
+        """Take the next free slot; returns how long to wait for it (not sleeping)."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot)
             self._next_slot = slot + 1.0 / self.rate
             self.calls += 1
-        if slot > now:
-            self._sleep(slot - now)
+        return slot - now
+
+    def acquire(self) -> None:
+        wait = self.reserve()
+        if wait > 0:
+            self._sleep(wait)
 
     def on_throttle(self) -> None:
         with self._lock:

@@ -153,8 +153,10 @@ MFA_STATES = TOTP_PREFERRED, TOTP_ENABLED_NOT_PREFERRED, OTHER_MFA_ONLY, NO_MFA 
     "totp_preferred", "totp_enabled_not_preferred", "other_mfa_only", "no_mfa"
 )
 
-# A user's state in an audit: compliant (meets the policy), else its MFA state, or why it has none.
-# TOTP_PREFERRED shows only under a policy that asks for more than TOTP enabled and preferred.
+# A user's state in an audit (the audit report's users[].state): compliant (meets the policy), else its MFA state,
+# or why it has none. As an audit state, an MFA state names a user who is NOT compliant: TOTP_PREFERRED then is a
+# user with TOTP enabled and preferred whom sign-in does not hold to it (pool MFA OFF, a passwordless first factor)
+# or a policy that asks for another method.
 COMPLIANT, DISABLED, UNREADABLE, NOT_FOUND = "compliant", "disabled", "unreadable", "not_found"
 # Users MFA does not apply to, apart from the percentage (user_kind.py); disabled ones too unless count_disabled.
 FEDERATED, UNCONFIRMED, PASSWORD_RESET_REQUIRED, FORCE_CHANGE_PASSWORD = (
@@ -165,9 +167,14 @@ AUDIT_STATES = (COMPLIANT,) + MFA_STATES + (DISABLED,) + NOT_APPLICABLE_STATES +
 # Counted in a compliance percentage as not compliant; comparisons go by the known ones only.
 NON_COMPLIANT_STATES = MFA_STATES + (UNREADABLE,)
 KNOWN_NON_COMPLIANT = MFA_STATES
+# The audit report's counts give the users not compliant by MFA state under this key, never as counts.<MFA state>:
+# in cognito_user_mfa_info's result, counts.totp_preferred (and each MFA state) counts every user read, whatever the
+# policy, and one key keeps one meaning everywhere.
+NON_COMPLIANT_BY_MFA_STATE = "non_compliant_by_mfa_state"
+# Audit state labels: the words of every format (the HTML legend, JUnit, failure sentences).
 STATE_LABELS = {
     COMPLIANT: "compliant",
-    TOTP_PREFERRED: "TOTP enabled and preferred",
+    TOTP_PREFERRED: "TOTP enabled and preferred, yet not compliant",
     TOTP_ENABLED_NOT_PREFERRED: "TOTP enabled but not preferred",
     OTHER_MFA_ONLY: "other MFA only",
     NO_MFA: "no MFA",
@@ -178,6 +185,21 @@ STATE_LABELS = {
     FORCE_CHANGE_PASSWORD: "must change the temporary password",
     UNREADABLE: "could not be read",
     NOT_FOUND: "not found",
+}
+# Short column headings for tables (the HTML summary), under a group heading that carries the rest of the meaning.
+STATE_HEADINGS = {
+    COMPLIANT: "Compliant",
+    TOTP_PREFERRED: "TOTP preferred",
+    TOTP_ENABLED_NOT_PREFERRED: "TOTP not preferred",
+    OTHER_MFA_ONLY: "Other MFA only",
+    NO_MFA: "No MFA",
+    UNREADABLE: "Unreadable",
+    DISABLED: "Disabled",
+    FEDERATED: "Federated",
+    UNCONFIRMED: "Unconfirmed",
+    PASSWORD_RESET_REQUIRED: "Reset required",
+    FORCE_CHANGE_PASSWORD: "Temporary password",
+    NOT_FOUND: "Not found",
 }
 
 

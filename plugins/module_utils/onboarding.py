@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from . import cognito
+from .words import agreed, counted
 from . import quotas
 from . import user_profile as profile
 from .bulk import FAILED, NOT_ATTEMPTED, Outcome, Report
@@ -362,7 +363,8 @@ def warnings(params: Mapping[str, Any], passwords: Passwords, made: Mapping[str,
         )
     if params["invitation"] == profile.SUPPRESS and made and not params["return_temporary_passwords"]:
         found.append(
-            f"{len(made)} user(s) got a generated temporary password that was neither sent "
-            "(invitation: suppress) nor returned: they cannot sign in until an administrator sets their password"
+            f"{counted(len(made), 'user')} got a generated temporary password that was neither sent "
+            f"(invitation: suppress) nor returned: {agreed(len(made), 'this user', 'they')} cannot sign in until an administrator sets "
+            f"{agreed(len(made), 'a password', 'their passwords')}"
         )
     return found

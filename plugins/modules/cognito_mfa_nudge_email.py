@@ -146,6 +146,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import campaign_sta
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import nudge_email
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
+from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import AWS_ERRORS, CALL_ERRORS, InvalidRequest
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import error_code, error_message, fail_aws
 from ansible_collections.mfaops.cognito.plugins.module_utils.validate import check_bulk_options
@@ -213,7 +214,7 @@ def main():
     lock.release()
     result = dict(changed=bool(sent), sent=sent, no_email=no_email, failed=failed, calls=bulk.calls(call))
     if failed:
-        module.fail_json(msg=f"SES refused {len(failed)} of {len(todo)} emails; {len(sent)} sent", **result)
+        module.fail_json(msg=f"SES refused {len(failed)} of {counted(len(todo), 'email')}; {len(sent)} sent", **result)
     module.exit_json(**result)
 
 

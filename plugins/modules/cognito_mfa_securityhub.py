@@ -124,6 +124,7 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import findings
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
+from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 from ansible_collections.mfaops.cognito.plugins.module_utils.errors import CALL_ERRORS, InvalidRequest, fail_aws
 from ansible_collections.mfaops.cognito.plugins.module_utils.validate import check_user_pool_id
 
@@ -212,7 +213,7 @@ def main():
     except CALL_ERRORS as e:
         fail_aws(module, e, "Could not import the findings into Security Hub", calls=bulk.calls(call), **result)
     if result["failed"]:
-        module.fail_json(msg=f"Security Hub refused {len(result['failed'])} of {len(items)} findings",
+        module.fail_json(msg=f"Security Hub refused {len(result['failed'])} of {counted(len(items), 'finding')}",
                          changed=True, calls=bulk.calls(call), **result)
     module.exit_json(changed=bool(items), calls=bulk.calls(call), **result)
 

@@ -608,10 +608,8 @@ def enforce_listed(module, call, chosen, requests, base, naming, api, memory, ex
                 audited.add(one_pass.audit_of(outcome, request.methods, recorder.pop(request.username), module.check_mode))
             if memory is not None and not module.check_mode:
                 memory.record(outcome)
-    except selection.SelectionError as e:
+    except selection.SelectionError as e:  # the users converged so far are recorded above, one by one
         listing_error = str(e)
-        if memory is not None and not module.check_mode:
-            memory.record(outcome)
     if memory is not None and not module.check_mode:
         try:
             memory.save()

@@ -215,7 +215,7 @@ EXAMPLES = r"""
 - name: Fail when anyone is not on TOTP
   ansible.builtin.assert:
     that: audit.counts.non_compliant == 0
-    fail_msg: "{{ audit.counts.non_compliant }} users are not on TOTP: {{ audit.users | map(attribute='username') | join(', ') }}"
+    fail_msg: "{{ audit.counts.non_compliant | mfaops.cognito.counted('user') }} not on TOTP: {{ audit.users | map(attribute='username') | join(', ') }}"
 
 - name: Who can sign in with a passkey or a one-time code instead of TOTP?
   mfaops.cognito.cognito_user_mfa_info:
@@ -288,7 +288,9 @@ counts:
     - RV(counts.compliant), RV(counts.non_compliant), RV(counts.not_applicable), RV(counts.not_found), RV(counts.failed)
       and RV(counts.not_attempted) add up to RV(counts.total).
     - RV(counts.totp_preferred), RV(counts.totp_enabled_not_preferred), RV(counts.other_mfa_only) and RV(counts.no_mfa)
-      split the users that were read by MFA state, whatever the policy.
+      split the users that were read by MFA state, whatever the policy (a compliant user counts in RV(counts.compliant)
+      and in RV(counts.totp_preferred)). The audit report splits only the users not compliant, under another key,
+      C(counts.non_compliant_by_mfa_state).
   returned: always
   type: dict
   contains:

@@ -14,6 +14,7 @@ import string
 from fractions import Fraction
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import validate
+from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 
 CONTACTS = {"EMAIL": "email", "SMS": "phone_number"}
 # A generated service-account password: 8 characters of each kind Cognito's password policy may ask for.
@@ -100,13 +101,13 @@ def onboarding_problems(split, invitation, delivery_mediums=(), client_id="", va
             needs = " or ".join(CONTACTS[medium] for medium in mediums or CONTACTS)
             more = " ..." if len(unreachable) > 10 else ""
             found.append(
-                f"the invitation ({invitation}) cannot reach {len(unreachable)} user(s), who have no {needs}: "
+                f"the invitation ({invitation}) cannot reach {counted(len(unreachable), 'user')} who {'has' if len(unreachable) == 1 else 'have'} no {needs}: "
                 f"{', '.join(unreachable[:10])}{more}. Give them one, or set onboard_users_invitation: suppress."
             )
     service = [user["username"] for user in split["service"]]
     if service and not (client_id and vault_password):
         found.append(
-            f"{len(service)} service account(s) listed ({', '.join(service)}): their first sign-in needs an app client "
+            f"{counted(len(service), 'service account')} listed ({', '.join(service)}): their first sign-in needs an app client "
             "(onboard_users_client_id, or the host var cognito_client_id) and their secrets a vault password "
             "(onboard_users_secrets_vault_password)."
         )

@@ -12,6 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import onboarding
 from ansible_collections.mfaops.cognito.plugins.module_utils import user_mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 
 LISTED_NAMES = 10
 # A bulk module's outcomes, in summary order; those with a list of names; those always in the message,
@@ -51,7 +52,9 @@ def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_item
     """Counts of every outcome (with total), the names per listed outcome, the rows that failed or were not
     attempted, and one line for people. already_compliant and not_applicable: users found so before the run.
     A run that failed as a whole (no counts) counts its users - its loop item, else lost_items - as not
-    attempted, so no user is ever lost from the summary."""
+    attempted, so no user is ever lost from the summary. A run that failed without naming its users (a selection
+    of groups or all users: its loop item and lost_items are empty) is `incomplete`: the users it did not reach
+    are unknown, and problems() fails the pool with its message whatever the thresholds."""
     if isinstance(runs, dict):
         runs = runs.get("results", [runs] if "counts" in runs else [])
     if not isinstance(runs, list):
@@ -65,10 +68,14 @@ def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_item
     if not_applicable:
         counts[user_mfa.NOT_APPLICABLE] += int(not_applicable)
     names = {outcome: [] for outcome in spec["listed"]}
-    failed, lost, stopped = [], [], []
+    failed, lost, stopped, incomplete = [], [], [], []
     for run in runs:
         if not isinstance(run, dict) or run.get("skipped"):
             continue
+        if run.get("failed") and not (run.get("item") or lost_items):
+            # A selection (groups, all users) that failed: the users it did not reach are not known, so none of
+            # them has an outcome (a listing refused, expired credentials, retries exhausted).
+            incomplete.append(run.get("msg") or "the selection of users failed")
         if "counts" not in run:
             reason = run.get("msg", "the batch failed")
             stopped.append(reason)
@@ -86,14 +93,18 @@ def summarise(runs, kind="mfa", already_compliant=0, check_mode=False, lost_item
     counts[bulk.NOT_ATTEMPTED] += len(lost)
     counts["total"] = sum(counts[outcome] for outcome in outcomes)
     words = {outcome: pair[1 if check_mode else 0] for outcome, pair in spec["words"].items()}
-    message = f"{counts['total']} users: " + ", ".join(
+    message = f"{counted(counts['total'], 'user')}: " + ", ".join(
         f"{counts[outcome]} {words.get(outcome, outcome.replace('_', ' '))}" for outcome in outcomes if counts[outcome] or outcome in words
     )
+    incomplete = sorted(set(incomplete), key=incomplete.index)
+    if incomplete:
+        message += "; NOT ALL USERS REACHED: " + "; ".join(incomplete)
     return dict(
         counts=counts,
         failed=failed,
         not_attempted=lost,
         stopped_because=sorted(set(stopped), key=stopped.index),
+        incomplete=incomplete,
         unmet=counts["total"] - sum(counts[outcome] for outcome in spec["met"] + spec.get("apart", ())),
         considered=counts["total"] - sum(counts[outcome] for outcome in spec.get("apart", ())),
         message=message,
@@ -105,6 +116,8 @@ def problems(summary, role, fail_on=(), max_noncompliant_percent=None, max_faile
     """The sentences that fail a pool's run (empty when it is within its thresholds). Without max_failed
     a user not attempted fails the run; with it, failed and not attempted users count against it."""
     counts, found = summary["counts"], []
+    for reason in summary.get("incomplete") or ():  # whatever the thresholds: these users have no outcome at all
+        found.append(f"The users to work on could not all be read, so not every user was reached: {reason}")
     if max_failed is None and counts[bulk.NOT_ATTEMPTED]:
         codes = dict.fromkeys(row.get("error_code") or "" for row in summary["failed"] if row["outcome"] == bulk.NOT_ATTEMPTED)
         found.append(f"The run stopped early ({', '.join(codes)}): run it again once the cause is fixed.")
@@ -123,7 +136,7 @@ def problems(summary, role, fail_on=(), max_noncompliant_percent=None, max_faile
         unmet = counts[bulk.FAILED] + counts[bulk.NOT_ATTEMPTED]
         if unmet > int(max_failed):
             found.append(
-                f"{unmet} user(s) failed or were not attempted (more than {role}_max_failed, {max_failed}): "
+                f"{counted(unmet, 'user')} failed or not attempted (more than {role}_max_failed, {max_failed}): "
                 f"{_names([row['username'] for row in summary['failed']])}."
             )
             found.append(". ".join(f"{row['username']}: {row.get('message') or 'failed'}" for row in summary["failed"][:3]))

@@ -421,11 +421,11 @@ def test_bad_inputs_fail_before_any_call(standin: Any, cognito: Any, run_playboo
     assert run.rc != 0, run
     assert lookup_message(run, TASK_NEEDS) == {
         "unreachable": (
-            "pool unreachable: the invitation (send) cannot reach 1 user(s), who have no email or phone_number: a. "
+            "pool unreachable: the invitation (send) cannot reach 1 user who has no email or phone_number: a. "
             "Give them one, or set onboard_users_invitation: suppress."
         ),
         "no-client": (
-            "pool no-client: 1 service account(s) listed (svc): their first sign-in needs an app client (onboard_users_client_id, "
+            "pool no-client: 1 service account listed (svc): their first sign-in needs an app client (onboard_users_client_id, "
             "or the host var cognito_client_id) and their secrets a vault password (onboard_users_secrets_vault_password)."
         ),
     }

@@ -22,6 +22,9 @@ moto differs. docs/cognito-behaviour.md lists each behaviour with its public sou
 - ``LimitExceededException`` on ``CreateGroup`` once the pool has ``group_limit`` groups.
 - CloudTrail (cloudtrail.py): every call the front serves is recorded as a management event (the user's
   ``sub``, never the name), and ``LookupEvents`` is answered here, on the same endpoint.
+- Admin calls take a local user's ``sub`` as ``Username`` (moto takes only the name and the
+  ``UsernameAttributes`` aliases): a UUID-shaped ``Username`` that is a user's sub is replaced by
+  that user's name before moto sees it (found by the conformance kit, tests/conformance/).
 
 The front reads what it needs from the stand-in's ``POST /_standin/describe`` route,
 which moto does not count, so call counts stay those of the client.
@@ -33,6 +36,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import struct
 import threading
 import time
@@ -62,6 +66,7 @@ SESSION_PREFIX = "cognito-front-session-"
 FIRST_FACTOR_FLOWS = frozenset(("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"))
 FIRST_FACTOR_CHALLENGES = frozenset(("PASSWORD_VERIFIER", "NEW_PASSWORD_REQUIRED"))
 AUTH_OPERATIONS = ("InitiateAuth", "AdminInitiateAuth")
+UUID_SHAPE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RESPOND_OPERATIONS = ("RespondToAuthChallenge", "AdminRespondToAuthChallenge")
 
 
@@ -265,6 +270,8 @@ class CognitoFront:
             pool_id = pool.get("id")
         if pool_id and self._is_case_blind(pool_id, describe):
             self._lowercase(operation, params)
+        if pool_id and operation.startswith("Admin"):
+            self._sub_to_username(pool_id, params, describe)
         handler = getattr(self, "_on_" + operation, None)
         if handler is not None:
             step = handler(params, pool_id, describe)
@@ -283,6 +290,16 @@ class CognitoFront:
             with self._lock:
                 self._case_blind[pool_id] = known
         return known
+
+    @staticmethod
+    def _sub_to_username(pool_id: str, params: dict[str, Any], describe: Describe) -> None:
+        """A ``Username`` that is a user's sub becomes that user's name (Cognito's admin calls take the sub)."""
+        given = params.get("Username")
+        if not isinstance(given, str) or not UUID_SHAPE.match(given):
+            return
+        user = (describe({"user_pool_id": pool_id, "username": given}) or {}).get("user") or {}
+        if user.get("username"):
+            params["Username"] = user["username"]
 
     @staticmethod
     def _lowercase(operation: str, params: dict[str, Any]) -> None:

@@ -13,7 +13,8 @@ the stand-in and behaves like Cognito's front door:
 - expired credentials: after ``expire_after`` API requests (counted from when it was set),
   every request is answered ``ExpiredTokenException`` (HTTP 400), as AWS does once a
   session's credentials expire mid-run;
-- a hook, ``Proxy.on_operation``, that picks the fault of one request by its operation (a test's fault point);
+- a hook, ``Proxy.on_operation``, that picks the fault of one request by its operation (a test's fault point),
+  including ``ACCESS_DENIED`` (``AccessDeniedException``, as IAM answers a policy that does not allow the operation);
 - counts per operation: ``forwarded``, ``throttled``, ``faulted`` (500s + drops + expired),
   readable from Python (``Proxy.counts()``) or over HTTP (``GET /_proxy/counts``);
 - with ``count_users=True``, counts per operation and per ``Username`` of what happened to
@@ -109,6 +110,10 @@ CLOUDTRAIL_OPERATIONS = frozenset(("LookupEvents",))
 CLOUDTRAIL_THROTTLE_BODY = {"__type": "ThrottlingException", "message": "Rate exceeded"}
 FAULT_BODY = {"__type": "InternalErrorException", "message": "Internal error (injected by the proxy)"}
 EXPIRED_BODY = {"__type": "ExpiredTokenException", "message": "The security token included in the request is expired"}
+# What Cognito answers a caller whose IAM policy does not allow the operation (docs/cognito-behaviour.md, row 80).
+DENIED_MESSAGE = ("User: arn:aws:iam::123456789012:user/mfaops-test is not authorized to perform: cognito-idp:{operation} "
+                  "on resource: arn:aws:cognito-idp:{region}:123456789012:userpool/{pool} because no identity-based policy "
+                  "allows the cognito-idp:{operation} action")
 # Keys of request and answer bodies (at any depth) whose string values are secrets.
 SECRET_FIELDS = frozenset(
     (
@@ -207,6 +212,7 @@ class Faults:
 # What the proxy does with one request (a pure decision, tested on its own).
 THROTTLE, ERROR_500, DROP_BEFORE, DROP_AFTER, FORWARD = "throttle", "error_500", "drop_before", "drop_after", "forward"
 EXPIRED = "expired"  # decided by Proxy.decide (it counts requests), before the quota
+ACCESS_DENIED = "access_denied"  # only from the on_operation hook: the caller's policy does not allow the operation
 
 
 def decide(bucket: TokenBucket | None, faults: Faults, rand: Callable[[], float]) -> tuple[str, float]:
@@ -469,6 +475,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             count_user(EXPIRED)
             self._send(400, EXPIRED_BODY, JSON_CONTENT_TYPE, self._aws_headers("ExpiredTokenException"))
             return
+        if action == ACCESS_DENIED:
+            count_user(ACCESS_DENIED)
+            pool = field_of(body, "UserPoolId") or "unknown"
+            message = DENIED_MESSAGE.format(operation=operation, region=pool.split("_")[0], pool=pool)
+            self._send(400, {"__type": "AccessDeniedException", "message": message}, JSON_CONTENT_TYPE,
+                       self._aws_headers("AccessDeniedException"))
+            return
         if action == THROTTLE:
             count_user("throttled")
             body_type = CLOUDTRAIL_THROTTLE_BODY if operation in CLOUDTRAIL_OPERATIONS else THROTTLE_BODY
@@ -605,7 +618,8 @@ class Proxy:
         self._security_tokens: dict[str | None, int] = {}
         self.user_counts_table = UserCounts()
         # A test's hook: called with each operation's name before it is forwarded; it may return an action
-        # (ERROR_500, DROP_BEFORE, DROP_AFTER) for that request, e.g. after killing the client between two steps.
+        # (ERROR_500, DROP_BEFORE, DROP_AFTER, EXPIRED, ACCESS_DENIED) for that request, e.g. after killing the client
+        # between two steps, or to refuse ListUsers as a policy without cognito-idp:ListUsers does.
         self.on_operation: Callable[[str], str | None] | None = None
         self._requests = 0  # API requests decided since expire_after was last set
         self._clock = clock

@@ -296,7 +296,7 @@ def _rename_pool(body: dict[str, Any]) -> dict[str, Any]:
 
 def _describe(body: dict[str, Any]) -> dict[str, Any]:
     """A pool's MFA and username settings, group count and (given ``username``, matched as
-    moto matches it) one user's MFA fields, read from moto's backend without an API call."""
+    moto matches it, or the user's sub) one user's MFA fields, read from moto's backend without an API call."""
     from moto.cognitoidp.models import cognitoidp_backends  # pylint: disable=import-outside-toplevel
 
     pool = None
@@ -324,6 +324,8 @@ def _describe(body: dict[str, Any]) -> dict[str, Any]:
     }
     if body.get("username"):
         user = pool._get_user(body["username"])  # pylint: disable=protected-access
+        if user is None:  # Cognito's admin calls also take a local user's sub (moto's do not)
+            user = next((candidate for candidate in list(pool.users.values()) if candidate.id == body["username"]), None)
         if user is not None:
             answer["user"] = {
                 "username": user.username,

@@ -115,6 +115,19 @@ def test_case_sensitive_pool_keeps_names():
     assert json.loads(step.body)["Username"] == "Alice"
 
 
+SUB = "0b6f1c2e-3d4a-4b5c-8d9e-0f1a2b3c4d5e"
+
+
+@pytest.mark.parametrize("given, user, sent", [
+    (SUB, {"username": "alice"}, "alice"),  # a sub: the user's name (moto takes only names and aliases)
+    (SUB, None, SUB),  # no such user: moto answers UserNotFoundException itself
+    ("Alice", {"username": "alice"}, "Alice"),  # not UUID-shaped: no lookup, as sent
+])
+def test_admin_calls_take_the_sub(given, user, sent):
+    step = cf.CognitoFront().request("AdminGetUser", body(UserPoolId="us-east-1_P", Username=given), describer(user=user))
+    assert json.loads(step.body)["Username"] == sent
+
+
 @pytest.mark.parametrize("groups, limit, refused", [(2, 3, False), (3, 3, True), (0, 0, True)])
 def test_group_limit(groups, limit, refused):
     front = cf.CognitoFront()

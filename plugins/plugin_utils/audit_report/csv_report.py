@@ -2,7 +2,11 @@
 # Copyright: (c) 2026, mfaops.cognito contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The report as CSV: one row per user of every pool audited."""
+"""The report as CSV: one row per user of every pool audited.
+
+audit_state is the user's state in the audit (the JSON report's users[].state): compliant, else the MFA state of a user
+who is NOT compliant, or why MFA does not apply. mfa_state is the user's MFA methods in one word whatever the policy, as
+cognito_user_mfa_info gives it: a compliant user has audit_state compliant and mfa_state totp_preferred."""
 
 from __future__ import annotations
 
@@ -19,8 +23,9 @@ CSV_FIELDS = (
     "username",
     "email",
     "listed_as",
-    "state",
+    "audit_state",
     "compliant",
+    "mfa_state",
     "enabled",
     "user_status",
     "enabled_methods",
@@ -52,6 +57,7 @@ def render(report):
     for pool in report.get("pools") or []:
         for user in pool.get("users") or []:
             row = dict(user, pool=pool["host"], user_pool_id=pool["user_pool_id"], region=pool.get("region"))
+            row["audit_state"] = user["state"]
             row["compliant"] = user["state"] == mfa.COMPLIANT
             writer.writerow([_cell(row.get(field)) for field in CSV_FIELDS])
     return as_data(out.getvalue())

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.model import as_data
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.model import state_count
 
 LABELS = mfa.STATE_LABELS
 # What XML 1.0 does not allow in a document (https://www.w3.org/TR/xml/#charsets); ElementTree writes it as it is.
@@ -60,7 +61,7 @@ def render(report):
     )
     user_suites = []
     for pool in report.get("pools") or []:
-        details = [f"{LABELS[state]}: {pool['counts'][state]}" for state in mfa.AUDIT_STATES] + [
+        details = [f"{LABELS[state]}: {state_count(pool['counts'], state)}" for state in mfa.AUDIT_STATES] + [
             f"finding {finding['code']} ({finding['severity']}): {finding['message']}" for finding in pool.get("findings") or []
         ]
         problems = "; ".join(pool["problems"]) if pool["problems"] else None

@@ -14,6 +14,7 @@ import ansible.template
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import findings
 
 SCHEMA = "mfaops.cognito.audit_mfa/1"
@@ -71,13 +72,14 @@ def number(value):
 
 def chart(counts):
     """Bar segments over the users that exist: [{state, label, count, x, width}] in percent of the bar."""
-    existing = sum(counts[state] for state in CHART_STATES)
+    existing = sum(state_count(counts, state) for state in CHART_STATES)
     segments, x = [], 0.0
     for state in CHART_STATES:
-        if not counts[state]:
+        count = state_count(counts, state)
+        if not count:
             continue
-        width = round(100.0 * counts[state] / existing, 3)
-        segments.append({"state": state, "label": mfa.STATE_LABELS[state], "count": counts[state], "x": round(x, 3), "width": width})
+        width = round(100.0 * count / existing, 3)
+        segments.append({"state": state, "label": mfa.STATE_LABELS[state], "count": count, "x": round(x, 3), "width": width})
         x += width
     return segments
 
@@ -107,13 +109,33 @@ def audit_row(row):
 
 
 def count_states(rows):
-    counts = dict.fromkeys(mfa.AUDIT_STATES, 0)
+    """Users per audit state. The users not compliant are split by MFA state under counts.non_compliant_by_mfa_state
+    (mfa.NON_COMPLIANT_BY_MFA_STATE), never as counts.<MFA state>, which cognito_user_mfa_info uses for every user read."""
+    states = dict.fromkeys(mfa.AUDIT_STATES, 0)
     for row in rows:
-        counts[row["state"]] += 1
+        states[row["state"]] += 1
+    counts = {mfa.COMPLIANT: states[mfa.COMPLIANT], mfa.NON_COMPLIANT_BY_MFA_STATE: {state: states[state] for state in mfa.MFA_STATES}}
+    counts.update((state, states[state]) for state in mfa.AUDIT_STATES if state not in counts and state not in mfa.MFA_STATES)
     counts["total"] = len(rows)
-    counts["considered"] = sum(counts[state] for state in (mfa.COMPLIANT,) + mfa.NON_COMPLIANT_STATES)
+    counts["considered"] = sum(states[state] for state in (mfa.COMPLIANT,) + mfa.NON_COMPLIANT_STATES)
     counts["non_compliant"] = counts["considered"] - counts[mfa.COMPLIANT]
     return counts
+
+
+def state_count(counts, state):
+    """The users in one audit state, wherever count_states keeps them."""
+    if state in mfa.MFA_STATES:
+        return counts[mfa.NON_COMPLIANT_BY_MFA_STATE][state]
+    return counts[state]
+
+
+def add_counts(total, counts):
+    """Add one pool's counts (count_states) into total, nested breakdown included."""
+    for key, value in counts.items():
+        if isinstance(value, dict):
+            add_counts(total[key], value)
+        else:
+            total[key] += value
 
 
 def module_results(registered):
@@ -128,8 +150,8 @@ def module_results(registered):
 def pool_message(counts, found):
     """One line for people: the users per state, the compliance percentage and the findings."""
     parts = [f"{counts[mfa.COMPLIANT]} compliant ({shown(compliance(counts)):g} %)"]
-    parts += [f"{counts[state]} {mfa.STATE_LABELS[state]}" for state in mfa.AUDIT_STATES[1:] if counts[state]]
-    line = f"{counts['total']} users: " + ", ".join(parts)
+    parts += [f"{state_count(counts, state)} {mfa.STATE_LABELS[state]}" for state in mfa.AUDIT_STATES[1:] if state_count(counts, state)]
+    line = f"{counted(counts['total'], 'user')}: " + ", ".join(parts)
     if found:
         line += "; findings: " + ", ".join(sorted({finding["code"] for finding in found}))
     return line

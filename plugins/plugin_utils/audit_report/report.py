@@ -9,6 +9,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
+from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import model
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.comparison import compare
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.findings import FINDINGS
@@ -24,7 +25,7 @@ def _names(users):
 
 def _percent_sentence(counts, minimum):
     return (
-        f"{model.shown(model.compliance(counts)):g} % compliant ({counts[mfa.COMPLIANT]} of {counts['considered']} users), "
+        f"{model.shown(model.compliance(counts)):g} % compliant ({counts[mfa.COMPLIANT]} of {counted(counts['considered'], 'user')}), "
         f"below the minimum of {model.number(minimum):g} %"
     )
 
@@ -42,7 +43,7 @@ def _pool_problems(pool, fail_on_findings):
     for group in pool.get("required_groups") or []:
         if group["non_compliant"]:
             problems.append(
-                f"{label}: group {group['group']}: {len(group['non_compliant'])} of {group['members']} members "
+                f"{label}: group {group['group']}: {len(group['non_compliant'])} of {counted(group['members'], 'member')} "
                 f"not compliant: {_names(group['non_compliant'])}"
             )
     for finding in pool.get("findings") or []:
@@ -66,8 +67,7 @@ def audit_report(pools, hosts=(), previous=None, min_compliance_percent=None, fa
     audited = [pool for pool in records if not pool.get("error")]
     counts = model.count_states([])
     for pool in audited:
-        for key in counts:
-            counts[key] += pool["counts"][key]
+        model.add_counts(counts, pool["counts"])
     minimum = model.threshold(min_compliance_percent, "min_compliance_percent")
 
     failures = []
@@ -92,7 +92,7 @@ def audit_report(pools, hosts=(), previous=None, min_compliance_percent=None, fa
         "schema": model.SCHEMA,
         "generated_at": generated_at,
         "message": (
-            f"{counts['total']} users in {len(records)} pools: {overall['compliance_percent']:g} % compliant. "
+            f"{counted(counts['total'], 'user')} in {counted(len(records), 'pool')}: {overall['compliance_percent']:g} % compliant. "
             f"{comparison['note']}: {comparison['counts']['became_compliant']} became compliant, "
             f"{comparison['counts']['fell_out']} fell out."
         ),

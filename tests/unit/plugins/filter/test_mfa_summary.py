@@ -64,3 +64,29 @@ def test_thresholds_name_what_fails_the_pool():
         "40.0 % of the users are not on TOTP, more than enforce_mfa_max_noncompliant_percent (25 %).",
     ]
     assert mfa_summary([batch({"unchanged": 4, "not_enrolled": 1})], max_noncompliant_percent=20)["problems"] == []
+
+
+DENIED = ("Could not list the users of the pool: AccessDeniedException: User: arn:aws:iam::123456789012:user/x is not "
+          "authorized to perform: cognito-idp:ListUsers")
+
+
+def test_a_selection_that_failed_fails_the_pool_with_its_message():
+    """Issue 27: the selection (loop item []) failed, before any user (no counts) or part-way (counts of the users
+    it reached): the users it did not reach are unknown, so the pool fails whatever the thresholds."""
+    listed = batch({"changed": 2}, [{"username": "amy", "outcome": "changed"}, {"username": "bob", "outcome": "changed"}])
+    listed["item"] = ["amy", "bob"]
+    before_any = {"failed": True, "msg": DENIED, "item": []}
+    part_way = dict(batch({"changed": 1}), failed=True, msg="Could not list the users of the pool: ExpiredTokenException: x. 1 users")
+    for runs, reason in (([listed, before_any], DENIED), ([part_way], part_way["msg"])):
+        result = mfa_summary(runs, max_noncompliant_percent=100, max_failed=1000)
+        assert result["incomplete"] == [reason]
+        assert result["problems"][0] == f"The users to work on could not all be read, so not every user was reached: {reason}"
+        assert result["message"].endswith(f"; NOT ALL USERS REACHED: {reason}")
+    assert mfa_summary([listed, before_any])["counts"]["total"] == 2
+
+
+def test_a_failed_batch_of_named_users_is_not_a_failed_selection():
+    result = mfa_summary([{"failed": True, "msg": "expired", "item": [{"username": "x"}]}])
+    assert result["incomplete"] == [] and result["not_attempted"] == ["x"]
+    assert result["problems"] == ["The run stopped early (BatchFailed): run it again once the cause is fixed."]
+    assert mfa_summary([batch({"changed": 1})])["incomplete"] == []  # a selection that did not fail

@@ -335,3 +335,82 @@ def test_budgeted_keeps_the_tasks_own_backoff(directory):
     assert limiter.shared.shared_rate == pytest.approx(7.0)
     limiter.on_success()
     assert limiter.rate > 7.0
+
+
+def test_a_slowdown_ends_with_the_calls_that_were_throttled(directory):
+    """Issue 27: the pace lowered by throttling is kept while calls go on, by every task of the budget, and the
+    next task after a second without calls starts at the full rate (it no longer inherits the slow pace)."""
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    clock = FakeClock(1000.0)
+    throttled = budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep)
+    throttled.acquire()
+    throttled.on_throttle()
+    for _index in range(5):  # calls go on at the lowered pace: 1/7 s apart
+        before = clock.now
+        throttled.acquire()
+        assert clock.now - before == pytest.approx(1 / 7.0)
+    clock.now += 0.5  # a pause shorter than Cognito's one-second window: still the same overload
+    assert budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep).shared_rate == pytest.approx(7.0)
+    clock.now += budget.IDLE_RESET_SECONDS  # then nobody took a slot for a second
+    following = budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep)
+    assert following.shared_rate == pytest.approx(10.0)
+    granted = []
+    for _index in range(11):
+        following.acquire()
+        granted.append(clock.now)
+    assert granted[-1] - granted[0] == pytest.approx(1.0)  # 10 a second from its first call
+
+
+def test_the_tasks_own_pace_and_the_shared_one_do_not_compound(directory):
+    """Issue 27: a call takes its task's slot and the first shared slot at or after it, and sleeps once. Whichever
+    pace is lower sets the rate, never the product of the two: here a task throttled to 7/s shares a budget of
+    10/s with an idle one, and a task at the full rate gets the whole budget."""
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    clock = FakeClock(1000.0)
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        clock.sleep(seconds)
+
+    task = budget.Budgeted(engine.RateLimiter(10.0, clock=clock, sleep=sleep), budget.SharedBucket(path, 10.0, clock=clock, sleep=sleep))
+    start = clock.now
+    for _index in range(101):
+        task.acquire()
+    assert clock.now - start == pytest.approx(10.0)  # 100 intervals of 1/10 s: the whole budget
+    assert len(sleeps) == 100  # one sleep per call, not one per limiter
+
+    task.local.on_throttle()  # the task's own pace only (another controller's load, say)
+    clock.now += 2.0
+    start = clock.now
+    for _index in range(71):
+        task.acquire()
+    assert clock.now - start == pytest.approx(10.0)  # 70 intervals of 1/7 s: the lower of the two paces
+
+
+def test_two_tasks_interleave_on_one_schedule(directory):
+    """Each task's own slots are its own; their shared slots interleave on one schedule at the shared rate."""
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    clock = FakeClock(1000.0)
+    one = budget.Budgeted(engine.RateLimiter(10.0, clock=clock, sleep=clock.sleep),
+                          budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep))
+    other = budget.Budgeted(engine.RateLimiter(10.0, clock=clock, sleep=clock.sleep),
+                            budget.SharedBucket(path, 10.0, clock=clock, sleep=clock.sleep))
+    waits = [one.shared.reserve(not_before=one.local.reserve()) for _index in range(3)]
+    waits += [other.shared.reserve(not_before=other.local.reserve()) for _index in range(3)]
+    # The two tasks' slots interleave on one schedule at 1/10 s whatever each task's own schedule says.
+    assert sorted(waits) == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
+
+
+def test_taking_a_slot_costs_one_lock_and_two_small_file_operations(directory, monkeypatch):
+    """The cost per call at quota rates (below 100/s, no batching): one flock, one pread and one pwrite of
+    the 32-byte record; no other file operation (no open, no fsync)."""
+    path = budget.bucket_path(directory, "123456789012", "eu-west-1", "write")
+    bucket = budget.SharedBucket(path, 20.0, clock=lambda: 5000.0, sleep=lambda _s: None)
+    seen = []
+    for name in ("pread", "pwrite", "open", "fsync", "read", "write"):
+        real = getattr(os, name)
+        monkeypatch.setattr(budget.os, name, lambda *args, _real=real, _name=name: seen.append(_name) or _real(*args))
+    for _index in range(10):
+        bucket.reserve()
+    assert seen == ["pread", "pwrite"] * 10

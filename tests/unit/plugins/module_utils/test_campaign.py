@@ -188,7 +188,7 @@ def test_lockout_risk_counts_users_without_mfa_and_clients_that_cannot_answer():
     assert risk["mfa_setup_users"] == 1
     assert [c["client_id"] for c in risk["app_clients"]] == ["c2"]
     assert risk["line"] == (
-        "1 users will meet MFA_SETUP at their next sign-in; app clients that cannot answer it: "
+        "1 user will meet MFA_SETUP at their next sign-in; app clients that cannot answer it: "
         "kiosk (ALLOW_CUSTOM_AUTH, ALLOW_REFRESH_TOKEN_AUTH)"
     )
 

@@ -157,15 +157,3 @@ def test_other_services_have_their_own_pace():
     assert quotas.category_of("SendEmail").key == quotas.EMAIL_SEND
     assert quotas.category_of("batch_import_findings").key == quotas.FINDINGS_WRITE
     assert quotas.category_of("AdminRemoveUserFromGroup").quota == "UserResourceUpdate"
-
-
-def test_coverage_chart_draws_history_deadlines_and_threshold():
-    step = {"today": "2027-01-20", "coverage": {"percent": 75.0, "compliant": 3, "total": 4, "groups": {"<adm>": {"total": 1}}},
-            "history": {"2027-01-10": 50.0, "2027-01-20": 75.0, "2027-01-16": 50.0}, "nudges": [{}]}
-    page = campaign_files.coverage_html(step, "staff", "2027-03-01", 80, {"admins": "2027-01-15"})
-    svg = page[page.index("<svg"):page.index("</svg>")]
-    points = svg.split('class="coverage" points="')[1].split('"')[0].split()
-    assert len(points) == 3 and [float(p.split(",")[0]) for p in points] == sorted(float(p.split(",")[0]) for p in points)
-    assert svg.count('class="deadline"') == 2 and 'switch at 80%' in svg and "deadline 2027-03-01" in svg
-    assert "<adm>" not in page and "&lt;adm&gt;" in page and "<script" not in page
-    assert float(points[-1].split(",")[1]) < float(points[0].split(",")[1])  # higher coverage is drawn higher

@@ -98,14 +98,15 @@ def test_compliance_follows_the_policy_of_the_audit():
     report = audit_report([record], min_compliance_percent=50)
     assert report["passed"] and report["overall"]["counts"]["compliant"] == 1
     rows = {row["username"]: row for row in csv.DictReader(io.StringIO(csv_report.render(report)))}
-    assert (rows["erin"]["state"], rows["erin"]["compliant"]) == ("compliant", "true")
+    assert (rows["erin"]["audit_state"], rows["erin"]["compliant"], rows["erin"]["mfa_state"]) == ("compliant", "true", "totp_enabled_not_preferred")
 
     # A policy that asks for more: TOTP preferred without SMS is not compliant, and says what the user has.
     with_sms = {TOTP: mfa.MethodRequest(enabled=True, preferred=True), SMS: mfa.MethodRequest(enabled=True)}
     record = pool(results=[info(row("alice", policy=with_sms))])
     assert states(record) == {"alice": "totp_preferred"}
     assert record["counts"]["non_compliant"] == 1 and record["compliance_percent"] == 0
-    assert "1 TOTP enabled and preferred" in record["message"]
+    assert record["counts"]["non_compliant_by_mfa_state"]["totp_preferred"] == 1 and "totp_preferred" not in record["counts"]
+    assert "1 TOTP enabled and preferred, yet not compliant" in record["message"]
 
 
 def test_pool_counts_every_state_once_and_merges_results():
@@ -117,7 +118,9 @@ def test_pool_counts_every_state_once_and_merges_results():
         "erin": "totp_enabled_not_preferred", "ghost": "not_found", "x": "unreadable",
     }
     assert record["counts"] == {
-        "compliant": 1, "totp_preferred": 0, "totp_enabled_not_preferred": 1, "other_mfa_only": 1, "no_mfa": 1, "disabled": 1,
+        "compliant": 1,
+        "non_compliant_by_mfa_state": {"totp_preferred": 0, "totp_enabled_not_preferred": 1, "other_mfa_only": 1, "no_mfa": 1},
+        "disabled": 1,
         "federated": 0, "unconfirmed": 0, "password_reset_required": 0, "force_change_password": 0,
         "unreadable": 1, "not_found": 1, "total": 7, "considered": 5, "non_compliant": 4,
     }
@@ -367,14 +370,15 @@ def test_csv_has_one_row_per_user_and_no_formulas():
     text = csv_report.render(sample_report())
     assert text.startswith(",".join(csv_report.CSV_FIELDS) + "\r\n")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
-    assert [(r["username"], r["state"], r["compliant"]) for r in rows] == [
+    assert [(r["username"], r["audit_state"], r["compliant"]) for r in rows] == [
         ("'=cmd", "no_mfa", "false"), ("alice", "compliant", "true"), ("bob", "totp_enabled_not_preferred", "false"),
         ("dis", "disabled", "false"), ("ghost", "not_found", "false"), ("x", "unreadable", "false"),
     ]
     assert rows[1] == {
         "pool": "pool-a", "user_pool_id": POOL_ID, "region": "us-east-1", "username": "alice", "email": "",
-        "listed_as": "alice", "state": "compliant", "compliant": "true", "enabled": "true", "user_status": "CONFIRMED", "enabled_methods": TOTP,
-        "preferred_method": TOTP, "error_code": "", "read_at": "", "read_this_run": "",
+        "listed_as": "alice", "audit_state": "compliant", "compliant": "true", "mfa_state": "totp_preferred", "enabled": "true",
+        "user_status": "CONFIRMED", "enabled_methods": TOTP, "preferred_method": TOTP, "error_code": "",
+        "read_at": "", "read_this_run": "",
     }
     assert rows[5]["error_code"] == "InternalErrorException" and rows[4]["enabled"] == ""
     report = sample_report()  # a run with a state: when each verdict's read was made, and whether by this run

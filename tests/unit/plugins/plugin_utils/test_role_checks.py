@@ -62,10 +62,10 @@ def test_accounts_split_people_from_service_accounts_and_gather_groups():
 @pytest.mark.parametrize(
     "invitation, mediums, unreachable",
     [
-        ("send", [], "1 user(s), who have no email or phone_number: a."),
-        ("send", ["EMAIL"], "2 user(s), who have no email: a, c."),
-        ("resend", ["SMS"], "3 user(s), who have no phone_number: a, b, d."),
-        ("send", ["EMAIL", "SMS"], "4 user(s), who have no email or phone_number: a, c, b, d."),
+        ("send", [], "1 user who has no email or phone_number: a."),
+        ("send", ["EMAIL"], "2 users who have no email: a, c."),
+        ("resend", ["SMS"], "3 users who have no phone_number: a, b, d."),
+        ("send", ["EMAIL", "SMS"], "4 users who have no email or phone_number: a, c, b, d."),
         ("suppress", ["EMAIL"], None),
     ],
 )
@@ -83,7 +83,7 @@ def test_service_accounts_need_an_app_client_and_a_vault_password():
     split = role_checks.accounts(PEOPLE)
     assert role_checks.onboarding_problems(split, "suppress", client_id="app", vault_password="pw") == []
     assert role_checks.onboarding_problems(split, "suppress", client_id="app") == [
-        "1 service account(s) listed (svc): their first sign-in needs an app client (onboard_users_client_id, or the host "
+        "1 service account listed (svc): their first sign-in needs an app client (onboard_users_client_id, or the host "
         "var cognito_client_id) and their secrets a vault password (onboard_users_secrets_vault_password)."
     ]
 
@@ -113,7 +113,7 @@ def test_onboarding_summary_counts_every_user_and_checks_the_failures_allowed():
     assert result["message"] == "6 users: 3 created, 0 existing, 0 updated, 1 failed, 2 not attempted"
     assert summary.problems(result, "onboard_users", max_failed=3) == ["expired"]
     assert summary.problems(result, "onboard_users", max_failed=2) == [
-        "3 user(s) failed or were not attempted (more than onboard_users_max_failed, 2): f, x, y.",
+        "3 users failed or not attempted (more than onboard_users_max_failed, 2): f, x, y.",
         "f: boom. x: expired. y: expired",
         "expired",
     ]
@@ -137,7 +137,7 @@ def test_service_account_summary():
     assert result["not_enrolled"] == ["svc-b: wrong password"]
     assert result["problems"] == ["Service account(s) not enrolled - svc-b: wrong password."]
     assert result["message"] == (
-        "1 users: 1 created, 0 existing, 0 updated, 0 failed; groups created: robots; "
+        "1 user: 1 created, 0 existing, 0 updated, 0 failed; groups created: robots; "
         "service accounts signed in and enrolled: svc-a; service accounts NOT enrolled: svc-b"
     )
     assert summary.service_accounts(["svc-a", "svc-b"], {}, {}, {"failed": True, "msg": "throttled"})["not_enrolled"] == [

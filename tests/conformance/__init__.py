@@ -1,0 +1,1 @@
+"""The conformance kit: probes that prove the stand-in against real Cognito (docs/conformance.md)."""

@@ -1,0 +1,615 @@
+"""The probes: one per row of docs/cognito-behaviour.md that the stand-in emulates or the
+collection relies on. Each row of the ledger names its probe; docs/conformance.md says how to run them.
+
+Every probe creates what it needs in a user pool of its own (``ctx.create_pool``), makes no user
+that could receive a message (``MessageAction: SUPPRESS``, no SMS configuration, no verified
+contact), and returns a small, normalised observation. ``expected`` is the ledger's expectation;
+``UNKNOWN`` marks what nobody has seen on a real pool.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Optional
+
+import pyotp
+
+from .kit import PASSWORD, UNKNOWN, Context, Skip, attempt, outcome, part, probe, sign_in_answer
+
+NOT_ENROLLED = "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA"
+OFF_REFUSAL = "Invalid MFA configuration given, can't turn off MFA and configure an MFA together"
+WEBAUTHN_REFUSAL = (
+    "Cannot set WebAuthn factor configuration to SINGLE_FACTOR if MFA is required and WebAuthn is an allowed first auth factor"
+)
+ADMIN_FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+TOTP_ON = {"SoftwareTokenMfaConfiguration": {"Enabled": True}}
+TOTP_PREFERRED = {"SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}}
+TOTP_ENABLED = {"SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": False}}
+INVALID_PARAMETER = "InvalidParameterException"
+
+
+# ----- helpers: thin boto3 steps --------------------------------------------------------
+
+
+def make_user(ctx: Context, pool: str, name: str, attributes: Optional[list[dict[str, str]]] = None,
+              confirmed: bool = True) -> dict[str, Any]:
+    """A user created by an administrator, no message sent; with a permanent password (CONFIRMED)."""
+    user = ctx.cognito.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS",
+                                         UserAttributes=attributes or [])["User"]
+    if confirmed:
+        ctx.cognito.admin_set_user_password(UserPoolId=pool, Username=user["Username"], Password=PASSWORD, Permanent=True)
+    return user
+
+
+def make_client(ctx: Context, pool: str, flows: Optional[list[str]] = None, secret: bool = False) -> dict[str, Any]:
+    return ctx.cognito.create_user_pool_client(UserPoolId=pool, ClientName="conformance", GenerateSecret=secret,
+                                               ExplicitAuthFlows=flows or ADMIN_FLOWS)["UserPoolClient"]
+
+
+def sign_in(ctx: Context, pool: str, client_id: str, name: str, **extra: str) -> tuple[Any, Any]:
+    return attempt(ctx.cognito.admin_initiate_auth, UserPoolId=pool, ClientId=client_id,
+                   AuthFlow="ADMIN_USER_PASSWORD_AUTH", AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD, **extra})
+
+
+def code_at(secret: str, when: Optional[float] = None) -> str:
+    return pyotp.TOTP(secret).at(when if when is not None else time.time())
+
+
+def next_step(ctx: Context) -> None:
+    """Wait for the next 30 s TOTP step (on AWS: a code used once may not be used again)."""
+    ctx.sleep(30 - time.time() % 30 + 0.5)
+
+
+def enrol(ctx: Context, pool: str, client_id: str, name: str) -> tuple[str, str]:
+    """Sign in (no challenge expected), associate and verify a TOTP token; (the secret, the access token)."""
+    answer, error = sign_in(ctx, pool, client_id, name)
+    if error or not answer.get("AuthenticationResult"):
+        raise RuntimeError(f"sign-in before enrolment: {sign_in_answer(answer, error)}")
+    token = answer["AuthenticationResult"]["AccessToken"]
+    secret = ctx.cognito.associate_software_token(AccessToken=token)["SecretCode"]
+    status = ctx.cognito.verify_software_token(AccessToken=token, UserCode=code_at(secret))["Status"]
+    if status != "SUCCESS":
+        raise RuntimeError(f"VerifySoftwareToken: {status}")
+    return secret, token
+
+
+def totp_pool(ctx: Context, mode: str = "OPTIONAL", suffix: str = "") -> tuple[str, str]:
+    """A pool with TOTP in ``mode`` and an app client for admin password sign-in."""
+    pool = ctx.create_pool(suffix)
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration=mode, **TOTP_ON)
+    return pool, make_client(ctx, pool)["ClientId"]
+
+
+def mfa_fields(user: dict[str, Any]) -> dict[str, Any]:
+    """How AdminGetUser shows the MFA fields: absent, empty or their values."""
+    return {key: user.get(key, "<absent>") for key in ("UserMFASettingList", "PreferredMfaSetting")}
+
+
+def answer_totp(ctx: Context, pool: str, client_id: str, name: str, session: str, code: str) -> Any:
+    answer, error = attempt(ctx.cognito.admin_respond_to_auth_challenge, UserPoolId=pool, ClientId=client_id,
+                            ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
+                            ChallengeResponses={"USERNAME": name, "SOFTWARE_TOKEN_MFA_CODE": code})
+    return sign_in_answer(answer, error)
+
+
+# ----- rows 1-5: refusals, the pool's configuration, names -------------------------------
+
+
+@probe("not_enrolled_wording", "1", "TOTP refused for a user without a verified token",
+       {"admin": {"error": INVALID_PARAMETER, "message": NOT_ENROLLED}})
+def not_enrolled_wording(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", **TOTP_ON)
+    make_user(ctx, pool, "no-token")
+    return {"admin": outcome(ctx.cognito.admin_set_user_mfa_preference, UserPoolId=pool, Username="no-token", **TOTP_PREFERRED)}
+
+
+@probe("off_with_factors", "2", "OFF with a factor block is refused; OFF alone is accepted",
+       {"off_with_totp": {"error": INVALID_PARAMETER, "message": OFF_REFUSAL}, "off_alone": "accepted"})
+def off_with_factors(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    return {
+        "off_with_totp": outcome(ctx.cognito.set_user_pool_mfa_config, UserPoolId=pool, MfaConfiguration="OFF", **TOTP_ON),
+        "off_alone": outcome(ctx.cognito.set_user_pool_mfa_config, UserPoolId=pool, MfaConfiguration="OFF"),
+    }
+
+
+@probe("mfa_config_replaced", "3", "SetUserPoolMfaConfig replaces the whole configuration",
+       {"mode": "OFF", "totp_enabled_after_omitting_it": False})
+def mfa_config_replaced(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", **TOTP_ON)
+    # OFF alone (the only mode that needs no factor block, and no SMS or email set-up): TOTP omitted.
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+    config = ctx.cognito.get_user_pool_mfa_config(UserPoolId=pool)
+    return {"mode": config.get("MfaConfiguration"),
+            "totp_enabled_after_omitting_it": bool((config.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled"))}
+
+
+@probe("case_blind_pool", "4", "A case-insensitive pool matches names in any case and stores them in lowercase",
+       {"get_in_other_case": "found", "stored_username": "alice.case", "sign_in_in_other_case": "tokens"})
+def case_blind_pool(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool(UsernameConfiguration={"CaseSensitive": False})
+    client_id = make_client(ctx, pool)["ClientId"]
+    user = make_user(ctx, pool, "Alice.Case")
+    found, error = attempt(ctx.cognito.admin_get_user, UserPoolId=pool, Username="ALICE.case")
+    return {"get_in_other_case": error["error"] if error else "found",
+            "stored_username": user["Username"],
+            "sign_in_in_other_case": sign_in_answer(*sign_in(ctx, pool, client_id, "alice.CASE"))}
+
+
+@probe("alias_username_is_uuid", "5", "In an email-username pool the Username is a UUID; admin calls take the email",
+       {"username_is_uuid": True, "get_by_email": "found"})
+def alias_username_is_uuid(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool(UsernameAttributes=["email"])
+    user = make_user(ctx, pool, "bob@example.com", [{"Name": "email", "Value": "bob@example.com"}], confirmed=False)
+    found, error = attempt(ctx.cognito.admin_get_user, UserPoolId=pool, Username="bob@example.com")
+    import uuid  # pylint: disable=import-outside-toplevel
+
+    try:
+        is_uuid = str(uuid.UUID(user["Username"])) == user["Username"]
+    except ValueError:
+        is_uuid = False
+    return {"username_is_uuid": is_uuid, "get_by_email": error["error"] if error else "found"}
+
+
+# ----- rows 6-11, 15, 30: TOTP at sign-in ------------------------------------------------
+
+
+@probe("totp_code_used_once", "6", "A TOTP code is accepted once at sign-in",
+       {"first_sign_in": "tokens", "same_code_again": "refused"})
+def totp_code_used_once(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "reuse")
+    secret, dummy = enrol(ctx, pool, client_id, "reuse")
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="reuse", **TOTP_PREFERRED)
+    next_step(ctx)  # the code given to VerifySoftwareToken is not reused at sign-in
+    code = code_at(secret)
+    answers = []
+    for dummy in range(2):
+        answer, error = sign_in(ctx, pool, client_id, "reuse")
+        if error or answer.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
+            answers.append(sign_in_answer(answer, error))
+            continue
+        answers.append(answer_totp(ctx, pool, client_id, "reuse", answer["Session"], code))
+    second = answers[1]
+    return {"first_sign_in": answers[0],
+            "same_code_again": "refused" if isinstance(second, dict) and "error" in second else second,
+            "reuse_error": second}
+
+
+part("totp_code_reuse_error", "6", "The error Cognito gives for a reused TOTP code", UNKNOWN,
+     "totp_code_used_once", "reuse_error")
+
+
+@probe("totp_rfc6238", "7", "TOTP is RFC 6238 (HMAC-SHA1, 6 digits, 30 s) on a base32 secret",
+       {"verify_status": "SUCCESS", "secret_is_base32": True, "wrong_code": "refused"})
+def totp_rfc6238(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "rfc")
+    answer, error = sign_in(ctx, pool, client_id, "rfc")
+    if error:
+        return {"sign_in": error}
+    token = answer["AuthenticationResult"]["AccessToken"]
+    secret = ctx.cognito.associate_software_token(AccessToken=token)["SecretCode"]
+    wrong = str((int(code_at(secret)) + 500_000) % 1_000_000).zfill(6)
+    refused = outcome(ctx.cognito.verify_software_token, AccessToken=token, UserCode=wrong)
+    status = ctx.cognito.verify_software_token(AccessToken=token, UserCode=code_at(secret))["Status"]
+    import base64  # pylint: disable=import-outside-toplevel
+    import binascii  # pylint: disable=import-outside-toplevel
+
+    try:
+        base64.b32decode(secret + "=" * (-len(secret) % 8))
+        base32 = True
+    except (binascii.Error, ValueError):
+        base32 = False
+    wrong_status = refused if refused == "accepted" else "refused"
+    return {"verify_status": status, "secret_is_base32": base32, "wrong_code": wrong_status}
+
+
+@probe("mfa_setup_challenge", "8", "MFA_SETUP at sign-in for a user without MFA in an ON pool",
+       {"sign_in": "challenge:MFA_SETUP"})
+def mfa_setup_challenge(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx, "ON")
+    make_user(ctx, pool, "setup")
+    return {"sign_in": sign_in_answer(*sign_in(ctx, pool, client_id, "setup"))}
+
+
+@probe("select_mfa_type", "9", "SELECT_MFA_TYPE for a user with TOTP and SMS enabled and none preferred",
+       {"sign_in": "challenge:SELECT_MFA_TYPE"},
+       aws_opt_in=("CONFORMANCE_SMS", "needs an SMS configuration on the pool (CONFORMANCE_SNS_ROLE_ARN, a role "
+                   "Cognito may use to send text messages) and a user with SMS MFA; the probe sends none itself"))
+def select_mfa_type(ctx: Context) -> dict[str, Any]:
+    import os  # pylint: disable=import-outside-toplevel
+
+    pool = ctx.create_pool()
+    role = os.environ.get("CONFORMANCE_SNS_ROLE_ARN") or "arn:aws:iam::123456789012:role/conformance-sns"
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", **TOTP_ON,
+                                         SmsMfaConfiguration={"SmsConfiguration": {
+                                             "SnsCallerArn": role, "ExternalId": "conformance"}})
+    client_id = make_client(ctx, pool)["ClientId"]
+    make_user(ctx, pool, "both", [{"Name": "phone_number", "Value": "+15550100001"}])
+    enrol(ctx, pool, client_id, "both")
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="both", **TOTP_ENABLED,
+                                              SMSMfaSettings={"Enabled": True, "PreferredMfa": False})
+    return {"sign_in": sign_in_answer(*sign_in(ctx, pool, client_id, "both"))}
+
+
+@probe("totp_enabled_not_preferred", "10", "A user with TOTP enabled but not preferred is challenged",
+       {"sign_in": "challenge:SOFTWARE_TOKEN_MFA"})
+def totp_enabled_not_preferred(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "notpref")
+    enrol(ctx, pool, client_id, "notpref")
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="notpref", **TOTP_ENABLED)
+    return {"sign_in": sign_in_answer(*sign_in(ctx, pool, client_id, "notpref"))}
+
+
+@probe("session_tied_to_user", "11", "A sign-in session answered in another user's name is refused",
+       {"answer_as_other_user": {"error": "NotAuthorizedException"}})
+def session_tied_to_user(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    for name in ("owner", "intruder"):
+        make_user(ctx, pool, name)
+    secret, dummy = enrol(ctx, pool, client_id, "owner")
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="owner", **TOTP_ENABLED)
+    next_step(ctx)
+    answer, error = sign_in(ctx, pool, client_id, "owner")
+    if error or answer.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
+        return {"answer_as_other_user": {"error": f"no challenge: {sign_in_answer(answer, error)}"}}
+    result = answer_totp(ctx, pool, client_id, "intruder", answer["Session"], code_at(secret))
+    return {"answer_as_other_user": {"error": result["error"]} if isinstance(result, dict) else result}
+
+
+@probe("on_pool_disable_answer", "15", "In an ON pool, disabling a user's only MFA method",
+       {"answer": UNKNOWN, "totp_enabled_after": UNKNOWN})
+def on_pool_disable_answer(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "on-user")
+    enrol(ctx, pool, client_id, "on-user")
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="on-user", **TOTP_PREFERRED)
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="ON", **TOTP_ON)
+    answer = outcome(ctx.cognito.admin_set_user_mfa_preference, UserPoolId=pool, Username="on-user",
+                     SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+    user = ctx.cognito.admin_get_user(UserPoolId=pool, Username="on-user")
+    return {"answer": answer, "totp_enabled_after": "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or [])}
+
+
+@probe("disabled_user_admin_write", "30", "Admin MFA writes still work on a disabled user",
+       {"write": "accepted", "enabled": False, "totp_enabled_after": True})
+def disabled_user_admin_write(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "disabled")
+    enrol(ctx, pool, client_id, "disabled")
+    ctx.cognito.admin_disable_user(UserPoolId=pool, Username="disabled")
+    write = outcome(ctx.cognito.admin_set_user_mfa_preference, UserPoolId=pool, Username="disabled", **TOTP_PREFERRED)
+    user = ctx.cognito.admin_get_user(UserPoolId=pool, Username="disabled")
+    return {"write": write, "enabled": user["Enabled"],
+            "totp_enabled_after": "SOFTWARE_TOKEN_MFA" in (user.get("UserMFASettingList") or [])}
+
+
+@probe("off_pool_no_second_factor", "17", "An OFF pool asks no second factor, whatever the user's settings",
+       {"sign_in": "tokens"}, standin_gap=True)
+def off_pool_no_second_factor(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "was-totp")
+    enrol(ctx, pool, client_id, "was-totp")
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="was-totp", **TOTP_PREFERRED)
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+    return {"sign_in": sign_in_answer(*sign_in(ctx, pool, client_id, "was-totp"))}
+
+
+@probe("last_modified_on_mfa_change", "DESIGN 6", "Whether UserLastModifiedDate moves on an MFA change",
+       {"moved": UNKNOWN})
+def last_modified_on_mfa_change(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "dated")
+    enrol(ctx, pool, client_id, "dated")
+    before = ctx.cognito.admin_get_user(UserPoolId=pool, Username="dated")["UserLastModifiedDate"]
+    ctx.sleep(2)  # the dates have a resolution of a second or more
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="dated", **TOTP_PREFERRED)
+    after = ctx.cognito.admin_get_user(UserPoolId=pool, Username="dated")["UserLastModifiedDate"]
+    return {"moved": after > before}
+
+
+# ----- rows 12-14, 16, 18: quotas, missing fields, secret hash, legacy SMS -----------------
+
+
+@probe("group_quota", "12", "Groups per user pool (resource quota), from Service Quotas",
+       {"groups_per_pool_default": UNKNOWN})
+def group_quota(ctx: Context) -> dict[str, Any]:
+    quotas = ctx.client("service-quotas")
+    answer, error = attempt(quotas.list_aws_default_service_quotas, ServiceCode="cognito-idp", MaxResults=100)
+    if error:
+        raise Skip(f"the endpoint does not answer Service Quotas ListAWSDefaultServiceQuotas for cognito-idp: {error['error']}")
+    listed = answer.get("Quotas", [])
+    for quota in sorted(listed, key=lambda q: q.get("QuotaName", "").lower() != "groups per user pool"):
+        if "group" in quota.get("QuotaName", "").lower():
+            return {"groups_per_pool_default": quota.get("Value"), "quota_name": quota.get("QuotaName"),
+                    "adjustable": quota.get("Adjustable")}
+    return {"groups_per_pool_default": "<no group quota listed>"}
+
+
+@probe("request_quota_throttling", "13", "A burst above a request quota is answered TooManyRequestsException",
+       {"throttled_error": "TooManyRequestsException"},
+       aws_opt_in=("CONFORMANCE_THROTTLE", "takes the account's whole UserList quota (30 req/s) for a moment; "
+                   "run it on a sandbox account only"))
+def request_quota_throttling(ctx: Context) -> dict[str, Any]:
+    from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+
+    pool = ctx.create_pool()
+    client = ctx.client(retries=1)
+    found: list[str] = []
+
+    def burst(dummy: int) -> None:
+        for dummy_call in range(50):
+            if found:
+                return
+            dummy_answer, error = attempt(client.list_users, UserPoolId=pool, Limit=1)
+            if error:
+                found.append(error["error"])
+
+    with ThreadPoolExecutor(10) as workers:  # up to 500 calls; it stops at the first refusal
+        list(workers.map(burst, range(10)))
+    return {"throttled_error": found[0] if found else "never throttled in 500 calls"}
+
+
+@probe("mfa_fields_when_none", "14", "AdminGetUser of a user without MFA: UserMFASettingList, PreferredMfaSetting",
+       {"fields": UNKNOWN})
+def mfa_fields_when_none(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    make_user(ctx, pool, "plain", confirmed=False)
+    return {"fields": mfa_fields(ctx.cognito.admin_get_user(UserPoolId=pool, Username="plain"))}
+
+
+@probe("secret_hash_required", "16", "A client with a secret needs SECRET_HASH in admin sign-in",
+       {"without": {"error": "NotAuthorizedException"}, "with": "tokens"}, standin_gap=True)
+def secret_hash_required(ctx: Context) -> dict[str, Any]:
+    import base64  # pylint: disable=import-outside-toplevel
+    import hashlib  # pylint: disable=import-outside-toplevel
+    import hmac  # pylint: disable=import-outside-toplevel
+
+    pool = ctx.create_pool()
+    client = make_client(ctx, pool, secret=True)
+    make_user(ctx, pool, "hashed")
+    digest = hmac.new(client["ClientSecret"].encode(), ("hashed" + client["ClientId"]).encode(), hashlib.sha256).digest()
+    without = sign_in_answer(*sign_in(ctx, pool, client["ClientId"], "hashed"))
+    return {"without": {"error": without["error"]} if isinstance(without, dict) else without,
+            "with": sign_in_answer(*sign_in(ctx, pool, client["ClientId"], "hashed",
+                                            SECRET_HASH=base64.b64encode(digest).decode()))}
+
+
+@probe("legacy_sms_mfa_options", "18", "Legacy MFAOptions (SMS) and UserMFASettingList",
+       {"set": "accepted", "mfa_options": [{"AttributeName": "phone_number", "DeliveryMedium": "SMS"}],
+        "fields": UNKNOWN}, standin_gap=True)
+def legacy_sms_mfa_options(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    make_user(ctx, pool, "legacy", [{"Name": "phone_number", "Value": "+15550100002"}], confirmed=False)
+    result = outcome(ctx.cognito.admin_set_user_settings, UserPoolId=pool, Username="legacy",
+                     MFAOptions=[{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}])
+    user = ctx.cognito.admin_get_user(UserPoolId=pool, Username="legacy")
+    return {"set": result if result == "accepted" else {"error": result["error"]},
+            "mfa_options": user.get("MFAOptions", "<absent>"), "fields": mfa_fields(user)}
+
+
+# ----- rows 19-23: passkeys and choice-based sign-in ---------------------------------------
+
+
+@probe("webauthn_config_kept", "19", "SetUserPoolMfaConfig keeps WebAuthnConfiguration",
+       {"set": "accepted", "web_authn": {"RelyingPartyId": "example.com", "UserVerification": "preferred"}})
+def webauthn_config_kept(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    block = {"RelyingPartyId": "example.com", "UserVerification": "preferred"}
+    result = outcome(ctx.cognito.set_user_pool_mfa_config, UserPoolId=pool, MfaConfiguration="OPTIONAL", **TOTP_ON,
+                     WebAuthnConfiguration=block)
+    kept = ctx.cognito.get_user_pool_mfa_config(UserPoolId=pool).get("WebAuthnConfiguration") or {}
+    return {"set": result, "web_authn": {key: kept.get(key) for key in block}}
+
+
+@probe("on_refused_with_single_factor_passkeys", "20", "ON is refused while passkeys are an allowed single first factor",
+       {"on": {"error": INVALID_PARAMETER, "message": WEBAUTHN_REFUSAL}, "on_multi_factor": "accepted"})
+def on_refused_with_single_factor_passkeys(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
+    return {
+        "on": outcome(ctx.cognito.set_user_pool_mfa_config, UserPoolId=pool, MfaConfiguration="ON", **TOTP_ON),
+        "on_multi_factor": outcome(ctx.cognito.set_user_pool_mfa_config, UserPoolId=pool, MfaConfiguration="ON", **TOTP_ON,
+                                   WebAuthnConfiguration={"RelyingPartyId": "example.com",
+                                                          "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"}),
+    }
+
+
+@probe("sign_in_policy_kept", "21", "CreateUserPool keeps SignInPolicy.AllowedFirstAuthFactors",
+       {"allowed_first_auth_factors": ["PASSWORD", "WEB_AUTHN"]})
+def sign_in_policy_kept(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
+    described = ctx.cognito.describe_user_pool(UserPoolId=pool)["UserPool"]
+    factors = described.get("Policies", {}).get("SignInPolicy", {}).get("AllowedFirstAuthFactors")
+    return {"allowed_first_auth_factors": sorted(factors) if factors else factors}
+
+
+@probe("auth_factors_password_user", "22", "AdminGetUserAuthFactors for a password user without MFA",
+       {"keys": ["ConfiguredUserAuthFactors", "Username"], "configured": ["PASSWORD"]})
+def auth_factors_password_user(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    make_user(ctx, pool, "factors")
+    answer, error = attempt(ctx.cognito.admin_get_user_auth_factors, UserPoolId=pool, Username="factors")
+    if error:
+        return {"keys": error}
+    keys = sorted(key for key in answer if key in ("Username", "ConfiguredUserAuthFactors"))
+    return {"keys": keys, "configured": sorted(answer.get("ConfiguredUserAuthFactors") or [])}
+
+
+@probe("auth_factors_verified_not_enabled", "22", "AdminGetUserAuthFactors for a verified token that is not enabled",
+       {"answer": UNKNOWN})
+def auth_factors_verified_not_enabled(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "verified")
+    enrol(ctx, pool, client_id, "verified")
+    answer, error = attempt(ctx.cognito.admin_get_user_auth_factors, UserPoolId=pool, Username="verified")
+    if error:
+        return {"answer": error}
+    return {"answer": {**mfa_fields(answer), "ConfiguredUserAuthFactors": sorted(answer.get("ConfiguredUserAuthFactors") or [])}}
+
+
+@probe("user_auth_flow", "23", "USER_AUTH: PREFERRED_CHALLENGE PASSWORD, SELECT_CHALLENGE, and a client without ALLOW_USER_AUTH",
+       {"preferred_password": "tokens", "no_preference": "challenge:SELECT_CHALLENGE",
+        "client_without_flow": INVALID_PARAMETER})
+def user_auth_flow(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool(Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]}})
+    client_id = make_client(ctx, pool, ["ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["ClientId"]
+    other_id = make_client(ctx, pool)["ClientId"]
+    make_user(ctx, pool, "chooser")
+
+    def start(client: str, **extra: str) -> Any:
+        return sign_in_answer(*attempt(ctx.cognito.initiate_auth, ClientId=client, AuthFlow="USER_AUTH",
+                                       AuthParameters={"USERNAME": "chooser", **extra}))
+
+    refused = start(other_id)
+    return {"preferred_password": start(client_id, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD),
+            "no_preference": start(client_id),
+            "client_without_flow": refused["error"] if isinstance(refused, dict) else refused,
+            "client_without_flow_message": refused.get("message") if isinstance(refused, dict) else None}
+
+
+part("user_auth_flow_wording", "23", "The message for USER_AUTH on a client without ALLOW_USER_AUTH", UNKNOWN,
+     "user_auth_flow", "client_without_flow_message")
+
+
+# ----- rows 24-29: identities and user states ----------------------------------------------
+
+
+@probe("admin_calls_take_sub", "24", "Admin calls take the sub of a local user",
+       {"get_by_sub": "found", "same_username": True})
+def admin_calls_take_sub(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    user = make_user(ctx, pool, "subbed", confirmed=False)
+    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    found, error = attempt(ctx.cognito.admin_get_user, UserPoolId=pool, Username=sub)
+    return {"get_by_sub": error["error"] if error else "found",
+            "same_username": bool(found) and found.get("Username") == user["Username"]}
+
+
+@probe("list_users_attributes", "25", "ListUsers and ListUsersInGroup return each user's Attributes",
+       {"list_users": ["email", "sub"], "list_users_in_group": ["email", "sub"]})
+def list_users_attributes(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    make_user(ctx, pool, "listed", [{"Name": "email", "Value": "listed@example.com"}], confirmed=False)
+    ctx.cognito.create_group(UserPoolId=pool, GroupName="staff")
+    ctx.cognito.admin_add_user_to_group(UserPoolId=pool, Username="listed", GroupName="staff")
+
+    def names(users: list[dict[str, Any]]) -> list[str]:
+        return sorted(a["Name"] for a in users[0].get("Attributes", []) if a["Name"] in ("email", "sub")) if users else []
+
+    return {"list_users": names(ctx.cognito.list_users(UserPoolId=pool)["Users"]),
+            "list_users_in_group": names(ctx.cognito.list_users_in_group(UserPoolId=pool, GroupName="staff")["Users"])}
+
+
+@probe("default_pool_case_sensitive", "26", "A pool created without UsernameConfiguration is case sensitive",
+       {"get_in_other_case": "UserNotFoundException"})
+def default_pool_case_sensitive(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    make_user(ctx, pool, "Carol", confirmed=False)
+    found, error = attempt(ctx.cognito.admin_get_user, UserPoolId=pool, Username="carol")
+    return {"get_in_other_case": error["error"] if error else "found"}
+
+
+@probe("user_status_values", "27", "UserStatus after AdminCreateUser, a permanent password, and SignUp",
+       {"created": "FORCE_CHANGE_PASSWORD", "permanent_password": "CONFIRMED", "signed_up": "UNCONFIRMED"})
+def user_status_values(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()  # no auto-verified attribute: SignUp sends no message
+    client_id = make_client(ctx, pool, ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["ClientId"]
+    created = make_user(ctx, pool, "created", confirmed=False)["UserStatus"]
+    make_user(ctx, pool, "confirmed")
+    ctx.cognito.sign_up(ClientId=client_id, Username="signed-up", Password=PASSWORD)
+
+    def status(name: str) -> str:
+        return ctx.cognito.admin_get_user(UserPoolId=pool, Username=name)["UserStatus"]
+
+    return {"created": created, "permanent_password": status("confirmed"), "signed_up": status("signed-up")}
+
+
+@probe("federated_users", "28", "Federated (EXTERNAL_PROVIDER) users get no MFA from Cognito", {"answer": UNKNOWN})
+def federated_users(ctx: Context) -> dict[str, Any]:
+    raise Skip("an EXTERNAL_PROVIDER user exists only after a sign-in through a real identity provider "
+               "(SAML/OIDC), which the API alone cannot do; check by hand (docs/conformance.md)")
+
+
+@probe("unconfirmed_user_mfa_write", "29", "AdminSetUserMFAPreference on an UNCONFIRMED user",
+       {"answer": UNKNOWN})
+def unconfirmed_user_mfa_write(ctx: Context) -> dict[str, Any]:
+    pool = ctx.create_pool()
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", **TOTP_ON)
+    client_id = make_client(ctx, pool, ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["ClientId"]
+    ctx.cognito.sign_up(ClientId=client_id, Username="unconfirmed", Password=PASSWORD)
+    answer = outcome(ctx.cognito.admin_set_user_mfa_preference, UserPoolId=pool, Username="unconfirmed", **TOTP_PREFERRED)
+    return {"answer": answer if answer == "accepted" else {"error": answer["error"]}}
+
+
+@probe("mau_counting", "DESIGN 6", "Whether AdminGetUserAuthFactors counts as a monthly active user", {"answer": UNKNOWN})
+def mau_counting(ctx: Context) -> dict[str, Any]:
+    raise Skip("MAU counts are billing data (per account, a day later), not an API answer: "
+               "docs/conformance.md has the manual check")
+
+
+# ----- CloudTrail (issue 22) ----------------------------------------------------------------
+
+
+def lookup(ctx: Context, trail: Any, event_name: str, since: float, sub: str) -> Optional[dict[str, Any]]:
+    """The first event ``event_name`` since ``since`` whose additionalEventData.sub is ``sub`` (or any, if none has it)."""
+    import json  # pylint: disable=import-outside-toplevel
+
+    pages = trail.get_paginator("lookup_events").paginate(
+        LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": event_name}], StartTime=since)
+    first = None
+    for page in pages:
+        for event in page.get("Events", []):
+            body = json.loads(event.get("CloudTrailEvent") or "{}")
+            if body.get("eventSource") != "cognito-idp.amazonaws.com":
+                continue
+            first = first or body
+            if (body.get("additionalEventData") or {}).get("sub") == sub:
+                return body
+    return first
+
+
+def wait_for_event(ctx: Context, trail: Any, event_name: str, since: float, sub: str) -> Optional[dict[str, Any]]:
+    """Poll LookupEvents until the event is there or ``ctx.cloudtrail_wait`` seconds have passed."""
+    deadline = time.monotonic() + ctx.cloudtrail_wait
+    while True:
+        event = lookup(ctx, trail, event_name, since, sub)
+        if event is not None or time.monotonic() > deadline:
+            return event
+        time.sleep(min(30.0, max(0.2, ctx.cloudtrail_wait / 30)))
+
+
+def event_seen(ctx: Context, event: Optional[dict[str, Any]], sub: str) -> dict[str, Any]:
+    if event is None:
+        return {"event_name": f"<not delivered within {ctx.cloudtrail_wait:.0f} s>", "sub_is_the_users": None}
+    return {"event_name": event.get("eventName"),
+            "sub_is_the_users": (event.get("additionalEventData") or {}).get("sub") == sub}
+
+
+@probe("cloudtrail_mfa_events", "CloudTrail (issue 22)",
+       "CloudTrail records AdminSetUserMFAPreference (and the token-based SetUserMFAPreference) with additionalEventData.sub",
+       {"admin": {"event_name": "AdminSetUserMFAPreference", "sub_is_the_users": True}})
+def cloudtrail_mfa_events(ctx: Context) -> dict[str, Any]:
+    trail = ctx.client("cloudtrail", retries=3)
+    dummy, error = attempt(trail.lookup_events, MaxResults=1)
+    if error:
+        raise Skip(f"the endpoint does not answer CloudTrail LookupEvents (error {error['error']})")
+    since = time.time() - 60
+    pool, client_id = totp_pool(ctx)
+    user = make_user(ctx, pool, "trailed")
+    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    dummy, token = enrol(ctx, pool, client_id, "trailed")
+    ctx.cognito.set_user_mfa_preference(AccessToken=token, **TOTP_ENABLED)
+    ctx.cognito.admin_set_user_mfa_preference(UserPoolId=pool, Username="trailed", **TOTP_PREFERRED)
+    ctx.log(f"  waiting up to {ctx.cloudtrail_wait:.0f} s for CloudTrail to deliver the events (minutes on AWS)")
+    admin = event_seen(ctx, wait_for_event(ctx, trail, "AdminSetUserMFAPreference", since, sub), sub)
+    token_based = event_seen(ctx, wait_for_event(ctx, trail, "SetUserMFAPreference", since, sub), sub)
+    return {"admin": admin, "token_based": token_based}
+
+
+part("cloudtrail_token_call_sub", "CloudTrail (issue 22)",
+     "CloudTrail's event for the token-based SetUserMFAPreference, and its additionalEventData.sub", UNKNOWN,
+     "cloudtrail_mfa_events", "token_based")
