@@ -257,3 +257,29 @@ def test_incremental_verdicts_equal_a_full_read_over_random_churn(standin: Any, 
     full = audit(run_playbook, pool, None)
     assert verdicts(incremental) == verdicts(full)
     assert len(full["users"]) == len(pool.users) - 1 + 2
+
+
+def test_the_roles_keep_a_state_and_report_read_at(standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
+    from tests.integration.test_account_budget import inventory  # pylint: disable=import-outside-toplevel
+
+    root = Path(__file__).resolve().parents[2]
+    pool = seeded(standin, cognito, "st-roles", {"no_mfa": 3, "totp_verified": 3, "totp_preferred": 4})
+    pool_users = pool.users.copy()
+    pool.users.clear()  # no listed users: the whole pool is selected (cognito_all_users)
+    state_dir = tmp_path / "state"
+    path = inventory(tmp_path, {"pool": pool}, standin.endpoint, cognito_all_users=True, enforce_mfa_state_dir=str(state_dir),
+                     audit_mfa_state_dir=str(state_dir / "audit"), audit_mfa_report_dir=str(tmp_path / "reports"))
+    for _round in range(2):
+        standin.reset_counts()
+        run = run_playbook(root / "playbooks" / "enforce_mfa.yml", {}, args=("-i", str(path)))
+        assert run.rc == 0, run
+    counts = standin.counts(pool.id)
+    assert counts.get(READ, 0) == 0 and not any(counts.get(name) for name in WRITES), counts
+    for _round in range(2):
+        standin.reset_counts()
+        run = run_playbook(root / "playbooks" / "audit_mfa.yml", {}, args=("-i", str(path)))
+        assert run.rc == 0, run
+    assert standin.counts(pool.id).get(READ, 0) == 0
+    report = (tmp_path / "reports" / "mfa-audit-latest.csv").read_text()
+    assert report.splitlines()[0].endswith("read_at,read_this_run") and len(report.splitlines()) == 1 + len(pool_users)
+    assert all(line.endswith(",false") for line in report.splitlines()[1:])
