@@ -14,6 +14,7 @@ State (a JSON document, see campaign_state.py), per pool::
 
     {"version": 1, "user_pool_id": ..., "started": "YYYY-MM-DD", "last_run": "YYYY-MM-DD",
      "users": {username: {"first_seen": date, "nudges": [date, ...], "enrolled": date|null}},
+              (a nudge's date is recorded once it was handed over: its list written, or its email accepted)
      "removals": {"group/username": {"group", "username", "status": "pending"|"removed"|"restoring",
                                     "since": date}},
      "history": {date: coverage percent}}   (one entry per run day, for the coverage-over-time chart)
@@ -254,8 +255,8 @@ def plan(
         kept["enrolled"] = None
         groups = sorted({g for g, names in members.items() if name in names} | set(removed_from.get(name, ())))
         deadline = min([s.groups[g] for g in groups if g in s.groups] + [s.deadline])
-        last = max(kept["nudges"]) if kept["nudges"] else None
-        due = last is None or (s.today - parse_date(last, "state")).days >= s.nudge_every_days
+        before = nudges_before(kept, s.today)
+        due = not before or (s.today - parse_date(before[-1], "state")).days >= s.nudge_every_days
         nudges.append(
             {
                 "username": name,
@@ -264,7 +265,7 @@ def plan(
                 "deadline": deadline.isoformat(),
                 "days_left": (deadline - s.today).days,
                 "days_on_list": (s.today - parse_date(kept["first_seen"], "state")).days,
-                "nudges_sent": len(kept["nudges"]),
+                "nudges_sent": len(before),
                 "due": due,
             }
         )
@@ -303,7 +304,20 @@ def plan(
     return Plan(cover, nudges, switch, lockout_risk(rows, app_clients, s.exclude), removals, restores, new)
 
 
+def nudges_before(user: Mapping[str, Any], day: datetime.date) -> List[str]:
+    """The user's nudges recorded before `day`, oldest first. The decisions of a day rest on these only, so
+    every run of that day, whatever it was handed over earlier that day, lists the same nudges."""
+    return sorted(d for d in user.get("nudges") or () if parse_date(d, "state") < day)
+
+
+def nudged_on(state: Mapping[str, Any], username: str, day: datetime.date) -> bool:
+    """Whether a nudge of `username` was already handed over on `day` (its list written, or its email accepted)."""
+    return day.isoformat() in ((state.get("users") or {}).get(username) or {}).get("nudges", ())
+
+
 def record_nudge(state: Dict[str, Any], username: str, day: datetime.date) -> None:
+    """Record a nudge handed over on `day`: call it only once the list that carries it is written, or once SES
+    accepted its email."""
     user = state["users"].setdefault(username, {"first_seen": day.isoformat(), "nudges": [], "enrolled": None})
     if day.isoformat() not in user["nudges"]:
         user["nudges"].append(day.isoformat())

@@ -22,7 +22,7 @@ from .campaign import CampaignError
 from .campaign import check_state
 from .campaign import new_state
 from . import validate
-from .files import write_private
+from .files import make_dirs, write_private
 
 
 def path_for(state_dir: str, user_pool_id: str) -> str:
@@ -49,7 +49,7 @@ def load(state_dir: str, user_pool_id: str) -> Dict[str, Any]:
 
 def save(state_dir: str, user_pool_id: str, state: Dict[str, Any]) -> None:
     path = path_for(state_dir, user_pool_id)
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    make_dirs(state_dir)
     write_private(path, json.dumps(state, indent=1, sort_keys=True) + "\n")
 
 
@@ -68,7 +68,7 @@ class Lock:
         self.release()
 
     def acquire(self) -> "Lock":
-        os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
+        make_dirs(self.state_dir)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

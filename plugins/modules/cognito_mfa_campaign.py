@@ -20,8 +20,13 @@ description:
     (C(AdminAddUserToGroup)). Users in O(exclude) are never touched.
   - B(Kill-safe.) Each group change is recorded in the state as pending before the call and confirmed after it,
     the state file being written atomically at both points; the next run finishes whatever a killed run left.
+  - B(Nudges.) RV(nudges) says who is due a nudge today, from the nudges recorded before today only; this module
+    records none. A nudge is recorded once it is handed over - by M(mfaops.cognito.cognito_mfa_nudge_list) once the
+    list that carries it is written, or by M(mfaops.cognito.cognito_mfa_nudge_email) once SES accepted the email - so
+    a run that fails or is killed before that records nothing, and every run of one day lists the same nudges.
   - Checks every option first, then reads the pool's groups. A bad date, a deadline already past on the
-    campaign's first run or a group the pool does not have fails the task before any write.
+    campaign's first run or a group the pool does not have fails the task before any write (and before
+    O(state_dir) is created).
   - The module does not change the pool's MFA configuration; the role does that with
     M(mfaops.cognito.cognito_user_pool_mfa) when RV(switch) says so.
 author:
@@ -75,15 +80,10 @@ options:
   state_dir:
     description:
       - The directory of the campaign state, one file per pool (C(<user_pool_id>.campaign.json), mode 0600).
-      - Keep it between runs; it holds when each user was first seen, the nudges sent and the group removals.
+      - Keep it between runs; it holds when each user was first seen, the nudges handed over and the group removals.
+      - Created (mode 0700) when missing, once every option has been checked.
     type: path
     required: true
-  record_nudges:
-    description:
-      - Record today's due nudges in the state (the nudge list written by the role is the nudge).
-      - Set to V(false) when M(mfaops.cognito.cognito_mfa_nudge_email) sends them, which records each email it sends.
-    type: bool
-    default: true
   writes_per_second:
     description: Most group changes per second (Cognito's C(UserResourceUpdate) quota).
     type: float
@@ -114,9 +114,10 @@ attributes:
   idempotent:
     description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
     support: full
-    details: A second run on the same day with the same users changes no group and records no nudge.
+    details: A second run on the same day with the same users changes no group and returns the same nudges.
 seealso:
   - module: mfaops.cognito.cognito_user_mfa_info
+  - module: mfaops.cognito.cognito_mfa_nudge_list
   - module: mfaops.cognito.cognito_mfa_nudge_email
   - module: mfaops.cognito.cognito_user_pool_mfa
 """
@@ -174,10 +175,10 @@ nudges:
       description: Days since the campaign first saw the user not enrolled.
       type: int
     nudges_sent:
-      description: Nudges recorded before this run.
+      description: Nudges recorded before today (those handed over earlier today do not count, so a rerun lists the same).
       type: int
     due:
-      description: Whether a nudge is due today (none yet, or O(nudge_every_days) days since the last).
+      description: Whether a nudge is due today (none before today, or O(nudge_every_days) days since the last one before today).
       type: bool
   sample:
     - {username: bob, email: bob@example.com, group: admins, deadline: "2027-01-15", days_left: 10, days_on_list: 4,
@@ -255,7 +256,6 @@ ARGUMENT_SPEC = dict(
     users=dict(type="list", elements="dict", required=True),
     app_clients=dict(type="list", elements="dict", default=[]),
     state_dir=dict(type="path", required=True),
-    record_nudges=dict(type="bool", default=True),
     retries=dict(type="int", default=10),
     **quotas.argspec((cognito.WRITE, cognito.LIST)),
 )
@@ -274,10 +274,7 @@ def main():
         check_user_pool_id(pool, module.region)
         check_bulk_options(p, quotas.rate_options((cognito.WRITE, cognito.LIST)))
         s = options()
-        # Held until the module exits (the process ends with it), so no other run reads or writes in between.
-        lock = None if module.check_mode else campaign_state.Lock(p["state_dir"], pool).acquire()
-        state = campaign_state.load(p["state_dir"], pool)
-        campaign.check_first_run(state, s)
+        campaign.check_first_run(campaign_state.load(p["state_dir"], pool), s)
     except (InvalidRequest, campaign.CampaignError) as e:
         module.fail_json(msg=str(e))
 
@@ -292,6 +289,10 @@ def main():
         fail_aws(module, e, f"Could not read {what} user pool {pool}")
     try:
         s = options(known)
+        # Every option checked: only now is the state directory made. The lock is held until the module exits
+        # (the process ends with it), so no other run reads or writes in between; the state is read under it.
+        lock = None if module.check_mode else campaign_state.Lock(p["state_dir"], pool).acquire()
+        state = campaign_state.load(p["state_dir"], pool)
     except campaign.CampaignError as e:
         module.fail_json(msg=str(e), calls=bulk.calls(call))
     members = {}
@@ -303,10 +304,6 @@ def main():
 
     rows = p["users"]
     plan = campaign.plan(s, rows, members, state, mfa_configuration, p["app_clients"], campaign_run.emails(rows))
-    if p["record_nudges"]:
-        for nudge in plan.nudges:
-            if nudge["due"]:
-                campaign.record_nudge(plan.state, nudge["username"], s.today)
     path = campaign_state.path_for(p["state_dir"], pool)
     changed = bool(plan.removals or plan.restores) or plan.state != state
     result = dict(coverage=plan.coverage, nudges=plan.nudges, switch=plan.switch, lockout_risk=plan.lockout_risk,

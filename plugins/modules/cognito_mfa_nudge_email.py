@@ -20,8 +20,9 @@ description:
     O(only_due=false). Users without an email are skipped and listed in RV(no_email).
   - Sends at most O(emails_per_second) (SES's maximum send rate is per account and region; it is 1 a second in
     the SES sandbox). Throttling is retried more slowly.
-  - Each email sent is recorded in the campaign state in O(state_dir) at once (the state file is written
-    atomically), so a rerun after a kill does not send it again.
+  - Each email SES accepted is recorded in the campaign state in O(state_dir) at once (the state file is written
+    atomically), so a rerun of the same day, after a failure or a kill, does not send it again: a user already
+    nudged today is skipped and listed in RV(already_sent). Nothing is recorded for an email SES refused.
   - In check mode no email is sent and nothing is recorded; RV(sent) lists who would get one.
 author:
   - mfaops.cognito contributors (@mfaops)
@@ -94,8 +95,8 @@ attributes:
     support: none
   idempotent:
     description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
-    support: partial
-    details: Each email is recorded in the campaign state, but O(nudges) comes from a campaign step run before the emails were recorded.
+    support: full
+    details: Each email accepted is recorded in the campaign state at once; a second run of the same day sends nobody already emailed that day.
 seealso:
   - module: mfaops.cognito.cognito_mfa_campaign
 """
@@ -126,8 +127,13 @@ no_email:
   returned: always
   type: list
   elements: str
+already_sent:
+  description: Users due a nudge who were already emailed today (by an earlier run of the same day); not emailed again.
+  returned: always
+  type: list
+  elements: str
 failed:
-  description: Users whose email SES refused, with the error.
+  description: Users whose email SES refused, with the error (nothing recorded: the next run tries them again).
   returned: always
   type: list
   elements: dict
@@ -186,10 +192,13 @@ def main():
         module.fail_json(msg=str(e))
 
     todo = [n for n in p["nudges"] if n.get("username") and (n.get("due") or not p["only_due"])]
+    already = [n["username"] for n in todo if campaign.nudged_on(state, n["username"], day)]
+    todo = [n for n in todo if n["username"] not in already]
     no_email = [n["username"] for n in todo if not n.get("email")]
     todo = [n for n in todo if n.get("email")]
     if module.check_mode:
-        module.exit_json(changed=bool(todo), sent=[n["username"] for n in todo], no_email=no_email, failed=[], calls={})
+        module.exit_json(changed=bool(todo), sent=[n["username"] for n in todo], no_email=no_email, already_sent=already,
+                         failed=[], calls={})
 
     client = module.client("ses", config=cognito.client_config(1))
     call = cognito.caller(client, CATEGORIES, p, retries=p["retries"])
@@ -206,13 +215,15 @@ def main():
             except AWS_ERRORS as e:
                 failed.append(dict(username=nudge["username"], error_code=error_code(e), message=error_message(e)))
                 continue
+            # Accepted by SES: recorded at once, so no later run of the day emails this user again.
             campaign.record_nudge(state, nudge["username"], day)
             campaign_state.save(p["state_dir"], pool, state)
             sent.append(nudge["username"])
     except CALL_ERRORS as e:
-        fail_aws(module, e, f"Could not send the nudge emails of user pool {pool}", sent=sent, calls=bulk.calls(call))
+        fail_aws(module, e, f"Could not send the nudge emails of user pool {pool} ({len(sent)} sent and recorded; "
+                 "the next run sends the others)", sent=sent, already_sent=already, failed=failed, calls=bulk.calls(call))
     lock.release()
-    result = dict(changed=bool(sent), sent=sent, no_email=no_email, failed=failed, calls=bulk.calls(call))
+    result = dict(changed=bool(sent), sent=sent, no_email=no_email, already_sent=already, failed=failed, calls=bulk.calls(call))
     if failed:
         module.fail_json(msg=f"SES refused {len(failed)} of {counted(len(todo), 'email')}; {len(sent)} sent", **result)
     module.exit_json(**result)

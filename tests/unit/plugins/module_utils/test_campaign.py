@@ -176,6 +176,35 @@ def test_nudge_due_again_after_the_interval():
     campaign.record_nudge(state, "amy", D("2027-01-10"))
     campaign.record_nudge(state, "amy", D("2027-01-10"))
     assert state["users"]["amy"]["nudges"] == ["2027-01-03", "2027-01-10"]
+    assert campaign.nudged_on(state, "amy", D("2027-01-10")) and not campaign.nudged_on(state, "amy", D("2027-01-11"))
+    assert not campaign.nudged_on(state, "bo", D("2027-01-10"))
+
+
+@pytest.mark.parametrize(
+    "nudges, due, sent",
+    [
+        ([], True, 0),
+        (["2027-01-10"], True, 0),  # handed over earlier today: the same list again
+        (["2027-01-03", "2027-01-10"], True, 1),
+        (["2027-01-04", "2027-01-10"], False, 1),
+        (["2027-01-04"], False, 1),
+        (["2027-01-11"], True, 0),  # a date after today (a clock set back) does not count either
+    ],
+)
+def test_due_and_nudges_sent_count_only_nudges_before_today(nudges, due, sent):
+    state = campaign.new_state(POOL)
+    state["users"]["amy"] = {"first_seen": "2027-01-01", "nudges": nudges, "enrolled": None}
+    plan = run(settings(today="2027-01-10"), [row("amy")], state=state)
+    assert (plan.nudges[0]["due"], plan.nudges[0]["nudges_sent"]) == (due, sent)
+    assert plan.state["users"]["amy"]["nudges"] == nudges  # the plan records nothing
+
+
+def test_a_same_day_rerun_after_the_nudges_were_recorded_plans_the_same():
+    first = run(settings(), [row("amy"), row("bo")])
+    for name in ("amy", "bo"):
+        campaign.record_nudge(first.state, name, D("2027-01-10"))
+    again = run(settings(), [row("amy"), row("bo")], state=first.state)
+    assert again.nudges == first.nudges and again.state == first.state
 
 
 def test_lockout_risk_counts_users_without_mfa_and_clients_that_cannot_answer():

@@ -133,9 +133,72 @@ def test_templates_are_filled_in_once_and_html_is_escaped():
     assert mail["Body"]["Html"]["Data"] == "<p>&lt;b&gt;{{ lookup('pipe', 'id') }}&lt;/b&gt;</p>"
 
 
-def test_nudge_csv_has_no_formulas():
-    text = campaign_files.nudge_csv([{"username": "=cmd", "email": "a@example.com", "group": "admins", "days_left": -1, "due": True}])
-    assert text.splitlines()[1] == "'=cmd,a@example.com,admins,,'-1,,,true"
+def test_nudge_csv_neutralises_text_formulas_and_keeps_numbers():
+    text = campaign_files.nudge_csv([{"username": "=cmd", "email": "a@example.com", "group": "-admins", "days_left": -1,
+                                      "days_on_list": 0, "nudges_sent": 2, "due": True},
+                                     {"username": "-1", "email": "+b@example.com", "group": "@g", "days_left": "-3"}])
+    assert text.splitlines()[1:] == ["'=cmd,a@example.com,'-admins,,-1,0,2,true", "'-1,'+b@example.com,'@g,,'-3,,,"]
+
+
+def step_of(nudges, today="2027-01-10"):
+    return {"today": today, "coverage": {"total": len(nudges), "compliant": 0, "percent": 0.0, "groups": {}}, "nudges": nudges}
+
+
+def nudge(username, due=True, sent=0):
+    return {"username": username, "email": f"{username}@example.com", "group": "", "deadline": "2027-03-01",
+            "days_left": 50, "days_on_list": 0, "nudges_sent": sent, "due": due}
+
+
+def test_the_nudge_list_is_written_then_its_due_nudges_recorded_once(tmp_path):
+    out, state_dir = str(tmp_path / "out" / "lists"), str(tmp_path / "state")
+    step = step_of([nudge("amy"), nudge("bo", due=False, sent=1)])
+    paths, written, recorded = campaign_files.write_nudge_list(step, out, "staff", POOL_ID, state_dir, write=False)
+    assert written == paths and recorded == ["amy"] and not (tmp_path / "out").exists() and not (tmp_path / "state").exists()
+    paths, written, recorded = campaign_files.write_nudge_list(step, out, "staff", POOL_ID, state_dir)
+    assert paths == [f"{out}/staff-nudges.csv", f"{out}/staff-nudges.json"] and written == paths and recorded == ["amy"]
+    assert {oct((tmp_path / "out" / "lists" / f).stat().st_mode & 0o777) for f in ("staff-nudges.csv", "staff-nudges.json")} == {"0o600"}
+    assert oct((tmp_path / "out" / "lists").stat().st_mode & 0o777) == "0o700"
+    kept = json.loads((tmp_path / "state" / f"{POOL_ID}.campaign.json").read_text())
+    assert kept["users"]["amy"]["nudges"] == ["2027-01-10"] and "bo" not in kept["users"]
+    before = {p: (tmp_path / p).read_bytes() for p in ("out/lists/staff-nudges.csv", "state/" + POOL_ID + ".campaign.json")}
+    assert campaign_files.write_nudge_list(step, out, "staff", POOL_ID, state_dir) == (paths, [], [])
+    assert {p: (tmp_path / p).read_bytes() for p in before} == before
+
+
+def test_a_list_that_cannot_be_written_records_nothing(tmp_path, monkeypatch):
+    step, state_dir = step_of([nudge("amy")]), str(tmp_path / "state")
+    (tmp_path / "out").write_text("a file, not a directory")
+    with pytest.raises(ValueError, match="is not a directory"):
+        campaign_files.write_nudge_list(step, str(tmp_path / "out"), "staff", POOL_ID, state_dir)
+    with pytest.raises(OSError):
+        campaign_files.write_nudge_list(step, str(tmp_path / "out" / "below"), "staff", POOL_ID, state_dir)
+    real = campaign_files.files.write_private
+
+    def json_fails(path, content):
+        if path.endswith(".json"):
+            raise OSError(28, "No space left on device")
+        real(path, content)
+
+    monkeypatch.setattr(campaign_files.files, "write_private", json_fails)
+    with pytest.raises(OSError, match="No space left"):
+        campaign_files.write_nudge_list(step, str(tmp_path / "list"), "staff", POOL_ID, state_dir)
+    assert (tmp_path / "list" / "staff-nudges.csv").exists() and not (tmp_path / "list" / "staff-nudges.json").exists()
+    assert not (tmp_path / "state").exists()  # the CSV alone hands nothing over: nothing recorded
+    monkeypatch.setattr(campaign_files.files, "write_private", real)
+    assert campaign_files.write_nudge_list(step, str(tmp_path / "list"), "staff", POOL_ID, state_dir)[1:] == (
+        [str(tmp_path / "list" / "staff-nudges.json")], ["amy"])
+
+
+def test_without_record_the_list_is_written_and_nothing_recorded(tmp_path):
+    dummy, written, recorded = campaign_files.write_nudge_list(step_of([nudge("amy")]), str(tmp_path), "staff", POOL_ID,
+                                                               str(tmp_path / "state"), record=False)
+    assert len(written) == 2 and recorded == [] and not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize("pool", ["", "..", "a/b"])
+def test_a_pool_name_that_is_not_a_file_name_is_refused(tmp_path, pool):
+    with pytest.raises(ValueError, match="cannot name a nudge file"):
+        campaign_files.write_nudge_list(step_of([]), str(tmp_path), pool, POOL_ID, str(tmp_path / "state"))
 
 
 @pytest.mark.parametrize(
