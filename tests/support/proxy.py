@@ -15,6 +15,10 @@ the stand-in and behaves like Cognito's front door:
   session's credentials expire mid-run;
 - a hook, ``Proxy.on_operation``, that picks the fault of one request by its operation (a test's fault point),
   including ``ACCESS_DENIED`` (``AccessDeniedException``, as IAM answers a policy that does not allow the operation);
+- a hook, ``Proxy.on_query``, for the query-protocol services the stand-in also serves (SES, STS: a form body with
+  ``Action=``, no ``X-Amz-Target``): called with the action and the form's fields, it may return a ``QueryError``,
+  answered as those services answer errors (an XML ``ErrorResponse``), e.g. SES refusing every ``SendEmail`` after
+  the first few;
 - counts per operation: ``forwarded``, ``throttled``, ``faulted`` (500s + drops + expired),
   readable from Python (``Proxy.counts()``) or over HTTP (``GET /_proxy/counts``);
 - with ``count_users=True``, counts per operation and per ``Username`` of what happened to
@@ -78,6 +82,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
+from xml.sax.saxutils import escape
 
 if __package__:
     from .cognito_front import CognitoFront, Reply
@@ -126,6 +131,30 @@ SECRET_FIELDS = frozenset(
 HOP_BY_HOP = frozenset(
     ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "content-length")
 )
+
+
+@dataclass(frozen=True)
+class QueryError:
+    """An error answer of a query-protocol service (``Proxy.on_query``): HTTP status, error code, message."""
+
+    status: int
+    code: str
+    message: str
+
+    def body(self) -> bytes:
+        sender = "Sender" if self.status < 500 else "Receiver"
+        return (
+            f"<ErrorResponse><Error><Type>{sender}</Type><Code>{escape(self.code)}</Code><Message>{escape(self.message)}"
+            f"</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        ).encode()
+
+
+def query_fields(body: bytes) -> dict[str, str]:
+    """The fields of a query-protocol request's form body (``Action``, ``Destination.ToAddresses.member.1`` ...)."""
+    try:
+        return dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return {}
 
 
 def operation_of(target: str) -> str:
@@ -450,6 +479,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         target = self.headers.get("X-Amz-Target")
         operation = operation_of(target) if target else None
+        if operation is None and proxy.on_query is not None:
+            fields = query_fields(body)
+            fault = proxy.on_query(fields["Action"], fields) if fields.get("Action") else None
+            if fault is not None:
+                data = fault.body()
+                self.send_response(fault.status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                self.end_headers()
+                self.wfile.write(data)
+                return
         username = username_of(body) if operation and proxy.count_users else None
         if operation and proxy.record_secrets:
             proxy.record(body)
@@ -621,6 +662,8 @@ class Proxy:
         # (ERROR_500, DROP_BEFORE, DROP_AFTER, EXPIRED, ACCESS_DENIED) for that request, e.g. after killing the client
         # between two steps, or to refuse ListUsers as a policy without cognito-idp:ListUsers does.
         self.on_operation: Callable[[str], str | None] | None = None
+        # A test's hook for query-protocol requests (SES ...): (action, form fields) -> a QueryError to answer, or None.
+        self.on_query: Callable[[str, dict[str, str]], QueryError | None] | None = None
         self._requests = 0  # API requests decided since expire_after was last set
         self._clock = clock
         self._rand = random.Random(seed)
