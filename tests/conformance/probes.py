@@ -551,6 +551,13 @@ def mau_counting(ctx: Context) -> dict[str, Any]:
                "docs/conformance.md has the manual check")
 
 
+@probe("ses_sending_paused", "70", "SendEmail refused with AccountSendingPausedException while the account's sending is paused",
+       {"answer": {"error": "AccountSendingPausedException"}})
+def ses_sending_paused(ctx: Context) -> dict[str, Any]:
+    raise Skip("pausing sending (UpdateAccountSendingEnabled) stops every email of the account and a probe sends no email; "
+               "the row rests on the SES service model, and the stand-in's proxy answers it (Proxy.on_query)")
+
+
 # ----- CloudTrail (issue 22) ----------------------------------------------------------------
 
 
