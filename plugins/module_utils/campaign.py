@@ -293,7 +293,10 @@ def plan(
             if removal_key(group, name) not in new["removals"]:
                 removals.append({"username": name, "group": group})
 
-    cover = coverage(rows, members, s.exclude)
+    # A group's coverage counts the members the campaign removed from it too: it is the same group of people
+    # before and after the removals, so every run of a day (a rerun after a kill among them) measures the same.
+    removed = {g: {r["username"] for r in new["removals"].values() if r["group"] == g} for g in members}
+    cover = coverage(rows, {g: sorted(set(names) | removed[g]) for g, names in members.items()}, s.exclude)
     new["history"][today] = cover["percent"]
     switch = None
     if pool_mfa_configuration != "ON":

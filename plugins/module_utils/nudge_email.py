@@ -17,6 +17,11 @@ from typing import Any, Dict, Mapping, Optional
 
 from .errors import InvalidRequest
 
+# SendEmail errors that refuse every email, not the one (botocore's SES model; docs/cognito-behaviour.md): the
+# module stops at the first, the rest not attempted.
+REFUSES_EVERY_EMAIL = frozenset(
+    ("AccountSendingPausedException", "ConfigurationSetSendingPausedException", "ConfigurationSetDoesNotExistException")
+)
 FIELDS = ("username", "email", "group", "deadline", "days_left", "days_on_list", "nudges_sent", "user_pool_id")
 SAMPLE = {name: "x" for name in FIELDS}
 

@@ -146,7 +146,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 coverage:
-  description: Compliant users among those read (excluded, not found and unread users do not count), overall and per group.
+  description:
+    - Compliant users among those read (excluded, not found and unread users do not count), overall and per group.
+    - A group counts its members and the members the campaign removed from it (they are still that group's to enrol).
   returned: always
   type: dict
   sample: {total: 120, compliant: 96, percent: 80.0, groups: {admins: {total: 5, compliant: 4, percent: 80.0}}}

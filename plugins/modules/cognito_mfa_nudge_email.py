@@ -138,6 +138,13 @@ failed:
   type: list
   elements: dict
   sample: [{username: dave, error_code: MessageRejected, message: "Email address is not verified."}]
+not_attempted:
+  description: Users not emailed because SES refused an earlier email for the whole account or configuration set
+    (C(AccountSendingPausedException), C(ConfigurationSetSendingPausedException), C(ConfigurationSetDoesNotExistException)):
+    the module stops at that refusal. Nothing is recorded for them; the next run emails them.
+  returned: always
+  type: list
+  elements: str
 calls:
   description: AWS calls made per operation, with retries and throttled replies.
   returned: always
@@ -198,22 +205,25 @@ def main():
     todo = [n for n in todo if n.get("email")]
     if module.check_mode:
         module.exit_json(changed=bool(todo), sent=[n["username"] for n in todo], no_email=no_email, already_sent=already,
-                         failed=[], calls={})
+                         failed=[], not_attempted=[], calls={})
 
     client = module.client("ses", config=cognito.client_config(1))
     call = cognito.caller(client, CATEGORIES, p, retries=p["retries"])
     extra = {"ReplyToAddresses": p["reply_to"]} if p["reply_to"] else {}
     if p["configuration_set"]:
         extra["ConfigurationSetName"] = p["configuration_set"]
-    sent, failed = [], []
+    sent, failed, not_attempted = [], [], []
     try:
-        for nudge in todo:
+        for index, nudge in enumerate(todo):
             mail = nudge_email.message(nudge, pool, p["subject"], p["text"], p["html"])
             try:
                 call(quotas.EMAIL_SEND, "send_email", Source=p["source"], Destination={"ToAddresses": [nudge["email"]]},
                      Message=mail, **extra)
             except AWS_ERRORS as e:
                 failed.append(dict(username=nudge["username"], error_code=error_code(e), message=error_message(e)))
+                if error_code(e) in nudge_email.REFUSES_EVERY_EMAIL:
+                    not_attempted = [n["username"] for n in todo[index + 1:]]
+                    break
                 continue
             # Accepted by SES: recorded at once, so no later run of the day emails this user again.
             campaign.record_nudge(state, nudge["username"], day)
@@ -223,9 +233,12 @@ def main():
         fail_aws(module, e, f"Could not send the nudge emails of user pool {pool} ({len(sent)} sent and recorded; "
                  "the next run sends the others)", sent=sent, already_sent=already, failed=failed, calls=bulk.calls(call))
     lock.release()
-    result = dict(changed=bool(sent), sent=sent, no_email=no_email, already_sent=already, failed=failed, calls=bulk.calls(call))
+    result = dict(changed=bool(sent), sent=sent, no_email=no_email, already_sent=already, failed=failed,
+                  not_attempted=not_attempted, calls=bulk.calls(call))
     if failed:
-        module.fail_json(msg=f"SES refused {len(failed)} of {counted(len(todo), 'email')}; {len(sent)} sent", **result)
+        stopped = f"; {len(not_attempted)} not attempted ({failed[-1]['error_code']})" if not_attempted else ""
+        module.fail_json(msg=f"SES refused {len(failed)} of {counted(len(todo), 'email')}; {len(sent)} sent and recorded{stopped}; "
+                         "the next run sends the others", **result)
     module.exit_json(**result)
 
 

@@ -251,6 +251,7 @@ def test_ses_accepting_some_emails_then_refusing(
                  aws_access_key_id=FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
                  aws_secret_access_key=FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]).verify_email_identity(EmailAddress="it@example.com")
     accepted: list[str] = []
+    refused: list[str] = []
 
     def ses(accept: int) -> Callable[[str, dict[str, str]], QueryError | None]:
         """SES as an account whose sending is paused after `accept` more emails (SendEmail's
@@ -261,6 +262,7 @@ def test_ses_accepting_some_emails_then_refusing(
             if action != "SendEmail":
                 return None
             if len(accepted) >= limit:
+                refused.append(fields["Destination.ToAddresses.member.1"])
                 return QueryError(400, "AccountSendingPausedException", "Email sending is disabled for your entire Amazon SES account.")
             accepted.append(fields["Destination.ToAddresses.member.1"].split("@")[0])
             return None
@@ -272,6 +274,7 @@ def test_ses_accepting_some_emails_then_refusing(
     first = campaign.run(DAY1, **SES)
     assert first.rc != 0 and first.failed_task() == EMAIL_TASK, first
     assert len(accepted) == 3 and campaign.nudged(DAY1) == sorted(accepted)  # each accepted email recorded, no other
+    assert len(refused) == 1  # the account refuses every email: the module stops at the first refusal
     assert [n["nudges_sent"] for n in campaign.listed()["nudges"]] == [0] * len(USERS)
     proxy.on_query = ses(accept=len(USERS))
     rerun = campaign.run(DAY1, **SES)

@@ -151,6 +151,8 @@ def test_kept_removals_resume(status, member, compliant, removals, restores, kep
     assert plan.state["removals"]["admins/amy"]["status"] == kept_status
     if not compliant:
         assert plan.nudges[0]["group"] == "admins"
+    # amy counts in her group's coverage, removed or not: every run of the day measures the same group
+    assert plan.coverage["groups"]["admins"] == {"total": 1, "compliant": int(compliant), "percent": 100.0 if compliant else 0.0}
 
 
 def test_removal_of_a_user_gone_or_excluded_is_forgotten():
