@@ -21,7 +21,7 @@ description:
   - Sends at most O(emails_per_second) (SES's maximum send rate is per account and region; it is 1 a second in
     the SES sandbox). Throttling is retried more slowly.
   - Each email SES accepted is recorded in the campaign state in O(state_dir) at once (the state file is written
-    atomically), so a rerun of the same day, after a failure or a kill, does not send it again: a user already
+    atomically), so a rerun of the same day, after a failure or a kill, does not send it again; a user already
     nudged today is skipped and listed in RV(already_sent). Nothing is recorded for an email SES refused.
   - In check mode no email is sent and nothing is recorded; RV(sent) lists who would get one.
 author:
@@ -133,14 +133,14 @@ already_sent:
   type: list
   elements: str
 failed:
-  description: Users whose email SES refused, with the error (nothing recorded: the next run tries them again).
+  description: Users whose email SES refused, with the error (nothing recorded, so the next run tries them again).
   returned: always
   type: list
   elements: dict
   sample: [{username: dave, error_code: MessageRejected, message: "Email address is not verified."}]
 not_attempted:
   description: Users not emailed because SES refused an earlier email for the whole account or configuration set
-    (C(AccountSendingPausedException), C(ConfigurationSetSendingPausedException), C(ConfigurationSetDoesNotExistException)):
+    (C(AccountSendingPausedException), C(ConfigurationSetSendingPausedException), C(ConfigurationSetDoesNotExistException));
     the module stops at that refusal. Nothing is recorded for them; the next run emails them.
   returned: always
   type: list

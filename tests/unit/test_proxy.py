@@ -12,6 +12,7 @@ from pathlib import Path
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 import pytest
 from botocore.config import Config
 
@@ -346,3 +347,31 @@ def test_passes_through_requests_without_a_target(upstream):
             with urllib.request.urlopen(proxy.endpoint + "/_standin/health", timeout=5) as response:
                 assert response.status == 200
         assert not proxy.counts()
+
+
+def test_on_query_answers_a_query_protocol_error_that_botocore_reads(upstream):
+    seen = []
+
+    def pause_after_one(action, fields):
+        seen.append((action, fields.get("Destination.ToAddresses.member.1")))
+        if len(seen) > 1:
+            return px.QueryError(400, "AccountSendingPausedException", "Email sending is disabled <for> the account.")
+        return None
+
+    with px.Proxy(upstream) as proxy:
+        proxy.on_query = pause_after_one
+        ses = boto3.client("ses", endpoint_url=proxy.endpoint, region_name="us-east-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing", config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        mail = {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "t"}}}
+        try:
+            ses.send_email(Source="it@example.com", Destination={"ToAddresses": ["a@example.com"]}, Message=mail)
+        except (botocore.exceptions.ClientError, botocore.parsers.ResponseParserError):
+            pass  # forwarded: the fake upstream answers Cognito's JSON, which is not SES's
+        with pytest.raises(botocore.exceptions.ClientError) as refused:
+            ses.send_email(Source="it@example.com", Destination={"ToAddresses": ["b@example.com"]}, Message=mail)
+        assert not proxy.counts()  # query-protocol requests are not counted as Cognito operations
+    assert refused.value.response["Error"]["Code"] == "AccountSendingPausedException"
+    assert refused.value.response["Error"]["Message"] == "Email sending is disabled <for> the account."
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert seen == [("SendEmail", "a@example.com"), ("SendEmail", "b@example.com")]
+    assert len(_Upstream.seen) == 1  # the refused one never reached the stand-in
