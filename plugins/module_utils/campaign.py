@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .words import counted
 
@@ -223,9 +223,7 @@ def plan(
     """The actions of this run and the state it leads to (removals still as recorded: the caller
     records each removal as pending before making it, see campaign_state)."""
     rows = [r for r in rows if r.get("username")]
-    by_name = {r["username"]: r for r in rows}
     members = {g: sorted(set(members.get(g) or ())) for g in s.groups}
-    emails = dict(emails or {})
     today = s.today.isoformat()
     new = {
         "version": STATE_VERSION,
@@ -236,10 +234,26 @@ def plan(
         "removals": {k: dict(v) for k, v in (state.get("removals") or {}).items()},
         "history": dict(state.get("history") or {}),
     }
-    removed_from = {}
+    nudges = _nudges(s, rows, members, new, dict(emails or {}))
+    removals, restores = _group_changes(s, {r["username"]: r for r in rows}, members, new["removals"])
+    # A group's coverage counts the members the campaign removed from it too: it is the same group of people
+    # before and after the removals, so every run of a day (a rerun after a kill among them) measures the same.
+    removed = {g: {r["username"] for r in new["removals"].values() if r["group"] == g} for g in members}
+    cover = coverage(rows, {g: sorted(set(names) | removed[g]) for g, names in members.items()}, s.exclude)
+    new["history"][today] = cover["percent"]
+    return Plan(cover, nudges, _switch(s, pool_mfa_configuration, cover), lockout_risk(rows, app_clients, s.exclude),
+                removals, restores, new)
+
+
+def _nudges(
+    s: Settings, rows: List[Mapping[str, Any]], members: Mapping[str, List[str]], new: Dict[str, Any], emails: Mapping[str, str]
+) -> List[Dict[str, Any]]:
+    """One nudge row per user still to enrol (due from the nudges recorded before today); marks in ``new["users"]``
+    who enrolled today and who is on the list."""
+    today = s.today.isoformat()
+    removed_from: Dict[str, List[str]] = {}
     for removal in new["removals"].values():
         removed_from.setdefault(removal["username"], []).append(removal["group"])
-
     nudges = []
     for row in sorted(rows, key=lambda r: r["username"]):
         name = row["username"]
@@ -256,7 +270,6 @@ def plan(
         groups = sorted({g for g, names in members.items() if name in names} | set(removed_from.get(name, ())))
         deadline = min([s.groups[g] for g in groups if g in s.groups] + [s.deadline])
         before = nudges_before(kept, s.today)
-        due = not before or (s.today - parse_date(before[-1], "state")).days >= s.nudge_every_days
         nudges.append(
             {
                 "username": name,
@@ -266,16 +279,23 @@ def plan(
                 "days_left": (deadline - s.today).days,
                 "days_on_list": (s.today - parse_date(kept["first_seen"], "state")).days,
                 "nudges_sent": len(before),
-                "due": due,
+                "due": not before or (s.today - parse_date(before[-1], "state")).days >= s.nudge_every_days,
             }
         )
+    return nudges
 
+
+def _group_changes(
+    s: Settings, by_name: Mapping[str, Mapping[str, Any]], members: Mapping[str, List[str]], recorded: Dict[str, Any]
+) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:
+    """(removals, restores) of this run: the recorded removals carried on or undone, and the members of each group
+    past its deadline who are still not compliant. Drops from ``recorded`` what no longer applies."""
     removals, restores = [], []
-    for key, removal in sorted(new["removals"].items()):
+    for key, removal in sorted(recorded.items()):
         name, group = removal["username"], removal["group"]
         row = by_name.get(name)
         if name in s.exclude or (row is not None and row.get("not_found")):
-            del new["removals"][key]
+            del recorded[key]
             continue
         if row is not None and row.get("compliant"):
             restores.append({"username": name, "group": group})
@@ -290,21 +310,20 @@ def plan(
             row = by_name.get(name)
             if name in s.exclude or row is None or not _judged(row) or row.get("compliant"):
                 continue
-            if removal_key(group, name) not in new["removals"]:
+            if removal_key(group, name) not in recorded:
                 removals.append({"username": name, "group": group})
+    return removals, restores
 
-    # A group's coverage counts the members the campaign removed from it too: it is the same group of people
-    # before and after the removals, so every run of a day (a rerun after a kill among them) measures the same.
-    removed = {g: {r["username"] for r in new["removals"].values() if r["group"] == g} for g in members}
-    cover = coverage(rows, {g: sorted(set(names) | removed[g]) for g, names in members.items()}, s.exclude)
-    new["history"][today] = cover["percent"]
-    switch = None
-    if pool_mfa_configuration != "ON":
-        if s.today >= s.deadline:
-            switch = "deadline"
-        elif s.switch_at_percent is not None and cover["percent"] >= s.switch_at_percent and cover["total"]:
-            switch = "threshold"
-    return Plan(cover, nudges, switch, lockout_risk(rows, app_clients, s.exclude), removals, restores, new)
+
+def _switch(s: Settings, pool_mfa_configuration: str, cover: Mapping[str, Any]) -> Optional[str]:
+    """Why the pool goes to ON this run ("deadline", "threshold"), or None."""
+    if pool_mfa_configuration == "ON":
+        return None
+    if s.today >= s.deadline:
+        return "deadline"
+    if s.switch_at_percent is not None and cover["percent"] >= s.switch_at_percent and cover["total"]:
+        return "threshold"
+    return None
 
 
 def nudges_before(user: Mapping[str, Any], day: datetime.date) -> List[str]:
