@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple
 
-from .errors import Abort, error_code, error_message
+from .errors import ACCESS_DENIED_CODES, Abort, access_denied, error_code, error_message
 
 try:
     import botocore.exceptions
@@ -44,8 +44,6 @@ FATAL_ERROR_CODES = frozenset(
         "InvalidClientTokenId",
         "InvalidSignatureException",
         "SignatureDoesNotMatch",
-        "AccessDeniedException",
-        "AccessDenied",
         "RequestExpired",
     )
 )
@@ -143,12 +141,15 @@ def _retry_context(exc: BaseException, attempt: int) -> "RetryContext":
 
 
 def classify(exc: BaseException, attempt: int = 1) -> str:
-    """'throttle', 'transient', 'unreachable', 'fatal' or 'error' (an answer about this one item)."""
+    """'throttle', 'transient', 'unreachable', 'denied' (IAM refused the action: the run stops, never retried),
+    'fatal' or 'error' (an answer about this one item)."""
     if isinstance(exc, botocore.exceptions.EndpointConnectionError):
         return "unreachable"
     if isinstance(exc, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)):
         return "fatal"
     code = error_code(exc)
+    if code in ACCESS_DENIED_CODES:
+        return "denied"
     if code in FATAL_ERROR_CODES:
         return "fatal"
     if code in NOT_THROTTLING_CODES:
@@ -219,6 +220,9 @@ class Caller:
                 if kind == "throttle":
                     limiter.on_throttle()
                     self._count(operation, "throttled")
+                if kind == "denied":
+                    self.abort(access_denied(exc, self._service(), params.get("UserPoolId")))
+                    raise self.aborted
                 if kind == "fatal" or (kind == "unreachable" and attempt > UNREACHABLE_RETRIES):
                     self.abort(Abort(error_code(exc) or type(exc).__name__, error_message(exc)))
                     raise self.aborted
@@ -230,6 +234,11 @@ class Caller:
                 continue
             limiter.on_success()
             return response
+
+    def _service(self) -> str:
+        """The IAM prefix of the client's service (cognito-idp, securityhub ...)."""
+        model = getattr(getattr(self.client, "meta", None), "service_model", None)
+        return str(getattr(model, "signing_name", None) or getattr(model, "service_name", None) or "aws")
 
     def abort(self, reason: Abort) -> None:
         with self._lock:

@@ -5,7 +5,9 @@
 """The errors every module and helper speaks: bad input, a stopped run, AWS's own errors.
 
 - InvalidRequest: bad input, raised before any call; the message names the culprit.
-- Abort: the run cannot go on (bad credentials, missing pool, endpoint unreachable); the engine raises it.
+- Abort: the run cannot go on (bad credentials, missing pool, endpoint unreachable, an action the credentials
+  may not call); the engine raises it.
+- access_denied: the Abort of an AccessDenied answer, naming the IAM action and the pool.
 - AWS_ERRORS: the botocore exceptions a call can raise. CALL_ERRORS adds Abort: what one call can end in.
 - error_code / error_message: the one parser of an AWS error.
 - fail_aws: the one way a module gives up on a failed call.
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 try:
@@ -28,12 +31,34 @@ class InvalidRequest(ValueError):
 
 
 class Abort(Exception):
-    """The run cannot go on (bad credentials, missing pool, endpoint unreachable)."""
+    """The run cannot go on (bad credentials, missing pool, endpoint unreachable, access denied).
 
-    def __init__(self, code: str, message: str):
+    `action`: the IAM action refused, for an access denial (else None)."""
+
+    def __init__(self, code: str, message: str, action: Optional[str] = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.action = action
+
+
+# AWS's codes for "this identity may not call this action" (Cognito: AccessDeniedException, HTTP 400;
+# the Query APIs: AccessDenied). Reported as one code. docs/cognito-behaviour.md.
+ACCESS_DENIED = "AccessDeniedException"
+ACCESS_DENIED_CODES = frozenset((ACCESS_DENIED, "AccessDenied"))
+_DENIED_ACTION = re.compile(r"not authorized to perform: ([\w-]+:\w+)")
+
+
+def access_denied(exc: BaseException, service: str, pool: Optional[str] = None) -> Abort:
+    """The Abort of an AccessDenied answer: the action (from AWS's message, else service:operation) and the pool.
+
+    AWS's own message is not repeated: it names the caller's ARN and adds nothing the policy needs."""
+    found = _DENIED_ACTION.search(aws_message(exc))
+    operation = getattr(exc, "operation_name", None) or "?"
+    action = found.group(1) if found else f"{service}:{operation}"
+    where = f" on user pool {pool}" if pool else ""
+    return Abort(ACCESS_DENIED, f"these credentials may not call {action}{where}; its IAM policy must allow {action} "
+                 "(the policies are in docs/iam/)", action)
 
 
 CALL_ERRORS = (Abort,) + AWS_ERRORS
