@@ -25,6 +25,9 @@ moto differs. docs/cognito-behaviour.md lists each behaviour with its public sou
 - Admin calls take a local user's ``sub`` as ``Username`` (moto takes only the name and the
   ``UsernameAttributes`` aliases): a UUID-shaped ``Username`` that is a user's sub is replaced by
   that user's name before moto sees it (found by the conformance kit, tests/conformance/).
+- Access denied (a stand-in with IAM checks on): moto answers an XML 403 ``AccessDenied``;
+  Cognito answers HTTP 400 with a JSON ``AccessDeniedException`` that names the action and the
+  pool's ARN (``access_denied``, called by the proxy on every 403 of a Cognito call).
 
 The front reads what it needs from the stand-in's ``POST /_standin/describe`` route,
 which moto does not count, so call counts stay those of the client.
@@ -153,6 +156,34 @@ def sign_in_challenge(pool: Mapping[str, Any], user: Mapping[str, Any]) -> Optio
     if mode == "ON" and pool.get("software_token_mfa"):
         return "MFA_SETUP", {"MFAS_CAN_SETUP": json.dumps(["SOFTWARE_TOKEN_MFA"])}
     return None
+
+
+# ----- access denied (IAM) --------------------------------------------------------------
+
+_MOTO_DENIAL = re.compile(r"User: (?P<user>arn:[^ <]+) is not authorized to perform: (?P<action>[\w-]+:\w+)")
+
+
+def denial_message(user_arn: str, action: str, resource: str) -> str:
+    """Cognito's words for an action no policy allows (docs/cognito-behaviour.md)."""
+    return (f"User: {user_arn} is not authorized to perform: {action} on resource: {resource} "
+            f"because no identity-based policy allows the {action} action")
+
+
+def access_denied(operation: str, request_body: bytes, status: int, answer: bytes) -> Optional[Reply]:
+    """Cognito's JSON ``AccessDeniedException`` (HTTP 400) for moto's XML 403 ``AccessDenied``, or None."""
+    if status != 403:
+        return None
+    found = _MOTO_DENIAL.search(answer.decode("utf-8", "replace"))
+    if found is None:
+        return None
+    try:
+        pool_id = json.loads(request_body or b"{}").get("UserPoolId")
+    except (ValueError, AttributeError):
+        pool_id = None
+    account = found.group("user").split(":")[4]
+    resource = (f"arn:aws:cognito-idp:{pool_id.split('_', 1)[0]}:{account}:userpool/{pool_id}"
+                if isinstance(pool_id, str) and "_" in pool_id else "*")
+    return Reply.error("AccessDeniedException", denial_message(found.group("user"), found.group("action"), resource))
 
 
 # ----- the front ------------------------------------------------------------------------

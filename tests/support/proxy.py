@@ -85,10 +85,10 @@ from typing import Any, Callable, Mapping
 from xml.sax.saxutils import escape
 
 if __package__:
-    from .cognito_front import CognitoFront, Reply
+    from .cognito_front import CognitoFront, Reply, access_denied
 else:  # run by path
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tests.support.cognito_front import CognitoFront, Reply  # pylint: disable=import-error
+    from tests.support.cognito_front import CognitoFront, Reply, access_denied  # pylint: disable=import-error
 
 
 def _load_quotas():
@@ -553,6 +553,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if operation is None and proxy.front is not None and self.path.startswith("/_standin/rename_pool"):
             proxy.front.forget_pools()
+        denied = access_denied(operation, body, status, data) if operation and proxy.front is not None else None
+        if denied is not None:
+            count_user("error")
+            self._send_reply(denied)
+            return
         if after is not None:
             try:
                 payload = json.loads(data or b"{}")

@@ -654,6 +654,27 @@ def _prepare_moto() -> None:
 
     cognito_models.COGNITO_TOTP_MFA_SECRET = STANDIN_TOTP_SECRET  # type: ignore[misc]
     _speed_up_moto()
+    _token_calls_need_no_signature()
+
+
+def _token_calls_need_no_signature() -> None:
+    """With IAM checks on (INITIAL_NO_AUTH_ACTION_COUNT), moto 5.2.5 passes only a few unsigned Cognito calls
+    (InitiateAuth, GetUser ...) and fails the others with a 500 (KeyError: 'HTTP_AUTHORIZATION'). Cognito
+    authorises them by the user's token or session, not by IAM: botocore's service model marks them
+    ``auth: smithy.api#noAuth`` (docs/cognito-behaviour.md). Let moto pass every such operation."""
+    # pylint: disable=import-outside-toplevel
+    import botocore.session
+    from moto.core.authorization import ActionAuthenticatorMixin
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    public = [
+        f"{model.metadata['targetPrefix']}.{name}"
+        for name in model.operation_names
+        if model.operation_model(name).auth_type == "none"
+        or "smithy.api#noAuth" in (getattr(model.operation_model(name), "auth", None) or ())
+    ]
+    known = ActionAuthenticatorMixin.PUBLIC_OPERATIONS
+    ActionAuthenticatorMixin.PUBLIC_OPERATIONS = known + [name for name in public if name not in known]
 
 
 def _speed_up_moto() -> None:
@@ -834,10 +855,12 @@ class StandIn(StandInClient):
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 60
+        self, host: str = "127.0.0.1", port: int = 0, start_timeout: float = 60, env: dict[str, str] | None = None
     ) -> None:
         super().__init__(endpoint="")
         self.host, self.port, self.start_timeout = host, port, start_timeout
+        # More environment for the server process, e.g. INITIAL_NO_AUTH_ACTION_COUNT (moto reads it at import).
+        self.env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
         self.start_seconds: float | None = None
         self._log: Any = None
@@ -853,7 +876,7 @@ class StandIn(StandInClient):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
-            env={**os.environ, **FAKE_AWS_ENV},
+            env={**os.environ, **FAKE_AWS_ENV, **self.env},
         )
         atexit.register(self.stop)
         self.endpoint = self._wait_ready()
