@@ -110,6 +110,10 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
+  - Needs the IAM permissions C(cognito-idp:AdminGetUser), C(cognito-idp:AdminInitiateAuth) and
+    C(cognito-idp:AdminRespondToAuthChallenge) (C(AssociateSoftwareToken) and C(VerifySoftwareToken) are authorised
+    by the sign-in session); with O(secrets_manager), C(secretsmanager:GetSecretValue),
+    C(secretsmanager:PutSecretValue) and C(secretsmanager:CreateSecret) on the secrets' names (O(secret_name)).
   - Supports check mode - it checks the stores and reads Cognito, signs nobody in and writes nothing. Idempotent - an
     account whose confirmed secrets are in the store is not signed in again.
   - Secrets never appear in the result or the logs; run it with C(no_log) all the same.

@@ -181,6 +181,10 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 notes:
+  - Needs the IAM permissions C(cognito-idp:DescribeUserPool), C(cognito-idp:AdminGetUser),
+    C(cognito-idp:AdminCreateUser), C(cognito-idp:AdminListGroupsForUser), C(cognito-idp:AdminAddUserToGroup),
+    C(cognito-idp:AdminUpdateUserAttributes) and C(cognito-idp:AdminSetUserPassword); plus C(cognito-idp:ListGroups)
+    and C(cognito-idp:CreateGroup) to create missing groups. The playbooks' policies are in docs/iam/.
   - Cognito's default e-mail sender sends at most 50 messages a day. To invite many users by e-mail, configure the
     pool to send through Amazon SES, or suppress the invitations.
   - The invitation message carries the temporary password. A user who does not sign in within the pool's
