@@ -25,8 +25,7 @@ botocore service model), and sts:GetCallerIdentity ("no permissions are required
 
 from __future__ import annotations
 
-import copy
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 # Module -> {key: actions}. "" = every run of the module; another key names the option or path that
 # makes the calls (documented in the module's notes).
@@ -82,7 +81,7 @@ STATE_RUNS = ("cloudtrail:LookupEvents",)
 # The example values of the policies in docs/iam/ (AWS's documentation account; the lookup
 # mfaops.cognito.iam_policy puts in an inventory's pools and account). Real-looking values, so the
 # linter checks the ARNs' form too.
-PLACEHOLDERS = {"partition": "aws", "region": "us-east-1", "account": "111122223333", "pool": "us-east-1_EXAMPLE",
+PLACEHOLDERS = {"account": "111122223333", "pool": "us-east-1_EXAMPLE",
                 "secret_prefix": "mfaops/cognito/", "identity": "example.com"}
 
 
@@ -147,27 +146,25 @@ def playbook_actions(playbook: str, without: Iterable[str] = ()) -> Tuple[str, .
 
 
 def _region_of(pool: str) -> str:
+    """A user pool id's region: its prefix (eu-west-1_AbCdEf123)."""
     return pool.split("_", 1)[0]
 
 
 def resources(kind: str, pools: Sequence[str], account: str, partition: str = "aws",
-              secret_prefix: str = PLACEHOLDERS["secret_prefix"], identity: str = PLACEHOLDERS["identity"],
-              regions: Optional[Sequence[str]] = None) -> List[str]:
-    """The Resource list of a statement of this kind for these pools."""
-    if kind == "any":
-        return ["*"]
-    if kind == "userpool":
-        return [f"arn:{partition}:cognito-idp:{_region_of(pool) if '_' in pool else PLACEHOLDERS['region']}:{account}:userpool/{pool}"
-                for pool in pools]
-    regions = sorted(set(regions or [_region_of(pool) if "_" in pool else PLACEHOLDERS["region"] for pool in pools]))
-    if kind == "secret":
-        return [f"arn:{partition}:secretsmanager:{region}:{account}:secret:{secret_prefix}*" for region in regions]
-    if kind == "identity":
-        return [f"arn:{partition}:ses:{region}:{account}:identity/{identity}" for region in regions]
-    if kind == "securityhub":
-        return sorted([f"arn:{partition}:securityhub:{region}:{account}:hub/default" for region in regions]
-                      + [f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default" for region in regions])
-    raise ValueError(f"unknown resource kind {kind!r}")
+              secret_prefix: str = PLACEHOLDERS["secret_prefix"], identity: str = PLACEHOLDERS["identity"]) -> List[str]:
+    """The Resource list of a statement of this kind for these pools (the other services: in the pools' regions)."""
+    regions = sorted({_region_of(pool) for pool in pools})
+    by_kind = {
+        "any": lambda: ["*"],
+        "userpool": lambda: [f"arn:{partition}:cognito-idp:{_region_of(pool)}:{account}:userpool/{pool}" for pool in pools],
+        "secret": lambda: [f"arn:{partition}:secretsmanager:{r}:{account}:secret:{secret_prefix}*" for r in regions],
+        "identity": lambda: [f"arn:{partition}:ses:{r}:{account}:identity/{identity}" for r in regions],
+        "securityhub": lambda: sorted([f"arn:{partition}:securityhub:{r}:{account}:hub/default" for r in regions]
+                                      + [f"arn:{partition}:securityhub:{r}:{account}:product/{account}/default" for r in regions]),
+    }
+    if kind not in by_kind:
+        raise ValueError(f"unknown resource kind {kind!r}")
+    return by_kind[kind]()
 
 
 def policy(playbook: str, pools: Sequence[str] = (PLACEHOLDERS["pool"],), account: str = PLACEHOLDERS["account"],
@@ -201,5 +198,5 @@ def statement_notes(playbook: str) -> Dict[str, str]:
 
 
 def examples() -> Dict[str, Dict[str, Any]]:
-    """docs/iam/<playbook>.json: each playbook's policy with placeholders."""
-    return {playbook: copy.deepcopy(policy(playbook)) for playbook in PLAYBOOKS}
+    """docs/iam/<playbook>.json: each playbook's policy for the example pool (PLACEHOLDERS)."""
+    return {playbook: policy(playbook) for playbook in PLAYBOOKS}
