@@ -27,7 +27,7 @@ moto differs. docs/cognito-behaviour.md lists each behaviour with its public sou
   that user's name before moto sees it (found by the conformance kit, tests/conformance/).
 - Access denied (a stand-in with IAM checks on): moto answers an XML 403 ``AccessDenied``;
   Cognito answers HTTP 400 with a JSON ``AccessDeniedException`` that names the action and the
-  pool's ARN (``access_denied``, called by the proxy on every 403 of a Cognito call).
+  pool's ARN, Security Hub a JSON 403 (``access_denied``, called by the proxy on every 403).
 
 The front reads what it needs from the stand-in's ``POST /_standin/describe`` route,
 which moto does not count, so call counts stay those of the client.
@@ -169,21 +169,27 @@ def denial_message(user_arn: str, action: str, resource: str) -> str:
             f"because no identity-based policy allows the {action} action")
 
 
-def access_denied(operation: str, request_body: bytes, status: int, answer: bytes) -> Optional[Reply]:
-    """Cognito's JSON ``AccessDeniedException`` (HTTP 400) for moto's XML 403 ``AccessDenied``, or None."""
+def access_denied(operation: Optional[str], request_body: bytes, status: int, answer: bytes) -> Optional[Reply]:
+    """The service's JSON ``AccessDeniedException`` for moto's XML 403 ``AccessDenied``, or None.
+
+    Cognito (``operation`` from ``X-Amz-Target``) answers HTTP 400 and names the pool's ARN; the REST services
+    behind the same endpoint here (Security Hub) answer HTTP 403 (their API reference's ``AccessDeniedException``)."""
     if status != 403:
         return None
     found = _MOTO_DENIAL.search(answer.decode("utf-8", "replace"))
     if found is None:
         return None
+    action, user = found.group("action"), found.group("user")
+    if not action.startswith("cognito-idp:"):
+        return Reply(403, {"__type": "AccessDeniedException", "message": denial_message(user, action, "*")})
     try:
         pool_id = json.loads(request_body or b"{}").get("UserPoolId")
     except (ValueError, AttributeError):
         pool_id = None
-    account = found.group("user").split(":")[4]
+    account = user.split(":")[4]
     resource = (f"arn:aws:cognito-idp:{pool_id.split('_', 1)[0]}:{account}:userpool/{pool_id}"
                 if isinstance(pool_id, str) and "_" in pool_id else "*")
-    return Reply.error("AccessDeniedException", denial_message(found.group("user"), found.group("action"), resource))
+    return Reply.error("AccessDeniedException", denial_message(user, action, resource))
 
 
 # ----- the front ------------------------------------------------------------------------

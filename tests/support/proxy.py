@@ -553,7 +553,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if operation is None and proxy.front is not None and self.path.startswith("/_standin/rename_pool"):
             proxy.front.forget_pools()
-        denied = access_denied(operation, body, status, data) if operation and proxy.front is not None else None
+        denied = access_denied(operation, body, status, data) if proxy.front is not None else None
         if denied is not None:
             count_user("error")
             self._send_reply(denied)

@@ -34,7 +34,7 @@ def test_docs_iam_is_what_the_table_gives():
 def test_a_policy_for_pools_scopes_each_pool():
     document = iam.policy("enforce_mfa", POOLS, "123456789012")
     pools, state = document["Statement"]
-    assert pools["Resource"] == [f"arn:aws:cognito-idp:{p.split('_')[0]}:123456789012:userpool/{p}" for p in POOLS]
+    assert pools["Resource"] == [f"arn:aws:cognito-idp:{p.split('_', maxsplit=1)[0]}:123456789012:userpool/{p}" for p in POOLS]
     assert state == {"Sid": "IncrementalState", "Effect": "Allow", "Action": ["cloudtrail:LookupEvents"], "Resource": "*"}
     assert iam.policy("enforce_mfa", POOLS, "123456789012", statements=["CognitoUserPools"])["Statement"] == [pools]
     missing = iam.policy("enforce_mfa", POOLS, "123456789012", without=["cognito-idp:AdminGetUser"])
