@@ -190,7 +190,7 @@ def main():
     try:
         open_ids = open_user_findings(call, arn)
     except CALL_ERRORS as e:
-        fail_aws(module, e, "Could not read the open findings from Security Hub")
+        fail_aws(module, e, f"Could not read the open findings of user pool {pool} from Security Hub")
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     items = asff.findings_for_run(p["users"], p["pool_findings"], target, now, open_ids)
     failing = [x for x in items if x["Compliance"]["Status"] == asff.FAILED and x["GeneratorId"] == findings.GENERATOR_USER]
@@ -211,7 +211,7 @@ def main():
         for update in asff.workflow_updates(x for x in items if x["Id"] not in {f["Id"] for f in result["failed"]}):
             call(quotas.FINDINGS_WRITE, "batch_update_findings", **update)
     except CALL_ERRORS as e:
-        fail_aws(module, e, "Could not import the findings into Security Hub", calls=bulk.calls(call), **result)
+        fail_aws(module, e, f"Could not import the findings of user pool {pool} into Security Hub", calls=bulk.calls(call), **result)
     if result["failed"]:
         module.fail_json(msg=f"Security Hub refused {len(result['failed'])} of {counted(len(items), 'finding')}",
                          changed=True, calls=bulk.calls(call), **result)
