@@ -384,6 +384,10 @@ def _batch_update_findings(environ: dict[str, Any], body: bytes, start_response:
     Workflow and Note of the findings named, as the Security Hub API reference describes it."""
     from moto.securityhub.models import securityhub_backends  # pylint: disable=import-outside-toplevel
 
+    refused = _iam_refusal(environ, body, "BatchUpdateFindings")
+    if refused is not None:
+        start_response("403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(refused)))])
+        return [refused]
     scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=", 1)[-1].split("/")
     region = scope[2] if len(scope) > 2 else DEFAULT_REGION
     params = json.loads(body or b"{}")
@@ -403,6 +407,28 @@ def _batch_update_findings(environ: dict[str, Any], body: bytes, start_response:
     data = json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
+
+
+def _iam_refusal(environ: dict[str, Any], body: bytes, action: str) -> bytes | None:
+    """moto's IAM check for a call the stand-in answers itself, when IAM checks are on: moto's XML 403 if the
+    caller's policies do not allow the action, else None. Resources are not evaluated, as in moto."""
+    # pylint: disable=import-outside-toplevel
+    from moto import settings
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.access_control import IAMRequest
+    from werkzeug.exceptions import HTTPException  # moto's AccessDeniedError is one
+
+    if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        return None
+    headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
+    if environ.get("HTTP_X_AMZ_SECURITY_TOKEN"):
+        headers["X-Amz-Security-Token"] = environ["HTTP_X_AMZ_SECURITY_TOKEN"]
+    try:
+        IAMRequest(account_id=ACCOUNT_ID, method=environ.get("REQUEST_METHOD", ""), path=environ.get("PATH_INFO", ""),
+                   data={}, body=body, headers=headers, action=action).check_action_permitted("*")
+    except HTTPException as exc:
+        return str(exc.description).encode()
+    return None
 
 
 # REST operations the stand-in answers itself: (method, path) -> handler.
