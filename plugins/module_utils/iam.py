@@ -39,11 +39,13 @@ MODULES: Dict[str, Dict[str, Tuple[str, ...]]] = {
         "select": ("cognito-idp:DescribeUserPool", "cognito-idp:ListUsers", "cognito-idp:ListUsersInGroup"),
         "audit": ("cognito-idp:GetUserPoolMfaConfig",),
         "reset_software_token": ("cognito-idp:AdminDeleteSoftwareToken",),
+        "state_dir": ("cloudtrail:LookupEvents",),
     },
     "cognito_user_mfa_info": {
         "": ("cognito-idp:GetUserPoolMfaConfig", "cognito-idp:DescribeUserPool", "cognito-idp:AdminGetUser"),
         "select": ("cognito-idp:ListUsers", "cognito-idp:ListUsersInGroup"),
         "auth_factors": ("cognito-idp:AdminGetUserAuthFactors",),
+        "state_dir": ("cloudtrail:LookupEvents",),
     },
     "cognito_user_pool_info": {
         "": ("cognito-idp:DescribeUserPool",),
@@ -75,7 +77,7 @@ MODULES: Dict[str, Dict[str, Tuple[str, ...]]] = {
 
 # Actions that name no resource type in the Service Authorization Reference: Resource "*".
 NO_RESOURCE_TYPE = frozenset(("cloudtrail:LookupEvents",))
-# The incremental runs (state_dir) read the user-pool events of CloudTrail (issue 22).
+# The incremental runs (state_dir) read the user-pool events of CloudTrail.
 STATE_RUNS = ("cloudtrail:LookupEvents",)
 
 # The example values of the policies in docs/iam/ (AWS's documentation account; the lookup
@@ -96,12 +98,14 @@ PLAYBOOKS: Dict[str, Tuple[Tuple[str, str, str, Tuple[Any, ...]], ...]] = {
         ("CognitoUserPools", "every run", "userpool", _uses(
             ("cognito_user_pool_mfa", ("", "on")), ("cognito_user_mfa", ("", "select", "audit")),
             ("cognito_user_pool_info", ("", "app_clients")))),
-        ("IncrementalState", "runs with enforce_mfa_state_dir (CloudTrail: who enrolled since the last run)", "any", STATE_RUNS),
+        ("IncrementalState", "runs with enforce_mfa_state_dir (CloudTrail: who changed since the last run)", "any",
+         _uses(("cognito_user_mfa", ("state_dir",)))),
     ),
     "audit_mfa": (
         ("CognitoUserPools", "every run", "userpool", _uses(
             ("cognito_user_mfa_info", ("", "select")), ("cognito_user_pool_info", ("", "app_clients")))),
-        ("IncrementalState", "runs with audit_mfa_state_dir (CloudTrail: users changed since the last run)", "any", STATE_RUNS),
+        ("IncrementalState", "runs with audit_mfa_state_dir (CloudTrail: who changed since the last run)", "any",
+         _uses(("cognito_user_mfa_info", ("state_dir",)))),
         ("SecurityHubImport", "audit_mfa_securityhub: true", "securityhub", _uses(("cognito_mfa_securityhub", ("",)))),
     ),
     "onboard_users": (

@@ -198,7 +198,8 @@ notes:
   - Needs the IAM permissions C(cognito-idp:AdminGetUser) and C(cognito-idp:AdminSetUserMFAPreference); plus
     C(cognito-idp:DescribeUserPool), C(cognito-idp:ListUsers) and C(cognito-idp:ListUsersInGroup) to pick users
     (O(all_users), O(groups), O(exclude)), C(cognito-idp:GetUserPoolMfaConfig) for O(audit), and
-    C(cognito-idp:AdminDeleteSoftwareToken) for O(reset_software_token). With O(access_token) the calls are
+    C(cognito-idp:AdminDeleteSoftwareToken) for O(reset_software_token), C(cloudtrail:LookupEvents) for O(state_dir).
+    With O(access_token) the calls are
     authorised by the token, not IAM. The playbooks' policies are in docs/iam/.
   - Check mode reads every user and makes no write call. Whether a user has a verified authenticator cannot be
     read, so in check mode such users show as V(changed) (would change) rather than V(not_enrolled).

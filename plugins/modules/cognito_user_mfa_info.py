@@ -164,7 +164,7 @@ extends_documentation_fragment:
 notes:
   - Needs the IAM permissions C(cognito-idp:GetUserPoolMfaConfig), C(cognito-idp:DescribeUserPool) and C(cognito-idp:AdminGetUser), plus
     C(cognito-idp:ListUsers) for O(all_users) or C(cognito-idp:ListUsersInGroup) for O(groups), and
-    C(cognito-idp:AdminGetUserAuthFactors) for O(auth_factors).
+    C(cognito-idp:AdminGetUserAuthFactors) for O(auth_factors), and C(cloudtrail:LookupEvents) for O(state_dir).
   - B(Compliant means what sign-in really demands) (docs/audit.md). In a pool whose MFA is V(OFF) no second
     factor is asked, whatever a user's settings, so no user of it is compliant. Under a policy that asks for TOTP,
     a user is compliant only if a password sign-in asks this user for TOTP (RV(users[].sign_in_asks) is V(totp))

@@ -8,14 +8,16 @@ The Cognito front turns moto's XML 403 into Cognito's JSON ``AccessDeniedExcepti
 
 "Every listed action is used": the Cognito calls counted in a green run, and for every action its
 one-action-removed test (a run fails without the action only if it calls it). An action that no run here can
-show is in ``NOT_RUN_HERE`` with the reason. When the incremental state runs (issue 22) land:
-1. give both playbooks a state directory in ``inventory()`` (``enforce_mfa_state_dir`` / ``audit_mfa_state_dir``
-   under ``directory``), so each run here is a state run that calls ``cloudtrail:LookupEvents``;
-2. remove ``cloudtrail:LookupEvents`` from ``NOT_RUN_HERE``: its one-action-removed tests then run for both
-   playbooks;
-3. the stand-in's CloudTrail must check IAM: if moto answers ``LookupEvents``, its 403 goes through
-   ``cognito_front.access_denied`` as for Security Hub (a JSON ``AccessDeniedException``); if the front answers
-   it itself, it must refuse callers whose policy lacks the action (moto's IAM API: ``IamStandIn.iam``).
+show is in ``NOT_RUN_HERE`` with the reason: ``cloudtrail:LookupEvents`` of the state runs, which the Cognito
+front answers itself (tests/support/cloudtrail.py) without asking moto, so without IAM. To cover it:
+1. make the front's CloudTrail refuse a caller whose policies do not allow ``cloudtrail:LookupEvents`` (ask the
+   stand-in: e.g. a ``/_standin/iam_allows`` route on moto's side calling ``standin._iam_refusal`` with the
+   request's ``Authorization``, and answer its JSON ``AccessDeniedException`` as ``access_denied`` does);
+2. give both playbooks a state directory in ``inventory()`` (``enforce_mfa_state_dir`` / ``audit_mfa_state_dir``
+   under ``directory``; enforce_mfa's state runs need ``cognito_all_users``, so put it on the "everyone" pool and
+   use that pool's limit for this action), so the runs here are state runs;
+3. remove ``cloudtrail:LookupEvents`` from ``NOT_RUN_HERE``: its one-action-removed tests then run for both
+   playbooks and prove the action is used.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ POLICY_NAME = "mfaops-playbook"
 ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 # Actions a playbook's policy lists that no run here can show, with the reason (see the module docstring).
 NOT_RUN_HERE = {
-    "cloudtrail:LookupEvents": "the incremental state runs (issue 22) are not in this branch",
+    "cloudtrail:LookupEvents": "the front answers CloudTrail itself, without IAM checks (see the module docstring)",
 }
 # More variables of a playbook's run here: every statement of its policy in use.
 RUN_VARS = {"enforce_mfa": {}, "audit_mfa": {"audit_mfa_securityhub": True}}
