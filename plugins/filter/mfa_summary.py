@@ -111,7 +111,7 @@ _value:
         - The messages of the runs that failed without naming their users (a selection of groups or of all users whose
           listing failed, for example with C(AccessDeniedException), expired credentials or retries exhausted), each
           once. The users such a run did not reach are unknown, so each of these messages fails the pool
-          (it is in O(problems)) whatever the thresholds.
+          (it is in RV(_value.problems)) whatever the thresholds.
       type: list
       elements: str
     unmet:
