@@ -104,8 +104,9 @@ batches:
   description: C(BatchImportFindings) calls made (at most 100 findings each).
   returned: always
   type: int
-failed:
-  description: Findings Security Hub refused, with its error (C(Id), C(ErrorCode), C(ErrorMessage)).
+refused:
+  description:
+    - Findings Security Hub refused, with its error (C(Id), C(ErrorCode), C(ErrorMessage)); when any is, the task fails.
   returned: always
   type: list
   elements: dict
@@ -200,20 +201,20 @@ def main():
         updated=sum(1 for x in failing if x["Id"] in open_ids),
         resolved=sum(1 for x in items if x["Compliance"]["Status"] == asff.PASSED),
         batches=len(asff.batches(items)),
-        failed=[],
+        refused=[],
     )
     if module.check_mode:
         module.exit_json(changed=bool(items), calls=bulk.calls(call), **result)
     try:
         for batch in asff.batches(items):
             answer = call(quotas.FINDINGS_WRITE, "batch_import_findings", Findings=batch)
-            result["failed"].extend(answer.get("FailedFindings") or [])
-        for update in asff.workflow_updates(x for x in items if x["Id"] not in {f["Id"] for f in result["failed"]}):
+            result["refused"].extend(answer.get("FailedFindings") or [])
+        for update in asff.workflow_updates(x for x in items if x["Id"] not in {f["Id"] for f in result["refused"]}):
             call(quotas.FINDINGS_WRITE, "batch_update_findings", **update)
     except CALL_ERRORS as e:
         fail_aws(module, e, f"Could not import the findings of user pool {pool} into Security Hub", calls=bulk.calls(call), **result)
-    if result["failed"]:
-        module.fail_json(msg=f"Security Hub refused {len(result['failed'])} of {counted(len(items), 'finding')}",
+    if result["refused"]:
+        module.fail_json(msg=f"Security Hub refused {len(result['refused'])} of {counted(len(items), 'finding')}",
                          changed=True, calls=bulk.calls(call), **result)
     module.exit_json(changed=bool(items), calls=bulk.calls(call), **result)
 
