@@ -27,6 +27,9 @@ from typing import Any, Callable, Optional
 PREFIX = "mfaops-conformance-"
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 UNKNOWN = "<unknown: not yet seen on Cognito>"
+# An observation's key whose value is shown and kept in snapshots but never compared (figures that vary
+# from run to run, such as CloudTrail's delivery delay).
+MEASURED = "measured"
 VERDICTS = ("agrees", "differs", "unknown", "skipped")
 # The password of the kit's users (meets Cognito's default policy; a fake, never a real credential).
 PASSWORD = "Conformance-Passw0rd!"
@@ -89,6 +92,8 @@ class Context:
     deleted: list[str] = field(default_factory=list)
     probe_name: str = ""
     log: Callable[[str], None] = print
+    # The kit's own stand-in proxy (tests/support/proxy.py) when target is "standin", for its fault hooks.
+    proxy: Any = None
 
     def client(self, service: str = "cognito-idp", retries: int = 4) -> Any:
         from botocore.config import Config  # pylint: disable=import-outside-toplevel
@@ -215,6 +220,8 @@ def compare(expected: Any, observed: Any) -> tuple[bool, bool]:
     if isinstance(expected, dict) and isinstance(observed, dict):
         agrees, unknown = True, False
         for key, value in expected.items():
+            if key == MEASURED:
+                continue
             key_agrees, key_unknown = compare(value, observed.get(key, "<missing>"))
             agrees, unknown = agrees and key_agrees, unknown or key_unknown
         return agrees, unknown
@@ -227,6 +234,8 @@ def differences(expected: Any, observed: Any, path: str = "") -> list[str]:
     if isinstance(expected, dict) and isinstance(observed, dict):
         found: list[str] = []
         for key, value in expected.items():
+            if key == MEASURED:
+                continue
             found += differences(value, observed.get(key, "<missing>"), f"{path}.{key}" if path else key)
         return found
     return [] if expected == observed else [f"{path or 'answer'}: expected {expected!r}, observed {observed!r}"]

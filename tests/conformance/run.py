@@ -63,8 +63,8 @@ def resolve_target(target: Optional[str], endpoint: Optional[str]) -> str:
 
 
 @contextlib.contextmanager
-def local_standin() -> Iterator[str]:
-    """The stand-in (moto) behind the Cognito front with Cognito's request quotas: its endpoint."""
+def local_standin() -> Iterator[Any]:
+    """The stand-in (moto) behind the Cognito front with Cognito's request quotas: its proxy."""
     sys.path.insert(0, str(ROOT))
     # pylint: disable=import-outside-toplevel
     from tests.support.cognito_front import CognitoFront
@@ -72,7 +72,7 @@ def local_standin() -> Iterator[str]:
     from tests.support.standin import StandIn
 
     with StandIn() as moto, Proxy(moto.endpoint, front=CognitoFront()) as proxy:
-        yield proxy.endpoint
+        yield proxy
 
 
 def session_for(target: str) -> Any:
@@ -122,7 +122,8 @@ def plan(chosen: list[kit.Probe], target: str, endpoint: Optional[str], region: 
         f"monthly active users: at most about {2 * len(runnable)} MAUs this month (within the 10,000 MAUs Lite and",
         "Essentials include each month; beyond them a few cents). No SMS or email is sent: users are",
         "created with MessageAction SUPPRESS, no pool has an SMS or email configuration, SignUp goes to a",
-        "pool with no auto-verified attribute. CloudTrail LookupEvents and Service Quotas are read only.",
+        "pool with no auto-verified attribute. CloudTrail LookupEvents and Service Quotas are read only",
+        "(one burst of 20 LookupEvents shows CloudTrail's 2 requests/s: it may throttle the account's lookups for a second).",
         f"CloudTrail probes wait up to {cloudtrail_wait(target):.0f} s for delivery.",
     ])
 
@@ -206,8 +207,9 @@ def command_run(args: argparse.Namespace) -> int:
     wait_scale = float(os.environ.get("CONFORMANCE_WAIT_SCALE") or (1 if target == "aws" and not simulated else 0))
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
-        url = stack.enter_context(local_standin()) if target == "standin" else endpoint
-        ctx = kit.Context(session, url, target, run_id, wait_scale, cloudtrail_wait(target), log=log)
+        proxy = stack.enter_context(local_standin()) if target == "standin" else None
+        url = proxy.endpoint if proxy is not None else endpoint
+        ctx = kit.Context(session, url, target, run_id, wait_scale, cloudtrail_wait(target), log=log, proxy=proxy)
         try:
             rows = run_all(ctx, chosen, snapshot_dir, simulated)
         except Interrupted as signal_name:
