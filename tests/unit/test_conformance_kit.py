@@ -38,6 +38,17 @@ def test_a_fully_known_expectation_agrees_or_differs_field_by_field():
     assert verdict == "differs" and why == "b.c: expected 'x', observed 'y'"
 
 
+def test_measured_figures_are_shown_but_never_compared():
+    probe_ = kit.Probe("p", "46", "t", {"delivery": {"delivered_within_bound": True}})
+    observed = {"delivery": {"delivered_within_bound": True, "measured": {"max_delay_s": 0.0}}}
+    snapshot = {"recorded": "2026-12-01", "observed": {"delivery": {"delivered_within_bound": True,
+                                                                    "measured": {"max_delay_s": 312.5}}}}
+    assert kit.verdict(probe_, observed, None)[0] == "agrees"
+    assert kit.verdict(probe_, observed, snapshot)[0] == "agrees"
+    late = {"delivery": {"delivered_within_bound": False, "measured": {"max_delay_s": None}}}
+    assert kit.verdict(probe_, late, snapshot)[0] == "differs"
+
+
 def test_a_snapshot_settles_the_unknown_and_comes_before_the_ledger():
     snapshot = {"recorded": "2026-12-01", "observed": {"error": "InvalidParameterException", "message": "seen on AWS"}}
     assert kit.verdict(PROBE, {"error": "InvalidParameterException", "message": "seen on AWS"}, snapshot)[:2] == (
@@ -79,6 +90,15 @@ def test_which_probes_run_where():
     assert "CONFORMANCE_SMS=yes" in run.skip_reason(opt_in, "aws", False)
     assert run.skip_reason(opt_in, "aws", True) is None  # a rehearsal runs it
     assert run.skip_reason(opt_in, "standin", False) is None
+    denied = kit.PROBES["access_denied"]
+    assert "CONFORMANCE_ACCESS_DENIED=yes" in run.skip_reason(denied, "aws", False)
+    assert run.skip_reason(denied, "standin", False) is None
+
+
+def test_the_ledger_rows_of_the_state_runs_have_their_probes():
+    rows = {probe_.ledger_row for probe_ in kit.PROBES.values()}
+    assert {"40", "41", "42", "43", "44", "45", "46", "47", "48", "80"} <= rows
+    assert not [p.name for p in kit.PROBES.values() if not p.ledger_row.isdigit()]
 
 
 @pytest.mark.parametrize("target, endpoint, resolved", [
@@ -110,3 +130,14 @@ def test_report_json_and_md(tmp_path):
 def test_the_plan_says_what_it_creates_and_costs():
     text = run.plan(list(kit.PROBES.values()), "aws", None, "eu-west-1", "r1")
     assert "mfaops-conformance-r1-<probe>" in text and "MAUs" in text and "No SMS or email is sent" in text
+
+
+def test_every_ledger_row_names_a_probe_and_the_rows_are_in_order():
+    table = [line for line in (ROOT / "docs" / "cognito-behaviour.md").read_text().splitlines()
+             if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    numbers = [int(line.split("|")[1]) for line in table]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    for line in table:
+        assert "conformance probe `" in line, f"ledger row {line.split('|')[1].strip()} names no conformance probe"
+        named = line.split("conformance probe", 1)[1]
+        assert any(f"`{name}`" in named for name in kit.PROBES), line[:80]
