@@ -590,16 +590,16 @@ DENIED_SHAPE = re.compile(r"^User: (\S+) is not authorized to perform: (\S+) on 
                           r"policy allows the (\S+) action$")
 
 
-def denied_client(ctx: Context) -> Any:
-    """A cognito-idp client of a principal without ListUsers: the kit's own stand-in denies by the proxy's
-    ACCESS_DENIED hook; elsewhere the role of CONFORMANCE_DENIED_ROLE_ARN (a role with no such permission)."""
+def denied_clients(ctx: Context) -> tuple[Any, Any]:
+    """cognito-idp and STS clients of a principal without ListUsers: the kit's own stand-in denies by the proxy's
+    ACCESS_DENIED hook; elsewhere the role of CONFORMANCE_DENIED_ROLE_ARN (a role with no permission policy)."""
     import os  # pylint: disable=import-outside-toplevel
 
     if ctx.proxy is not None:
         from tests.support.proxy import ACCESS_DENIED  # pylint: disable=import-outside-toplevel
 
         ctx.proxy.on_operation = lambda operation: ACCESS_DENIED if operation in ("ListUsers", "ListUsersInGroup") else None
-        return ctx.cognito
+        return ctx.cognito, ctx.client("sts")
     role = os.environ.get("CONFORMANCE_DENIED_ROLE_ARN")
     if not role:
         raise Skip("needs a principal whose policy does not allow cognito-idp:ListUsers: CONFORMANCE_DENIED_ROLE_ARN "
@@ -609,7 +609,7 @@ def denied_client(ctx: Context) -> Any:
     session = type(ctx.session)(aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
                                 aws_session_token=keys["SessionToken"], region_name=ctx.session.region_name)
     ctx.sleep(10)  # a new role session's permissions take a few seconds to apply
-    return session.client("cognito-idp", endpoint_url=ctx.endpoint_url)
+    return session.client("cognito-idp", endpoint_url=ctx.endpoint_url), session.client("sts", endpoint_url=ctx.endpoint_url)
 
 
 def denied(client: Any, operation: str, **params: Any) -> Any:
@@ -628,26 +628,35 @@ def denied(client: Any, operation: str, **params: Any) -> Any:
                 "resource_is_the_pool": bool(shape) and shape.group(3).endswith(f":userpool/{params['UserPoolId']}")}
 
 
+PROBES_OPT_IN_DENIED = ("CONFORMANCE_ACCESS_DENIED", "needs a role without permission policies that the profile may "
+                        "assume (CONFORMANCE_DENIED_ROLE_ARN)")
+
+
 def denied_answer(action: str) -> dict[str, Any]:
     return {"error": "AccessDeniedException", "http_status": 400, "resource_is_the_pool": True,
             "message": f"User: <principal> is not authorized to perform: cognito-idp:{action} on resource: <user pool arn> "
                        f"because no identity-based policy allows the cognito-idp:{action} action"}
 
 
-@probe("access_denied", "80", "A principal whose policy does not allow ListUsers / ListUsersInGroup: AccessDeniedException",
+@probe("access_denied", "80", "A principal whose policy does not allow ListUsers / ListUsersInGroup: AccessDeniedException "
+       "(row 60 too)",
        {"list_users": denied_answer("ListUsers"), "list_users_in_group": denied_answer("ListUsersInGroup")},
-       aws_opt_in=("CONFORMANCE_ACCESS_DENIED", "needs a role without Cognito permissions that the profile may assume "
-                   "(CONFORMANCE_DENIED_ROLE_ARN)"))
+       aws_opt_in=PROBES_OPT_IN_DENIED)
 def access_denied(ctx: Context) -> dict[str, Any]:
     pool = ctx.create_pool()
     ctx.cognito.create_group(UserPoolId=pool, GroupName="staff")
-    client = denied_client(ctx)
+    client, sts = denied_clients(ctx)
     try:
         return {"list_users": denied(client, "list_users", UserPoolId=pool),
-                "list_users_in_group": denied(client, "list_users_in_group", UserPoolId=pool, GroupName="staff")}
+                "list_users_in_group": denied(client, "list_users_in_group", UserPoolId=pool, GroupName="staff"),
+                "caller_identity": outcome(sts.get_caller_identity)}
     finally:
         if ctx.proxy is not None:
             ctx.proxy.on_operation = None
+
+
+part("caller_identity_needs_no_permission", "62", "sts:GetCallerIdentity answers a principal with no permission policy",
+     "accepted", "access_denied", "caller_identity")
 
 
 # ----- rows 43-48: CloudTrail, the change signal of the state runs ---------------------------
@@ -903,3 +912,37 @@ part("cloudtrail_event_time_seconds", "47", "eventTime has whole seconds, within
      {"whole_seconds": True, "within_2_s_of_the_call": True}, "cloudtrail_mfa_events", "event_time")
 part("cloudtrail_event_names", "48", "Each relied-on event name is recorded when its call is made (a sandbox subset)",
      dict.fromkeys(RELIED_ON_EVENTS, "recorded"), "cloudtrail_mfa_events", "event_names")
+
+
+# ----- rows 61, 62: what needs no IAM permission ----------------------------------------------
+
+
+@probe("token_calls_unsigned", "61", "Calls authorised by a user's token need no IAM signature: unsigned "
+       "AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference, GetUser",
+       {"associate": "accepted", "verify": "SUCCESS", "set_preference": "accepted", "get_user": "accepted"})
+def token_calls_unsigned(ctx: Context) -> dict[str, Any]:
+    from botocore import UNSIGNED  # pylint: disable=import-outside-toplevel
+    from botocore.config import Config  # pylint: disable=import-outside-toplevel
+
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "unsigned")
+    answer, error = sign_in(ctx, pool, client_id, "unsigned")
+    if error or not answer.get("AuthenticationResult"):
+        raise RuntimeError(f"sign-in: {sign_in_answer(answer, error)}")
+    token = answer["AuthenticationResult"]["AccessToken"]
+    unsigned = ctx.session.client("cognito-idp", endpoint_url=ctx.endpoint_url, config=Config(signature_version=UNSIGNED))
+    secret, error = attempt(unsigned.associate_software_token, AccessToken=token)
+    verified, verify_error = (None, {"error": "not tried"}) if error else attempt(
+        unsigned.verify_software_token, AccessToken=token, UserCode=code_at(secret["SecretCode"]))
+    return {"associate": error["error"] if error else "accepted",
+            "verify": verify_error["error"] if verify_error else verified.get("Status"),
+            "set_preference": outcome(unsigned.set_user_mfa_preference, AccessToken=token, **TOTP_ENABLED),
+            "get_user": outcome(unsigned.get_user, AccessToken=token)}
+
+
+@probe("iam_resource_types", "62", "The resource types of the actions (cloudtrail:LookupEvents only '*', the Cognito "
+       "actions the userpool type), as the Service Authorization Reference has them", {"answer": UNKNOWN})
+def iam_resource_types(ctx: Context) -> dict[str, Any]:
+    raise Skip("the resource types are documentation (the Service Authorization Reference), not an API answer: seeing them "
+               "would take IAM policies scoped to resources, which the kit does not create, and a stand-in that evaluates resources "
+               "(moto's IAM checks do not); the policy lint checks them (docs/iam/)")

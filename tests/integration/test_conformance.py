@@ -41,7 +41,7 @@ EMULATED = (
     "on_refused_with_single_factor_passkeys", "sign_in_policy_kept", "auth_factors_password_user", "user_auth_flow",
     "admin_calls_take_sub", "list_users_attributes", "default_pool_case_sensitive", "user_status_values",
     "list_users_fields", "access_denied", "cloudtrail_mfa_events", "cloudtrail_lookup_events", "cloudtrail_delivery_delay",
-    "cloudtrail_event_time_seconds", "cloudtrail_event_names",
+    "cloudtrail_event_time_seconds", "cloudtrail_event_names", "token_calls_unsigned", "caller_identity_needs_no_permission",
 )
 # The CloudTrail rows (43-48): moto 5.2.5 has no LookupEvents, so against moto alone they are skipped.
 CLOUDTRAIL = tuple(name for name, probe_ in kit.PROBES.items() if "cloudtrail" in name)
