@@ -747,21 +747,22 @@ def make_trailed_calls(ctx: Context, pool: str, client_id: str) -> Trailed:
 
 def event_of(events: list[tuple[dict[str, Any], dict[str, Any]]], name: str, call: dict[str, Any],
              pool: str) -> Optional[tuple[dict[str, Any], dict[str, Any]]]:
-    """The event of one call: its name, its user's sub or its pool, with an errorCode if and only if it failed.
-    An event with neither a sub nor a pool (row 44 does not know) is the call's if its second is the call's
-    (2 s of clock margin)."""
+    """The event of one call: its name, with an errorCode if and only if it failed, and its user's sub; else (no
+    sub) its pool; else (neither: row 44 does not know which calls carry them) the call's second, 2 s of margin."""
+    by_sub, by_pool, by_time = None, None, None
     for body, entry in events:
         if body.get("eventName") != name.split(":")[0] or bool(body.get("errorCode")) != bool(call["error"]):
             continue
         sub = (body.get("additionalEventData") or {}).get("sub")
         pool_id = (body.get("requestParameters") or {}).get("userPoolId")
-        if sub == call["sub"] or pool_id == pool:
-            return body, entry
         second = entry.get("EventTime")
-        if not sub and not pool_id and second is not None and \
-                call["sent"] - 3 <= second.timestamp() <= call["answered"] + 2:
-            return body, entry
-    return None
+        if sub == call["sub"]:
+            by_sub = by_sub or (body, entry)
+        elif pool_id == pool and not sub:
+            by_pool = by_pool or (body, entry)
+        elif not sub and not pool_id and second is not None and call["sent"] - 3 <= second.timestamp() <= call["answered"] + 2:
+            by_time = by_time or (body, entry)
+    return by_sub or by_pool or by_time
 
 
 def wait_for_events(ctx: Context, lookups: Lookups, trailed: Trailed, since: float) -> tuple[dict[str, Any], dict[str, float]]:
