@@ -51,7 +51,7 @@ options:
         (after a full read) is re-read over the next O(max_age) instead of in one run; a user may then wait up to
         twice O(max_age) for its re-read.
       - Each re-read bills the user as a monthly active user that calendar month, unless already one (signed in or
-        read that month): about C(users × 30d / max_age) MAU a month at most (C(30d) - the whole pool each month,
+        read that month), about C(users × 30d / max_age) MAU a month at most (C(30d) - the whole pool each month,
         C(90d) - a third).
     type: str
   state_lock_timeout:
