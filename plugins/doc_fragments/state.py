@@ -43,8 +43,16 @@ options:
     type: int
   max_age:
     description:
-      - With O(state_dir), also read the users last read longer ago than this (a number with a unit, as
-        O(signal_delay)). Each such read bills the user as a monthly active user that month. Default none.
+      - With O(state_dir), also re-read the users last read longer ago than this (a number with a unit, as
+        O(signal_delay)). Default none.
+      - The re-reads are spread over runs, oldest first, at the pace that reads each user of the state once per
+        O(max_age) at this run's interval since the last run, C(ceil(users × interval / max_age)) (at least one);
+        all of them when the last run is O(max_age) ago or more. A pool whose users all pass O(max_age) at once
+        (after a full read) is re-read over the next O(max_age) instead of in one run; a user may then wait up to
+        twice O(max_age) for its re-read.
+      - Each re-read bills the user as a monthly active user that calendar month, unless already one (signed in or
+        read that month), about C(users × 30d / max_age) MAU a month at most (C(30d) - the whole pool each month,
+        C(90d) - a third).
     type: str
   state_lock_timeout:
     description:

@@ -11,7 +11,7 @@ cognito_user_mfa (enforce):
 2. the listing (ListUsers: not billed as MAU) into the state;
 3. the change set (user_state.Store.plan): new users, users whose listing changed (sub, status, enabled, last
    modified), users named by an event after their last read (less this collection's own writes), users never read,
-   users read longer ago than ``max_age``;
+   users read longer ago than ``max_age`` (spread over runs, oldest first: max_age_reads);
 4. the reads and the verdicts (the module's ``work``), every other user carried from the state with its
    ``read_at``;
 5. the state: each read saved as it comes, users gone from the pool forgotten, the signal's mark moved to this
@@ -21,6 +21,7 @@ cognito_user_mfa (enforce):
 from __future__ import annotations
 
 import datetime
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional
@@ -68,6 +69,20 @@ def settings_from(params: Mapping[str, Any]) -> Optional[Settings]:
                     max_age.total_seconds() if max_age else None, float(params.get("state_lock_timeout") or 0))
 
 
+def max_age_reads(known: int, stale: int, interval: Optional[float], max_age: float) -> int:
+    """How many of the ``stale`` users (carried, read longer ago than max_age) this run re-reads, the oldest first.
+
+    The pace that reads each of the ``known`` users of the state once per max_age at this run's interval since the
+    last run: ceil(known * interval / max_age), at least one, so a pool whose users all pass max_age at once is
+    re-read over max_age / interval runs instead of in one. All of them when the interval is unknown or at least
+    max_age (then each run is a whole max_age later)."""
+    if stale <= 0:
+        return 0
+    if interval is None or interval >= max_age:
+        return stale
+    return min(stale, max(1, math.ceil(known * max(interval, 0.0) / max_age)))
+
+
 def iso(epoch: Optional[float]) -> Optional[str]:
     if epoch is None:
         return None
@@ -110,6 +125,7 @@ class Facts:
     read: int = 0
     carried: int = 0
     forgotten: int = 0
+    past_max_age: int = 0
     signal_calls: int = 0
     own_write_events: int = 0
     complete: bool = False
@@ -118,6 +134,7 @@ class Facts:
         return {
             "path": self.path, "users_listed": self.listed, "users_to_read": self.to_read, "users_read": self.read,
             "users_carried": self.carried, "users_forgotten": self.forgotten, "read_reasons": dict(self.reasons),
+            "users_past_max_age": self.past_max_age,
             "full_read": self.full_read_reason is not None, "full_read_reason": self.full_read_reason,
             "signal_window": self.window, "signal_calls": self.signal_calls, "own_write_events": self.own_write_events,
             "complete": self.complete,
@@ -170,10 +187,22 @@ class PoolRun:
             if full is None:
                 store.add_events(signal.subs.items())
         facts.full_read_reason = full
-        oldest = facts.started - self.settings.max_age if self.settings.max_age else None
-        facts.reasons = store.plan(full, 1 + CLOCK_MARGIN, oldest)
+        facts.reasons = store.plan(full, 1 + CLOCK_MARGIN)
+        if self.settings.max_age and not full:
+            self._plan_max_age(float(mark) if mark else None)
         facts.listed, facts.to_read = store.counts()
         return facts
+
+    def _plan_max_age(self, last_run: Optional[float]) -> None:
+        """Plan the re-reads of users read longer ago than max_age, spread over runs (max_age_reads), oldest first."""
+        facts, max_age = self.facts, self.settings.max_age
+        oldest = facts.started - max_age
+        known, facts.past_max_age = self.store.ages(oldest)
+        interval = facts.started - last_run if last_run is not None else None
+        reads = max_age_reads(known, facts.past_max_age, interval, max_age)
+        if reads:
+            self.store.plan_oldest(oldest, reads)
+            facts.reasons = self.store.reasons()
 
     def check_max_reads(self) -> None:
         limit = self.settings.max_reads

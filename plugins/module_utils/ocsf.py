@@ -82,6 +82,8 @@ def user_record(row: Mapping[str, Any], pool: Mapping[str, Any], time_ms: int, v
         "data": {"user_pool_arn": arn, "username": row["username"], "mfa_state": row.get("mfa_state"),
                  "enabled_methods": row.get("enabled_methods") or [], "user_status": row.get("user_status")},
     }
+    if row.get("read_at"):  # runs with a state: when the verdict's read was made, and whether by this run
+        user["data"].update(read_at=row["read_at"], read_this_run=bool(row.get("read_this_run")))
     return _record(pool, f.finding_id(arn, "user", row["username"]), f.user_title(row), f.user_description(row),
                    f.USER_SEVERITY, [_pool_resource(pool, arn), user], f.USER_REMEDIATION, time_ms, version,
                    f.user_title(row))

@@ -268,7 +268,7 @@ class Store:
         self.db.executemany("INSERT INTO events VALUES (?, ?)", events)
         self.commit()
 
-    def plan(self, full_reason: Optional[str], margin: float, oldest: Optional[float]) -> Dict[str, int]:
+    def plan(self, full_reason: Optional[str], margin: float) -> Dict[str, int]:
         """Fill the plan: the listed users to read, each with the first reason that applies. Returns counts by reason."""
         self._begin()
         if full_reason:
@@ -284,11 +284,28 @@ class Store:
                 args = (margin,) if "?" in where else ()
                 self.db.execute(f"INSERT OR IGNORE INTO plan SELECT l.username, '{reason}' FROM listing l "  # nosec: fixed
                                 f"LEFT JOIN users u USING (username) WHERE {where}", args)
-            if oldest is not None:
-                self.db.execute("INSERT OR IGNORE INTO plan SELECT l.username, 'older than max_age' FROM listing l "
-                                "JOIN users u USING (username) WHERE u.read_at < ?", (oldest,))
         self.commit()
+        return self.reasons()
+
+    def reasons(self) -> Dict[str, int]:
+        """The users planned to read, by reason."""
         return dict(self.db.execute("SELECT reason, COUNT(*) FROM plan GROUP BY reason"))
+
+    def ages(self, oldest: float) -> Tuple[int, int]:
+        """(listed users with a read in the state, those of them read before `oldest` and not planned to read)."""
+        known = self.db.execute("SELECT COUNT(*) FROM listing l JOIN users u USING (username) "
+                                "WHERE u.read_at IS NOT NULL").fetchone()[0]
+        stale = self.db.execute("SELECT COUNT(*) FROM listing l JOIN users u USING (username) WHERE u.read_at < ? "
+                                "AND l.username NOT IN (SELECT username FROM plan)", (oldest,)).fetchone()[0]
+        return known, stale
+
+    def plan_oldest(self, oldest: float, limit: int) -> None:
+        """Plan to read the `limit` users read longest ago among those read before `oldest` (max_age)."""
+        self._begin()
+        self.db.execute("INSERT OR IGNORE INTO plan SELECT l.username, 'older than max_age' FROM listing l "
+                        "JOIN users u USING (username) WHERE u.read_at < ? AND l.username NOT IN (SELECT username FROM plan) "
+                        "ORDER BY u.read_at, l.username LIMIT ?", (oldest, limit))
+        self.commit()
 
     def counts(self) -> Tuple[int, int]:
         """(users listed, users planned to read)."""

@@ -273,7 +273,8 @@ state:
   description:
     - With O(state_dir), what the run did with the state; its keys are listed here.
     - C(users_listed), C(users_to_read), C(users_read), C(users_carried) (judged from the state without a read),
-      C(users_forgotten) (gone from the pool), C(read_reasons) (users to read by reason), C(full_read) and
+      C(users_forgotten) (gone from the pool), C(read_reasons) (users to read by reason), C(users_past_max_age)
+      (users read longer ago than O(max_age) and not read for another reason, before this run's re-reads), C(full_read) and
       C(full_read_reason), C(signal_window) (C(start), C(end), C(signal_delay_seconds)), C(signal_calls)
       (C(LookupEvents) calls), C(own_write_events) (events recognised as this collection's own writes),
       C(complete) (the signal's mark moved), C(path).

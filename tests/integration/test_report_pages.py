@@ -115,7 +115,9 @@ def audit_run(standin: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     directory = tmp_path_factory.mktemp("audit-pages")
     common = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
               "cognito_endpoint_url": standin.endpoint, "cognito_all_users": True}
-    hosts = {STAFF: {"cognito_user_pool_id": staff.id, "audit_mfa_required_groups": ["admins"]},
+    # The staff pool runs with a state (its users carried from it show when they were read; its pool section the run).
+    hosts = {STAFF: {"cognito_user_pool_id": staff.id, "audit_mfa_required_groups": ["admins"],
+                     "audit_mfa_state_dir": str(directory / "state")},
              CUSTOMERS: {"cognito_user_pool_id": customers.id, "audit_mfa_pool_min_compliance_percent": 50}}
     (directory / "inventory.yml").write_text(yaml.safe_dump({"cognito_pools": {"vars": common, "hosts": hosts}}))
     return {"directory": directory, "staff": staff, "us": us}
@@ -142,6 +144,10 @@ def test_audit_report_of_two_pools(run_playbook: Any, standin: Any, audit_run: d
     # The vocabulary: the compliant TOTP users are compliant only; the breakdown names what it counts.
     assert staff_counts["compliant"] == 5 and "totp_preferred" not in staff_counts
     assert staff_counts["non_compliant_by_mfa_state"] == {"totp_preferred": 0, "totp_enabled_not_preferred": 1, "other_mfa_only": 1, "no_mfa": 1}
+    staff_pool = next(pool for pool in report["pools"] if pool["host"] == STAFF)
+    read = {user["username"]: user["read_this_run"] for user in staff_pool["users"]}
+    assert read["carol"] is False and read["newbie"] is True and read["bob"] is True  # bob's enrolment is an event
+    assert staff_pool["state_run"]["users_carried"] >= 1 and staff_pool["state_run"]["full_read_reason"] is None
     look(chromium_page, reports / "mfa-audit-latest.html", "audit-2-pools", report)
 
 

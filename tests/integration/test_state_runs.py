@@ -283,3 +283,28 @@ def test_the_roles_keep_a_state_and_report_read_at(standin: Any, cognito: Any, r
     report = (tmp_path / "reports" / "mfa-audit-latest.csv").read_text()
     assert report.splitlines()[0].endswith("read_at,read_this_run") and len(report.splitlines()) == 1 + len(pool_users)
     assert all(line.endswith(",false") for line in report.splitlines()[1:])
+
+
+def test_max_age_re_reads_are_spread_over_runs_oldest_first(standin: Any, cognito: Any, run_playbook: Any,
+                                                            tmp_path: Path) -> None:
+    """All six users pass max_age (1d) at once: a run 6 h after the last one re-reads ceil(6 * 6 / 24) = 2 of them, the
+    oldest; the next run, seconds later, one more; never all six in one run."""
+    pool = seeded(standin, cognito, "st-age", {"no_mfa": 3, "totp_preferred": 3})
+    state_dir = tmp_path / "state"
+    assert audit(run_playbook, pool, state_dir, max_age="1d")["state"]["full_read"]
+    now = time.time()
+    with sqlite3.connect(state_dir / f"{pool.id}.sqlite3") as db:  # as if read 2 days ago (one a minute) and run 6 h ago
+        names = [row[0] for row in db.execute("SELECT username FROM users ORDER BY username")]
+        db.executemany("UPDATE users SET read_at = ? WHERE username = ?",
+                       [(now - 2 * 86400 + 60 * index, name) for index, name in enumerate(names)])
+        db.execute("UPDATE meta SET value = ? WHERE key = 'signal_through'", (repr(now - 6 * 3600),))
+    standin.reset_counts()
+    second = audit(run_playbook, pool, state_dir, max_age="1d")
+    assert standin.counts(pool.id)[READ] == 2, second["state"]
+    assert second["state"]["read_reasons"] == {"older than max_age": 2} and second["state"]["users_past_max_age"] == 6
+    assert sorted(row["username"] for row in second["users"] if row["read_this_run"]) == names[:2]
+    standin.reset_counts()
+    third = audit(run_playbook, pool, state_dir, max_age="1d")
+    assert standin.counts(pool.id)[READ] == 1, third["state"]
+    assert [row["username"] for row in third["users"] if row["read_this_run"]] == names[2:3]
+    assert verdicts(third) == verdicts(audit(run_playbook, pool, None))

@@ -68,6 +68,7 @@ STYLE = """\
   .s-unreadable { fill: #6a1b9a; background: #6a1b9a; }
   .sev-high { color: #c62828; font-weight: bold; } .sev-medium { color: #ef6c00; font-weight: bold; } .sev-low { color: #555; }
   .ok { color: #2e7d32; } .bad { color: #c62828; }
+  .carried { color: #555; font-size: .8rem; } ul.state-run { font-size: .9rem; margin: .3rem 0 .6rem; }
   code { font-size: .85rem; }
 """
 
@@ -237,12 +238,39 @@ def _number(value, *where, count=False):
     return f'<span data-json{"-count" if count else ""}="{_e(_pointer(*where))}">{len(value) if count else value}</span>'
 
 
+def _read_at(user):
+    """When the user's verdict was read (runs with a state), marked when carried from the state and not read by this run."""
+    if not user.get("read_at"):
+        return '<td class="read"></td>'
+    carried = "" if user.get("read_this_run") else ' <span class="carried" title="carried from the state: not read by this run">carried</span>'
+    when = _e(user["read_at"]).replace("T", " ")
+    return f'<td class="read"><time datetime="{_e(user["read_at"])}">{when}</time>{carried}</td>'
+
+
+def _state_run(pool, index):
+    """A run with a state: users read and carried, the change signal's window, and why the whole pool was read."""
+    run = pool.get("state_run")
+    if not run:
+        return ""
+    where = ("pools", index, "state_run")
+    window = run.get("signal_window") or {}
+    start = _e(window.get("start") or "none (the whole pool is read)")
+    full = (f'whole pool read: {_e(run["full_read_reason"])}' if run.get("full_read_reason")
+            else "only users that may have changed were read")
+    return (f'  <ul class="state-run">\n    <li>Run with a state: {_number(run.get("users_read"), *where, "users_read")} '
+            f'{agreed(run.get("users_read") or 0, "user")} read, {_number(run.get("users_carried"), *where, "users_carried")} '
+            f'carried from the state; {full}.</li>\n'
+            f'    <li>Change signal window: {start} to {_e(window.get("end"))}.</li>\n  </ul>')
+
+
 def _findings(r):
     parts = []
     for index, pool in enumerate(r["pools"]):
         if pool.get("error"):
             continue
         parts.append(f"  <h3>{_e(pool['host'])}</h3>")
+        if pool.get("state_run"):
+            parts.append(_state_run(pool, index))
         if pool["findings"]:
             items = "".join(
                 f'\n    <li><span class="sev-{_e(f["severity"])}">{_e(f["severity"])}</span> <code>{_e(f["code"])}</code>: {_e(f["message"])}</li>'
@@ -292,17 +320,20 @@ def _changes(r):
 
 
 def _non_compliant(r):
+    with_state = any("read_at" in user for pool in r["pools"] for user in pool.get("users") or [])
     rows = "".join(
         f"\n      <tr><td>{_e(pool['host'])}</td>{_who(user)}"
         f"<td><span class=\"swatch s-{user['state']}\"></span>{_e(LABELS[user['state']])}</td>"
         f"\n        <td>{_e(', '.join(user.get('enabled_methods') or []))}</td><td>{_e(user.get('preferred_method') or '')}</td>"
-        f"\n        <td>{_e(user.get('user_status') or '')}</td><td>{_e(user.get('error_code') or '')}</td></tr>"
+        f"\n        <td>{_e(user.get('user_status') or '')}</td><td>{_e(user.get('error_code') or '')}</td>"
+        f"{_read_at(user) if with_state else ''}</tr>"
         for pool in r["pools"]
         for user in pool.get("users") or []
         if user["state"] in mfa.NON_COMPLIANT_STATES
     )
+    read = '<th title="when the verdict was read; carried: from the state, not read by this run">Read</th>' if with_state else ""
     table = f"""  <table id="non-compliant-users">
-    <thead><tr><th>Pool</th><th>Username</th><th>State</th><th>Enabled MFA</th><th>Preferred</th><th>User status</th><th>Error</th></tr></thead>
+    <thead><tr><th>Pool</th><th>Username</th><th>State</th><th>Enabled MFA</th><th>Preferred</th><th>User status</th><th>Error</th>{read}</tr></thead>
     <tbody>{rows}
     </tbody>
   </table>"""

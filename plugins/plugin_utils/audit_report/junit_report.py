@@ -31,6 +31,26 @@ def _testcase(suite, classname, name, failure=None, kind="failure", failure_type
     return case
 
 
+def _properties(case, values):
+    """JUnit <properties> of a test case: name/value pairs, those that are None left out."""
+    kept = [(name, value) for name, value in values if value is not None]
+    if kept:
+        properties = ET.Element("properties")
+        for name, value in kept:
+            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            ET.SubElement(properties, "property", {"name": name, "value": text})
+        case.insert(0, properties)
+
+
+def _state_properties(case, run):
+    """A run with a state: the pool's users read and carried, the signal's window and why the whole pool was read."""
+    if run:
+        window = run.get("signal_window") or {}
+        _properties(case, [("users_read", run.get("users_read")), ("users_carried", run.get("users_carried")),
+                           ("signal_window_start", window.get("start")), ("signal_window_end", window.get("end")),
+                           ("full_read_reason", run.get("full_read_reason"))])
+
+
 def _user_suite(pool, generated_at):
     suite = ET.Element("testsuite", {"name": f"mfa-audit.{pool['host']}", "timestamp": generated_at})
     for user in pool.get("users") or []:
@@ -41,7 +61,9 @@ def _user_suite(pool, generated_at):
         if user.get("error_code"):
             message = f"{LABELS[user['state']]}: {user['error_code']}: {user.get('message') or ''}"
         kind = "error" if user["state"] == mfa.UNREADABLE else "failure"
-        _testcase(suite, f"mfa-audit.{pool['host']}", user["username"], message, kind, user["state"])
+        case = _testcase(suite, f"mfa-audit.{pool['host']}", user["username"], message, kind, user["state"])
+        if "read_at" in user:  # runs with a state: when the verdict's read was made, and whether by this run
+            _properties(case, [("read_at", user["read_at"]), ("read_this_run", bool(user.get("read_this_run")))])
     return suite
 
 
@@ -68,7 +90,9 @@ def render(report):
         if pool.get("error"):
             _testcase(pools_suite, "mfa-audit.pools", pool["host"], problems, "error", "audit_error")
         else:
-            _testcase(pools_suite, "mfa-audit.pools", pool["host"], problems, failure_type="threshold", text="\n".join(pool["problems"] + details))
+            case = _testcase(pools_suite, "mfa-audit.pools", pool["host"], problems, failure_type="threshold",
+                             text="\n".join(pool["problems"] + details))
+            _state_properties(case, pool.get("state_run"))
         suite = _user_suite(pool, generated_at)
         if len(suite):
             user_suites.append(suite)

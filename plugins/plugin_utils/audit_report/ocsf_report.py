@@ -28,7 +28,7 @@ def _row(user):
     """A report user as the finding builders read it: a finding only in a known non-compliant MFA state."""
     return {"username": user["username"], "compliant": user["state"] not in mfa.KNOWN_NON_COMPLIANT,
             "not_found": user["state"] == mfa.NOT_FOUND, "mfa_state": user.get("mfa_state"),
-            "user_status": user.get("user_status")}
+            "user_status": user.get("user_status"), "read_at": user.get("read_at"), "read_this_run": user.get("read_this_run")}
 
 
 def render(report):

@@ -79,6 +79,62 @@ def test_the_store_plans_reads_and_carries(tmp_path) -> None:
         assert sorted(row[0] for row in db.execute("SELECT username FROM users")) == ["alice", "bob", "dave"]
 
 
+DAY = 86400.0
+
+
+@pytest.mark.parametrize(
+    "known, stale, interval, max_age, expected",
+    [
+        (1000, 0, DAY, 30 * DAY, 0),            # nobody past max_age: no re-read
+        (1000, 1000, DAY, 30 * DAY, 34),        # the whole pool past max_age at once, daily runs: 1/30 a run
+        (1000, 10, DAY, 30 * DAY, 10),          # fewer than the pace: all of them
+        (1000, 1000, 7 * DAY, 30 * DAY, 234),   # weekly runs: 7/30 a run
+        (1000, 1000, 30 * DAY, 30 * DAY, 1000),  # a run per max_age or rarer: all of them
+        (1000, 1000, 90 * DAY, 30 * DAY, 1000),
+        (1000, 1000, None, 30 * DAY, 1000),     # no last run to pace by: all of them
+        (10, 10, 5.0, DAY, 1),                  # runs seconds apart: at least one a run, so the backlog ends
+        (10, 10, -2.0, DAY, 1),                 # a clock stepped back: still one
+        (0, 0, DAY, DAY, 0),
+        (10, 10, 6 * 3600.0, DAY, 3),           # ceil(10 * 6 / 24)
+    ],
+)
+def test_max_age_re_reads_are_spread_over_runs(known, stale, interval, max_age, expected) -> None:
+    assert incremental.max_age_reads(known, stale, interval, max_age) == expected
+
+
+def test_max_age_re_reads_the_oldest_first_and_only_its_share(tmp_path) -> None:
+    settings = incremental.settings_from({"state_dir": str(tmp_path), "signal_delay": "15m", "state_lock_timeout": 1,
+                                          "max_age": "1d"})
+    users = [(f"u{index}", f"s-{index}") for index in range(10)]
+    clock = [1_800_000_000.0]
+
+    def run_once(read_at=None):
+        with Store(settings.state_dir, POOL, 1) as store:
+            run = incremental.PoolRun(store, POOL, settings, listing(users), lambda *a: {"Events": []}, clock=lambda: clock[0])
+            facts = run.prepare()
+            read = []
+            for item in run.items():
+                if not item.carried:
+                    read.append(item.username)
+                when = item.read_at if item.carried else (read_at(item.username) if read_at else clock[0])
+                run.saved(item, when, None if item.carried else {"Username": item.username, "UserMFASettingList": []}, "unchanged")
+            run.finish()
+        return facts, read
+
+    # the first run reads all; u9 read first, u0 last (so u9 is the oldest)
+    facts, read = run_once(lambda name: clock[0] - int(name[1:]))
+    assert facts.full_read_reason and len(read) == 10
+    clock[0] += 20 * 3600
+    assert run_once()[1] == []  # read 20 h ago: within max_age
+    clock[0] += 6 * 3600
+    facts, read = run_once()  # all 10 read 26 h ago, the last run 6 h ago: ceil(10 * 6 / 24) = 3, the oldest
+    assert read == ["u7", "u8", "u9"] and facts.reasons == {"older than max_age": 3} and facts.past_max_age == 10
+    assert facts.as_dict()["users_past_max_age"] == 10  # before this run's re-reads
+    clock[0] += 60
+    facts, read = run_once()  # a minute later: one, the next oldest
+    assert read == ["u6"] and facts.past_max_age == 7
+
+
 def test_a_second_run_on_a_locked_pool_fails_clearly_and_foreign_files_are_refused(tmp_path) -> None:
     with Store(str(tmp_path), POOL, 0):
         with pytest.raises(StateError, match="Another run holds the state"):

@@ -20,7 +20,8 @@ NOW_MS = 1_800_000_000_000
 NOW = "2027-01-15T08:00:00Z"
 ROWS = [
     {"username": "amy", "compliant": False, "not_found": False, "mfa_state": "no_mfa", "user_status": "CONFIRMED", "enabled_methods": []},
-    {"username": "bob", "compliant": False, "not_found": False, "mfa_state": "other_mfa_only", "enabled_methods": ["sms_mfa"]},
+    {"username": "bob", "compliant": False, "not_found": False, "mfa_state": "other_mfa_only", "enabled_methods": ["sms_mfa"],
+     "read_at": "2027-01-14T08:00:00Z", "read_this_run": False},  # a run with a state: carried from the state
     {"username": "cy", "compliant": True, "not_found": False, "mfa_state": "totp_preferred"},
     {"username": "ghost", "compliant": False, "not_found": True, "mfa_state": None},
     {"username": "err", "compliant": False, "not_found": False, "mfa_state": None, "error_code": "InternalErrorException"},
@@ -45,6 +46,13 @@ def test_every_ocsf_record_validates(detection_finding_validator):
     for record in records:
         errors = sorted(detection_finding_validator.iter_errors(record), key=str)
         assert not errors, [e.message for e in errors]
+
+
+def test_a_user_record_says_when_its_verdict_was_read(detection_finding_validator):
+    record = ocsf.user_record(ROWS[1], POOL, NOW_MS)
+    assert (record["resources"][1]["data"]["read_at"], record["resources"][1]["data"]["read_this_run"]) == ("2027-01-14T08:00:00Z", False)
+    assert "read_at" not in ocsf.user_record(ROWS[0], POOL, NOW_MS)["resources"][1]["data"]
+    assert list(detection_finding_validator.iter_errors(record)) == []
 
 
 def test_the_validator_rejects_a_broken_record(detection_finding_validator):

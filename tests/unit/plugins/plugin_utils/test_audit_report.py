@@ -14,8 +14,10 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import pool_info
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import csv_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import findings
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import html_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import junit_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import model
+from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import ocsf_report
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report.report import audit_report
 
 TOTP, SMS = "software_token_mfa", "sms_mfa"
@@ -408,6 +410,62 @@ def test_junit_has_a_case_per_pool_and_per_user_not_compliant():
     assert users["x"][0].get("message") == "could not be read: InternalErrorException: boom"
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("6", "3", "2")
     assert (suites["mfa-audit.pool-a"].get("tests"), suites["mfa-audit.pool-a"].get("errors")) == ("3", "1")
+
+
+STATE_RUN = {"users_read": 1, "users_carried": 2, "full_read_reason": None, "full_read": False,
+             "signal_window": {"start": "2026-12-01T05:45:00Z", "end": "2026-12-02T06:00:00Z", "signal_delay_seconds": 900.0}}
+
+
+def stateful_report(full_read_reason=None):
+    """A run with a state: =cmd read by this run, bob carried from the state, alice carried too."""
+    results = [dict(info(row("=cmd", "no_mfa", read_at="2026-12-02T06:00:01Z", read_this_run=True),
+                         row("alice", read_at="2026-11-30T06:00:00Z", read_this_run=False),
+                         row("bob", "totp_enabled_not_preferred", read_at="2026-12-01T06:00:00Z", read_this_run=False)),
+                    state=dict(STATE_RUN, full_read_reason=full_read_reason, full_read=full_read_reason is not None))]
+    return audit_report([pool(results=results)], generated_at="2026-12-02T06:01:00Z")
+
+
+def test_every_format_gives_read_at_and_read_this_run():
+    report = stateful_report()
+    assert report["pools"][0]["state_run"]["users_carried"] == 2
+    assert {user["username"]: (user["read_at"], user["read_this_run"]) for user in json.loads(json.dumps(report["pools"][0]["users"]))} == {
+        "=cmd": ("2026-12-02T06:00:01Z", True), "alice": ("2026-11-30T06:00:00Z", False), "bob": ("2026-12-01T06:00:00Z", False)}
+    junit = ET.fromstring(junit_report.render(report).split("\n", 1)[1])
+    cases = {case.get("name"): case for case in junit.iter("testcase")}
+    properties = {name: {p.get("name"): p.get("value") for p in case.iter("property")} for name, case in cases.items()}
+    assert properties["=cmd"] == {"read_at": "2026-12-02T06:00:01Z", "read_this_run": "true"}
+    assert properties["bob"] == {"read_at": "2026-12-01T06:00:00Z", "read_this_run": "false"}
+    assert cases["bob"][0].tag == "properties" and cases["bob"][1].tag == "failure"  # the JUnit schema's order
+    assert properties["pool-a"] == {"users_read": "1", "users_carried": "2", "signal_window_start": "2026-12-01T05:45:00Z",
+                                    "signal_window_end": "2026-12-02T06:00:00Z"}
+    records = {r["resources"][1]["name"]: r["resources"][1]["data"] for r in map(json.loads, ocsf_report.render(report).splitlines())}
+    assert {name: (data["read_at"], data["read_this_run"]) for name, data in records.items()} == {
+        "=cmd": ("2026-12-02T06:00:01Z", True), "bob": ("2026-12-01T06:00:00Z", False)}
+    page = html_report.render(report)
+    assert "<th title=\"when the verdict was read; carried: from the state, not read by this run\">Read</th>" in page
+    assert '<time datetime="2026-12-01T06:00:00Z">2026-12-01 06:00:00Z</time> <span class="carried"' in page
+    assert '<time datetime="2026-12-02T06:00:01Z">2026-12-02 06:00:01Z</time></td>' in page  # read by this run: no mark
+    assert ('Run with a state: <span data-json="/pools/0/state_run/users_read">1</span> user read, '
+            '<span data-json="/pools/0/state_run/users_carried">2</span> carried from the state; '
+            'only users that may have changed were read.') in page
+    assert "Change signal window: 2026-12-01T05:45:00Z to 2026-12-02T06:00:00Z." in page
+
+
+def test_reports_say_why_the_whole_pool_was_read():
+    report = stateful_report("first run: no change signal read yet")
+    junit = ET.fromstring(junit_report.render(report).split("\n", 1)[1])
+    pool_case = next(case for case in junit.iter("testcase") if case.get("name") == "pool-a")
+    assert {p.get("name"): p.get("value") for p in pool_case.iter("property")}["full_read_reason"] == "first run: no change signal read yet"
+    assert "whole pool read: first run: no change signal read yet." in html_report.render(report)
+
+
+def test_reports_without_a_state_have_no_read_column():
+    report = sample_report()
+    page = html_report.render(report)
+    assert ">Read</th>" not in page and "Run with a state" not in page
+    junit = junit_report.render(report)
+    assert "<property" not in junit
+    assert all("read_at" not in json.loads(line)["resources"][-1].get("data", {}) for line in ocsf_report.render(report).splitlines())
 
 
 # ----------------------------------------------------------------------- cognito_user_pool_info's shaping
