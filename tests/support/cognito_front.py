@@ -173,8 +173,10 @@ def access_denied(operation: Optional[str], request_body: bytes, status: int, an
     """The service's JSON ``AccessDeniedException`` for moto's XML 403 ``AccessDenied``, or None.
 
     Cognito (``operation`` from ``X-Amz-Target``) answers HTTP 400 and names the pool's ARN; the REST services
-    behind the same endpoint here (Security Hub) answer HTTP 403 (their API reference's ``AccessDeniedException``)."""
-    if status != 403:
+    behind the same endpoint here (Security Hub) answer HTTP 403 (their API reference's ``AccessDeniedException``).
+    The query-protocol services (SES: a form body with ``Action=``) keep moto's answer: an XML ``ErrorResponse``,
+    HTTP 403, code ``AccessDenied``, as SES answers (docs/cognito-behaviour.md)."""
+    if status != 403 or (operation is None and re.search(rb"(?:^|&)Action=", request_body or b"")):
         return None
     found = _MOTO_DENIAL.search(answer.decode("utf-8", "replace"))
     if found is None:
