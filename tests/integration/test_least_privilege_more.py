@@ -133,16 +133,21 @@ def test_the_standin_checks_every_service_of_these_policies(standin: tuple[IamSt
 
 
 def test_onboard_users_runs_green_under_its_policy(standin: tuple[IamStandIn, Seen], tmp_path: Path) -> None:
-    """A pool with MFA OFF going to ON; a service account whose secrets go to Secrets Manager only, a new person,
-    an existing user whose e-mail address and groups are updated, groups created: every action of the policy."""
+    """A pool with MFA OFF going to ON; two service accounts whose secrets go to Secrets Manager only (one new, one
+    created before and never signed in), a new person, an existing user whose e-mail address and groups are updated,
+    groups created: every action of the policy is called, and none outside it."""
     checked, _seen = standin
     cognito = checked.cognito
     pool = seed.create_pool(cognito, "iam-onboard", "OFF")
     seed.create_user(cognito, pool, "cat")
+    # A service account created before and never signed in: it gets a fresh temporary password (AdminSetUserPassword).
+    cognito.admin_create_user(UserPoolId=pool.id, Username="svc-old", MessageAction="SUPPRESS",
+                              TemporaryPassword="Temp-Before-" + "x" * 8 + "#1a")
     checked.grant(iam.policy("onboard_users", wide=True))
     checked.reset_counts()
     host = {"cognito_user_pool_id": pool.id, "cognito_client_id": pool.client_id,
             "cognito_users": [{"username": "svc-ci", "service_account": True, "groups": ["robots"]},
+                              {"username": "svc-old", "service_account": True},
                               {"username": "ann", "email": "ann@example.com", "groups": ["ops"]},
                               {"username": "cat", "email": "cat@new.example.com", "groups": ["ops"]}],
             "onboard_users_pool_policy": "ON", "onboard_users_create_groups": True,
@@ -156,6 +161,7 @@ def test_onboard_users_runs_green_under_its_policy(standin: tuple[IamStandIn, Se
     called = counted(checked)
     stored = admin(checked, "secretsmanager").get_secret_value(SecretId=f"mfaops/cognito/{pool.id}/svc-ci")["SecretString"]
     assert_enrolled(cognito, pool, json.loads(stored))  # its secrets in Secrets Manager sign it in
+    assert seed.mfa_state(cognito, pool.id, "svc-old")["preferred_method"] == "software_token_mfa"
     listed = set(iam.playbook_actions("onboard_users"))
     assert called <= listed, f"called but not in the policy: {sorted(called - listed)}"
     assert listed - called == set(), f"listed but not used: {sorted(listed - called)}"
