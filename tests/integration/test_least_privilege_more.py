@@ -33,6 +33,7 @@ import yaml
 
 from tests.integration.test_least_privilege import JOB_USER, IamStandIn, iam, token_operations
 from tests.integration.test_onboard_secrets import assert_enrolled
+from tests.integration.test_onboard_users import FAST
 from tests.support import playbook as ansible
 from tests.support import seed
 from tests.support.cognito_front import CognitoFront
@@ -46,8 +47,6 @@ PROVEN_ELSEWHERE = {
     "securityhub:GetFindings": "test_least_privilege.py: audit_mfa's run without it fails (same module, "
                                "cognito_mfa_securityhub, same calls)",
 }
-ONBOARD_FAST = {"onboard_users_reads_per_second": 200, "onboard_users_creates_per_second": 200,
-                "onboard_users_group_reads_per_second": 200}
 CAMPAIGN_DAYS = ("2027-01-10", "2027-01-17", "2027-03-01")  # nudges; admins' deadline passed; the campaign's deadline
 CAMPAIGN = {"mfa_campaign_deadline": CAMPAIGN_DAYS[2], "mfa_campaign_groups": {"admins": "2027-01-12"},
             "mfa_campaign_securityhub": True, "mfa_campaign_emails_per_second": 50,
@@ -56,12 +55,13 @@ CAMPAIGN = {"mfa_campaign_deadline": CAMPAIGN_DAYS[2], "mfa_campaign_groups": {"
 
 
 class Seen:
-    """The query-protocol actions (SES, STS) the proxy let through, by service."""
+    """The query-protocol actions (SES's; STS's ``GetCallerIdentity``, which needs no permission) the proxy saw, in
+    order, whatever their answer."""
 
     def __init__(self) -> None:
         self.actions: list[str] = []
 
-    def __call__(self, action: str, fields: dict[str, str]) -> QueryError | None:
+    def __call__(self, action: str, fields: dict[str, str]) -> QueryError | None:  # pylint: disable=unused-argument
         self.actions.append(action)
         return None
 
@@ -153,7 +153,7 @@ def test_onboard_users_runs_green_under_its_policy(standin: tuple[IamStandIn, Se
             "onboard_users_pool_policy": "ON", "onboard_users_create_groups": True,
             "onboard_users_update_attributes": True, "onboard_users_update_groups": True,
             "onboard_users_secrets_manager": True}
-    done = run(checked, "onboard_users", tmp_path, {"svc": host}, onboard_users_secrets_vault_password="", **ONBOARD_FAST)
+    done = run(checked, "onboard_users", tmp_path, {"svc": host}, onboard_users_secrets_vault_password="", **FAST)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     # What the run did, read back with the admin's keys.
     assert cognito.get_user_pool_mfa_config(UserPoolId=pool.id)["MfaConfiguration"] == "ON"
