@@ -119,6 +119,7 @@ class Facts:
     started: float
     window: Dict[str, Any] = field(default_factory=dict)
     full_read_reason: Optional[str] = None
+    signal_error: Optional[str] = None  # LookupEvents refused or failing (describe()): the run warns
     listed: int = 0
     to_read: int = 0
     reasons: Dict[str, int] = field(default_factory=dict)
@@ -173,7 +174,8 @@ class PoolRun:
             try:
                 events, facts.signal_calls = change_signal.read_events(self.lookup, start, facts.started)
             except CALL_ERRORS as exc:
-                full = f"LookupEvents failed ({describe(exc)}): the change signal is incomplete"
+                facts.signal_error = describe(exc)
+                full = f"LookupEvents failed ({facts.signal_error}): the change signal is incomplete"
         for page in paginate(self.list_page, "PaginationToken"):
             users = page.get("Users") or ()
             kept = [user for user in users if not (self.exclusions and self.exclusions.match(user))]
@@ -203,6 +205,13 @@ class PoolRun:
         if reads:
             self.store.plan_oldest(oldest, reads)
             facts.reasons = self.store.reasons()
+
+    def signal_warning(self) -> Optional[str]:
+        """The warning of a run whose change signal could not be read (e.g. ``cloudtrail:LookupEvents`` refused:
+        every run then reads the whole pool until the policy allows it), or None."""
+        if self.facts.signal_error is None:
+            return None
+        return f"user pool {self.pool}: the whole pool is read, {self.facts.full_read_reason}"
 
     def check_max_reads(self) -> None:
         limit = self.settings.max_reads

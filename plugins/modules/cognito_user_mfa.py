@@ -648,6 +648,8 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
                                   exclusions=handled)
         try:
             facts = run.prepare()
+            if run.signal_warning():
+                module.warn(run.signal_warning())
             run.check_max_reads()
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not list the users of user pool {pool}")

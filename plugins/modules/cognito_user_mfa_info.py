@@ -657,6 +657,8 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
         try:
             facts = run.prepare(None if not params["auth_factors"] or store.meta().get("auth_factors") == "True" else
                                 "auth_factors asked and the state does not hold them")
+            if run.signal_warning():
+                module.warn(run.signal_warning())
             run.check_max_reads()
         except CALL_ERRORS as e:
             fail_aws(module, e, f"Could not list the users of user pool {pool}")

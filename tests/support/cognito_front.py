@@ -163,10 +163,20 @@ def sign_in_challenge(pool: Mapping[str, Any], user: Mapping[str, Any]) -> Optio
 _MOTO_DENIAL = re.compile(r"User: (?P<user>arn:[^ <]+) is not authorized to perform: (?P<action>[\w-]+:\w+)")
 
 
-def denial_message(user_arn: str, action: str, resource: str) -> str:
-    """Cognito's words for an action no policy allows (docs/cognito-behaviour.md)."""
-    return (f"User: {user_arn} is not authorized to perform: {action} on resource: {resource} "
-            f"because no identity-based policy allows the {action} action")
+def denial_message(user_arn: str, action: str, resource: Optional[str]) -> str:
+    """Cognito's words for an action no policy allows (docs/cognito-behaviour.md); with no resource (an action
+    that has no resource type, as CloudTrail's ``LookupEvents``), IAM's words name none."""
+    on = f" on resource: {resource}" if resource else ""
+    return f"User: {user_arn} is not authorized to perform: {action}{on} because no identity-based policy allows the {action} action"
+
+
+def lookup_events_denied(refusal: Optional[str]) -> Optional[Reply]:
+    """CloudTrail's JSON ``AccessDeniedException`` (HTTP 400) for moto's denial text of ``cloudtrail:LookupEvents``
+    (``POST /_standin/iam_allows``), or None when the caller may call it (docs/cognito-behaviour.md)."""
+    found = _MOTO_DENIAL.search(refusal or "")
+    if found is None:
+        return None
+    return Reply.error("AccessDeniedException", denial_message(found.group("user"), found.group("action"), None))
 
 
 def access_denied(operation: Optional[str], request_body: bytes, status: int, answer: bytes) -> Optional[Reply]:
@@ -263,7 +273,10 @@ class CognitoFront:
 
     # -- per request
 
-    def request(self, operation: str, body: bytes, describe: Describe) -> Forward | Reply:
+    def request(self, operation: str, body: bytes, describe: Describe,
+                iam_refusal: Optional[Callable[[str], Optional[str]]] = None) -> Forward | Reply:
+        """``iam_refusal(action)``: the stand-in's denial text when the caller may not call an action the front
+        answers itself (CloudTrail's ``LookupEvents``), else None; None when IAM is not checked."""
         if not self.settings.enabled:
             return Forward(body)
         try:
@@ -273,7 +286,8 @@ class CognitoFront:
         if not isinstance(params, dict):
             return Forward(body)
         if operation == "LookupEvents":
-            return Reply(*self.trail.lookup(params))
+            denied = lookup_events_denied(iam_refusal("cloudtrail:LookupEvents")) if iam_refusal else None
+            return denied or Reply(*self.trail.lookup(params))
         return self._recorded(operation, params, self._request(operation, params, describe), describe)
 
     def _recorded(self, operation: str, params: dict[str, Any], step: Forward | Reply, describe: Describe) -> Forward | Reply:

@@ -539,7 +539,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP]
         after = None
         if operation and proxy.front is not None:
-            step = proxy.front.request(operation, body, proxy.describe)
+            step = proxy.front.request(operation, body, proxy.describe, lambda action: proxy.iam_refusal(action, self.headers))
             if isinstance(step, Reply):
                 count_user("front")
                 self._send_reply(step)
@@ -731,6 +731,17 @@ class Proxy:
             "POST", "/_standin/describe", json.dumps(query).encode(), [("Content-Type", "application/json")]
         )
         return json.loads(data) if status == 200 else None
+
+    def iam_refusal(self, action: str, headers: Mapping[str, str]) -> str | None:
+        """The stand-in's ``POST /_standin/iam_allows`` for a call the front answers itself: its denial text when
+        the request's signer may not call ``action`` (IAM checks on), else None."""
+        query = {"action": action, "authorization": headers.get("Authorization") or "",
+                 "security_token": headers.get("X-Amz-Security-Token")}
+        status, dummy, dummy, data = self.upstream.request(
+            "POST", "/_standin/iam_allows", json.dumps(query).encode(), [("Content-Type", "application/json")]
+        )
+        answer = json.loads(data) if status == 200 else {}
+        return None if answer.get("allowed", True) else str(answer.get("denial") or "")
 
     def count(self, operation: str, action: str) -> None:
         self._counts.add(operation, action)

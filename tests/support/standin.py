@@ -25,6 +25,9 @@ Besides the AWS API, the server answers a few routes of its own:
                                  uncounted: ``{"user_pool_id" or "client_id",
                                  "username"?}`` -> ``{"pool": {...}, "user": {...} or
                                  null}`` (see ``_describe``)
+``POST /_standin/iam_allows``    ``{"action", "authorization", "security_token"?}``: whether
+                                 the request's signer may call the action, when IAM checks
+                                 are on (for the calls the front answers itself)
 ``POST /_standin/seed``          create users directly in moto's backend, in a given
                                  MFA state (see ``USER_STATES``); 100,000 users take
                                  a few seconds. Body: ``{"user_pool_id": ...,
@@ -431,6 +434,17 @@ def _iam_refusal(environ: dict[str, Any], body: bytes, action: str) -> bytes | N
     return None
 
 
+def _iam_allows(body: dict[str, Any]) -> dict[str, Any]:
+    """``POST /_standin/iam_allows``: whether the caller whose request carried ``authorization`` (and
+    ``security_token``) may call ``action`` (for the calls the Cognito front answers itself: CloudTrail's
+    ``LookupEvents``); ``{"allowed": true}`` or ``{"allowed": false, "denial": moto's denial text}``."""
+    environ = {"HTTP_AUTHORIZATION": str(body.get("authorization") or ""), "REQUEST_METHOD": "POST", "PATH_INFO": "/"}
+    if body.get("security_token"):
+        environ["HTTP_X_AMZ_SECURITY_TOKEN"] = str(body["security_token"])
+    refused = _iam_refusal(environ, b"", str(body["action"]).split(":", 1)[-1])
+    return {"allowed": True} if refused is None else {"allowed": False, "denial": refused.decode("utf-8", "replace")}
+
+
 # REST operations the stand-in answers itself: (method, path) -> handler.
 MISSING_REST_OPERATIONS = {("PATCH", "/findings/batchupdate"): _batch_update_findings}
 
@@ -565,6 +579,9 @@ class _StandInApp:
                 status = "200 OK"
             elif path == "/_standin/describe" and method == "POST":
                 payload = _describe(json.loads(self._read_body(environ)))
+                status = "200 OK"
+            elif path == "/_standin/iam_allows" and method == "POST":
+                payload = _iam_allows(json.loads(self._read_body(environ)))
                 status = "200 OK"
             elif path == "/_standin/seed" and method == "POST":
                 payload = _seed_in_backend(json.loads(self._read_body(environ)))
