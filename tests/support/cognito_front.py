@@ -28,6 +28,9 @@ moto differs. docs/cognito-behaviour.md lists each behaviour with its public sou
 - Access denied (a stand-in with IAM checks on): moto answers an XML 403 ``AccessDenied``;
   Cognito answers HTTP 400 with a JSON ``AccessDeniedException`` that names the action and the
   pool's ARN, Security Hub a JSON 403 (``access_denied``, called by the proxy on every 403).
+  ``LookupEvents``, answered here, asks the stand-in whether the caller may call it (``POST
+  /_standin/iam_allows``, through the proxy's ``iam_refusal``) and answers CloudTrail's JSON 400
+  ``AccessDeniedException`` if not (``lookup_events_denied``).
 
 The front reads what it needs from the stand-in's ``POST /_standin/describe`` route,
 which moto does not count, so call counts stay those of the client.
