@@ -659,6 +659,30 @@ part("caller_identity_needs_no_permission", "62", "sts:GetCallerIdentity answers
      "accepted", "access_denied", "caller_identity")
 
 
+@probe("lookup_events_denied", "64", "A principal whose policy does not allow cloudtrail:LookupEvents: CloudTrail's "
+       "AccessDeniedException (HTTP 400) naming the action",
+       {"answer": {"error": "AccessDeniedException", "http_status": 400, "names_the_action": True}},
+       aws_opt_in=PROBES_OPT_IN_DENIED)
+def lookup_events_denied(ctx: Context) -> dict[str, Any]:
+    from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
+
+    role = os.environ.get("CONFORMANCE_DENIED_ROLE_ARN")
+    if ctx.proxy is not None or not role:
+        raise Skip("needs a principal with no CloudTrail permission (CONFORMANCE_DENIED_ROLE_ARN); the kit's stand-in "
+                   "checks no IAM: tests/integration/test_least_privilege.py covers the front's answer with IAM checks on")
+    keys = ctx.client("sts").assume_role(RoleArn=role, RoleSessionName="mfaops-conformance")["Credentials"]
+    session = type(ctx.session)(aws_access_key_id=keys["AccessKeyId"], aws_secret_access_key=keys["SecretAccessKey"],
+                                aws_session_token=keys["SessionToken"], region_name=ctx.session.region_name)
+    ctx.sleep(10)  # a new role session's permissions take a few seconds to apply
+    try:
+        session.client("cloudtrail", endpoint_url=ctx.endpoint_url).lookup_events(MaxResults=1)
+        return {"answer": "accepted"}
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        return {"answer": {"error": error.get("Code"), "http_status": exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"),
+                           "names_the_action": "cloudtrail:LookupEvents" in (error.get("Message") or "")}}
+
+
 # ----- rows 43-48: CloudTrail, the change signal of the state runs ---------------------------
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
