@@ -664,6 +664,8 @@ part("caller_identity_needs_no_permission", "62", "sts:GetCallerIdentity answers
        {"answer": {"error": "AccessDeniedException", "http_status": 400, "names_the_action": True}},
        aws_opt_in=PROBES_OPT_IN_DENIED)
 def lookup_events_denied(ctx: Context) -> dict[str, Any]:
+    import os  # pylint: disable=import-outside-toplevel
+
     from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
 
     role = os.environ.get("CONFORMANCE_DENIED_ROLE_ARN")
