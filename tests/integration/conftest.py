@@ -130,6 +130,15 @@ def front(standin: FrontedStandIn) -> Iterator[CognitoFront]:
     standin.front.configure(**saved)
 
 
+@pytest.fixture(autouse=True)
+def fresh_trail(request: pytest.FixtureRequest) -> None:
+    """Each test that uses the stand-in starts with an empty CloudTrail on its worker's front. The events of an
+    earlier test on the same worker (a token call that carries no sub, say) would be ambiguous to this test's state
+    runs and make them read the whole pool, as such events would on a real account."""
+    if "standin" in request.fixturenames:
+        request.getfixturevalue("standin").front.trail.clear()
+
+
 @pytest.fixture(scope="session")
 def cognito(standin: StandInClient) -> Any:
     """A boto3 cognito-idp client on the front (fake keys, us-east-1)."""

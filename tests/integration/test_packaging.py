@@ -56,11 +56,14 @@ def tracked_files(source: Path) -> set[str]:
 
 def shipped_files(own: set[str]) -> set[str]:
     """What the tarball holds of a checkout's own files: all but those for developing the collection (the
-    benchmarks, the conformance kit's snapshots, notes under tests/)."""
+    benchmarks, the conformance kit's snapshots, notes under tests/) and the example IAM policies of docs/iam/
+    (JSON, which build_ignore keeps out with every report a working tree may hold; the installed collection
+    renders the same policies with the mfaops.cognito.iam_policy lookup)."""
     return {
         name for name in own
         if name not in DEVELOPMENT_ONLY and not name.startswith(("benchmarks/", "tests/conformance/snapshots/"))
         and not (name.startswith("tests/") and name.endswith(".md"))
+        and not (name.startswith("docs/iam/") and name.endswith(".json"))
     }
 
 
