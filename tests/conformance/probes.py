@@ -10,6 +10,7 @@ contact), and returns a small, normalised observation. ``expected`` is the ledge
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from typing import Any, Optional
@@ -222,8 +223,6 @@ def mfa_setup_challenge(ctx: Context) -> dict[str, Any]:
        aws_opt_in=("CONFORMANCE_SMS", "needs an SMS configuration on the pool (CONFORMANCE_SNS_ROLE_ARN, a role "
                    "Cognito may use to send text messages) and a user with SMS MFA; the probe sends none itself"))
 def select_mfa_type(ctx: Context) -> dict[str, Any]:
-    import os  # pylint: disable=import-outside-toplevel
-
     pool = ctx.create_pool()
     role = os.environ.get("CONFORMANCE_SNS_ROLE_ARN") or "arn:aws:iam::123456789012:role/conformance-sns"
     ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OPTIONAL", **TOTP_ON,
@@ -593,8 +592,6 @@ DENIED_SHAPE = re.compile(r"^User: (\S+) is not authorized to perform: (\S+) on 
 def denied_clients(ctx: Context) -> tuple[Any, Any]:
     """cognito-idp and STS clients of a principal without ListUsers: the kit's own stand-in denies by the proxy's
     ACCESS_DENIED hook; elsewhere the role of CONFORMANCE_DENIED_ROLE_ARN (a role with no permission policy)."""
-    import os  # pylint: disable=import-outside-toplevel
-
     if ctx.proxy is not None:
         from tests.support.proxy import ACCESS_DENIED  # pylint: disable=import-outside-toplevel
 
@@ -664,8 +661,6 @@ part("caller_identity_needs_no_permission", "62", "sts:GetCallerIdentity answers
        {"answer": {"error": "AccessDeniedException", "http_status": 400, "names_the_action": True}},
        aws_opt_in=PROBES_OPT_IN_DENIED)
 def lookup_events_denied(ctx: Context) -> dict[str, Any]:
-    import os  # pylint: disable=import-outside-toplevel
-
     from botocore.exceptions import ClientError  # pylint: disable=import-outside-toplevel
 
     role = os.environ.get("CONFORMANCE_DENIED_ROLE_ARN")
