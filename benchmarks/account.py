@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
 
 # pylint: disable=wrong-import-position
 from benchmarks.scale import ansible_env  # noqa: E402
-from tests.support import seed  # noqa: E402
+from tests.support import seed, user_state  # noqa: E402
 from tests.support.proxy import FORWARD, Proxy, totals  # noqa: E402
 
 PLAYBOOK = ROOT / "playbooks" / "enforce_mfa.yml"
@@ -161,7 +161,7 @@ def never_enrolled(standin: Any, users: int, workdir: Path) -> dict[str, Any]:
         wall = enforce(inventory, forks=1)
         calls = standin.counts(pool.id)
         runs.append({"writes": calls.get(WRITE, 0), "reads": calls.get("AdminGetUser", 0), "playbook_seconds": round(wall, 1)})
-    known = json.loads((state_dir / f"{pool.id}.not-enrolled.json").read_text())["users"]
+    known = user_state.not_enrolled(state_dir, pool.id)
     return {
         "users": users,
         "never_enrolled": never,

@@ -37,23 +37,13 @@ options:
     type: str
 """
 
-    # The not-enrolled memory: for modules that enable TOTP.
+    # The not-enrolled memory's retry window: for modules that enable TOTP.
     NOT_ENROLLED_STATE = r"""
 options:
-  not_enrolled_state_dir:
-    description:
-      - A directory where the task remembers which users Cognito refused as not enrolled (no verified authenticator),
-        and when, one file per user pool (C(<user_pool_id>.not-enrolled.json), mode 0600, written atomically).
-      - The next runs skip those users' write until O(not_enrolled_retry_after) has passed since the refusal, or
-        sooner when the user's C(UserLastModifiedDate) is newer than the refusal. They are still reported as
-        V(not_enrolled), with RV(users[].known_since). Each skipped write saves one request of the account's
-        C(UserResourceUpdate) quota, which users enrolling their authenticators share.
-      - Without it, every run tries every user, as before. In AWX, use a persistent volume, as for reports.
-      - Cannot be used with O(access_token).
-    type: path
   not_enrolled_retry_after:
     description:
-      - How long a refusal is trusted before the user's write is tried again, with O(not_enrolled_state_dir).
+      - With O(state_dir) on listed users, how long a refusal as not enrolled is trusted before the user's write
+        is tried again (a run on the whole pool with a state waits for an event instead).
       - A number of seconds, or a number with a unit V(s), V(m), V(h), V(d) or V(w), for example V(12h) or V(7d).
     type: str
     default: 7d

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional
@@ -41,6 +42,7 @@ ARGUMENT_SPEC = dict(
     state_lock_timeout=dict(type="float", default=600.0),
 )
 UTC = datetime.timezone.utc
+SAVE_ERRORS = (OSError, sqlite3.Error)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Settings:
     max_reads: Optional[int]
     max_age: Optional[float]
     lock_timeout: float
+    retry_after: datetime.timedelta  # not_enrolled_retry_after: runs on listed users (StoreMemory)
 
 
 def settings_from(params: Mapping[str, Any]) -> Optional[Settings]:
@@ -65,8 +68,9 @@ def settings_from(params: Mapping[str, Any]) -> Optional[Settings]:
         raise ValueError(f"max_reads must be 0 or more, got {params['max_reads']}")
     if (params.get("state_lock_timeout") or 0) < 0:
         raise ValueError("state_lock_timeout must be 0 or more")
+    retry_after = enrol_memory.parse_duration(params.get("not_enrolled_retry_after") or enrol_memory.DEFAULT_RETRY_AFTER)
     return Settings(params["state_dir"], delay.total_seconds(), params.get("max_reads"),
-                    max_age.total_seconds() if max_age else None, float(params.get("state_lock_timeout") or 0))
+                    max_age.total_seconds() if max_age else None, float(params.get("state_lock_timeout") or 0), retry_after)
 
 
 def max_age_reads(known: int, stale: int, interval: Optional[float], max_age: float) -> int:
@@ -262,6 +266,51 @@ def open_store(settings: Settings, user_pool_id: str) -> Store:
         return Store(settings.state_dir, user_pool_id, settings.lock_timeout).__enter__()
     except StateError as exc:
         raise ValueError(f"state_dir: {exc}") from exc
+
+
+class StoreMemory(enrol_memory.Memory):
+    """The not-enrolled memory of a run on listed users (username, users, groups, filter), kept in the pool's state:
+    a user Cognito refused is the row a whole-pool run keeps too (outcome not_enrolled, since, the answer read before
+    the refused write and its read_at). Their write is skipped until not_enrolled_retry_after has passed since that
+    read, or sooner when their UserLastModifiedDate is newer (enrol_memory.should_write); a listed run has no change
+    signal. The refused write is kept as an own write, so it costs the next whole-pool run no read."""
+
+    def __init__(self, store: Store, retry_after: datetime.timedelta, clock: Callable[[], float] = time.time):
+        def moment(epoch: float) -> datetime.datetime:
+            return datetime.datetime.fromtimestamp(epoch, UTC)
+
+        records = {name: enrol_memory.Record(since=moment(since), checked=moment(read_at))
+                   for name, since, read_at in store.not_enrolled()}
+        super().__init__(records, retry_after)
+        self.store = store
+        self.clock = clock
+        self.answers: Dict[str, tuple] = {}  # username -> (the answer read, when), for users TOTP may be written for
+
+    def known_since(self, username: str, user: Mapping[str, Any]) -> Optional[str]:
+        with self._lock:
+            self.answers[username] = (user, self.clock())
+        return super().known_since(username, user)
+
+    def note(self, username: str, outcome: str, skipped: bool) -> None:
+        super().note(username, outcome, skipped)
+        with self._lock:
+            if username in self.answers and username in self.changes:
+                self.answers[username] += (self.clock(),)
+
+    def save(self) -> None:
+        """Keep this run's changes in the state: a refusal with its answer and own write; a user enrolled or gone
+        forgotten (a whole-pool run reads them again)."""
+        for username, record in self.changes.items():
+            if record is None:
+                self.store.forget(username)
+                continue
+            answer, read_at, noted = self.answers[username]
+            self.store.save_answer(username, read_at, answer, "not_enrolled", record.since.timestamp())
+            sub = read_facts(answer)[0]
+            if sub:
+                self.store.note_write(sub, WRITE_EVENTS["write"], read_at, noted)
+        self.store.commit()
+        self.changes = {}
 
 
 # ----- the audit (cognito_user_mfa_info)

@@ -155,7 +155,7 @@ def _converge(api: UserApi, request: mfa.UserRequest, check_mode: bool, memory: 
             NOT_ENROLLED,
             before=before,
             after=before,
-            message=f"not written: refused as not enrolled since {known_since} (not_enrolled_state_dir)",
+            message=f"not written: refused as not enrolled since {known_since} (state_dir)",
             fields={"known_since": known_since},
             wrote=False,
         )

@@ -343,6 +343,19 @@ class Store:
             facts + (read_at, compact(answer), outcome, since, username))
         self._tick()
 
+    def save_answer(self, username: str, read_at: float, answer: Mapping[str, Any], outcome: Optional[str],
+                    since: Optional[float]) -> None:
+        """A user read by a run on listed users (no listing this run): the facts of the answer itself."""
+        self._begin()
+        self.db.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (username,) + read_facts(answer) + (read_at, compact(answer), outcome, since))
+        self._tick()
+
+    def not_enrolled(self) -> List[Tuple[str, float, float]]:
+        """(username, since, read_at) of every user the state knows as refused as not enrolled."""
+        return self.db.execute("SELECT username, since, read_at FROM users WHERE outcome = 'not_enrolled' "
+                               "AND since IS NOT NULL AND read_at IS NOT NULL").fetchall()
+
     def save_outcome(self, username: str, outcome: Optional[str], since: Optional[float]) -> None:
         self._begin()
         self.db.execute("UPDATE users SET outcome = ?, since = ? WHERE username = ?", (outcome, since, username))

@@ -190,6 +190,7 @@ extends_documentation_fragment:
   - mfaops.cognito.bulk.writes
   - mfaops.cognito.budget
   - mfaops.cognito.state
+  - mfaops.cognito.state.enforce
   - mfaops.cognito.budget.not_enrolled_state
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -372,10 +373,10 @@ users:
       type: str
     known_since:
       description:
-        - For a V(not_enrolled) user whose write was skipped because O(not_enrolled_state_dir) remembers the refusal,
+        - For a V(not_enrolled) user whose write was skipped because O(state_dir) remembers the refusal,
           when Cognito first refused it (ISO 8601, UTC). Such a row has no RV(users[].error_code).
       type: str
-      returned: with O(not_enrolled_state_dir), for users skipped
+      returned: with O(state_dir), for users skipped
       sample: "2026-03-01T12:00:00Z"
   sample:
     - username: alice
@@ -467,7 +468,7 @@ ARGUMENT_SPEC = dict(
     **quotas.argspec(CATEGORIES),
     **budget.ARGUMENT_SPEC,
     **enrol_memory.ARGUMENT_SPEC,
-    **incremental.ARGUMENT_SPEC,
+    **dict(incremental.ARGUMENT_SPEC, state_dir=dict(type="path", aliases=["not_enrolled_state_dir"])),
 )
 
 
@@ -477,16 +478,15 @@ MUTUALLY_EXCLUSIVE = [
     ("access_token", "user_pool_id"),
     ("reset_software_token", "software_token_mfa"),
     ("reset_software_token", "access_token"),
-    ("access_token", "not_enrolled_state_dir"),
     ("access_token", "exclude"),
     ("access_token", "state_dir"),
-    ("reset_software_token", "state_dir"),
 ]
-STATE_SELECTION = "state_dir works with all_users: true only (no username, users, groups or filter): the state is the whole pool's"
+WHOLE_POOL_ONLY = "{} works with all_users: true only (no username, users, groups or filter): listed users are all read"
 
 
 def checked_input(module):
-    """(selection, validated requests, task request, not-enrolled memory, state settings); fails the task on bad input."""
+    """(selection, validated requests, task request, state settings, whether the state drives a whole-pool run); fails
+    the task on bad input."""
     params = module.params
     try:
         chosen = one_pass.selection_of(params)
@@ -497,12 +497,16 @@ def checked_input(module):
             raise InvalidRequest("groups / all_users: no MFA setting requested for them (set software_token_mfa, sms_mfa or email_mfa)")
         budget.check_options(params)
         state = incremental.settings_from(params)
-        if state is not None and (chosen is None or not chosen.all_users or chosen.groups or chosen.filter or params["users"]):
-            raise InvalidRequest(STATE_SELECTION)
-        memory = enrol_memory.from_params(params) if state is None else None
+        whole_pool = state is not None and chosen is not None and chosen.all_users and not (
+            chosen.groups or chosen.filter or params["users"])
+        for option in ("max_reads", "max_age"):
+            if state is not None and not whole_pool and params[option] is not None:
+                raise InvalidRequest(WHOLE_POOL_ONLY.format(option))
+        if whole_pool and params["reset_software_token"]:
+            raise InvalidRequest("reset_software_token works with listed users only, not with state_dir and all_users")
     except (InvalidRequest, ValueError) as e:
         module.fail_json(msg=str(e))
-    return chosen, requests, base, memory, state
+    return chosen, requests, base, state, whole_pool
 
 
 def user_api(module, call, requests):
@@ -553,7 +557,7 @@ def main():
     )
     connection.settle(module)
     params = module.params
-    chosen, requests, base, memory, state = checked_input(module)
+    chosen, requests, base, state, whole_pool = checked_input(module)
     single = params["users"] is None and chosen is None
     fail_on = params["fail_on"] if params["fail_on"] is not None else (
         list(user_mfa.UNMET_OUTCOMES) if single else [bulk.FAILED]
@@ -577,10 +581,21 @@ def main():
     api, requests, recorder = user_api(module, call, requests)
     exclusions, naming, records = pool_naming(module, call, api, requests, chosen)
     claims = user_mfa.Claims(naming)
-    if state is not None:
+    if whole_pool:
         enforce_with_state(module, call, state, api, base, exclusions, claims, recorder, pool_config)
-    enforce_listed(module, call, chosen, requests, base, naming, api, memory, exclusions, claims, records, recorder,
-                   pool_config, single, fail_on)
+    if state is None:
+        enforce_listed(module, call, chosen, requests, base, naming, api, None, exclusions, claims, records, recorder,
+                       pool_config, single, fail_on)
+    with opened_store(module, state) as store:  # listed users: the not-enrolled memory is in the pool's state
+        enforce_listed(module, call, chosen, requests, base, naming, api, incremental.StoreMemory(store, state.retry_after),
+                       exclusions, claims, records, recorder, pool_config, single, fail_on)
+
+
+def opened_store(module, state):
+    try:
+        return incremental.open_store(state, module.params["user_pool_id"])
+    except ValueError as e:
+        module.fail_json(msg=str(e))
 
 
 def enforce_listed(module, call, chosen, requests, base, naming, api, memory, exclusions, claims, records, recorder,
@@ -620,8 +635,8 @@ def enforce_listed(module, call, chosen, requests, base, naming, api, memory, ex
     if memory is not None and not module.check_mode:
         try:
             memory.save()
-        except OSError as e:
-            module.warn(f"Could not save the not-enrolled state in {params['not_enrolled_state_dir']}: {e}")
+        except incremental.SAVE_ERRORS as e:
+            module.warn(f"Could not save the not-enrolled users in the state of user pool {pool} ({params['state_dir']}): {e}")
 
     result, summary = bulk.shape(report, call, module.check_mode, single, params["report_unchanged"])
     if audited is not None:
@@ -637,10 +652,7 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
     params, pool = module.params, module.params["user_pool_id"]
     trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
                            retries=params["retries"])
-    try:
-        store = incremental.open_store(state, pool)
-    except ValueError as e:
-        module.fail_json(msg=str(e))
+    store = opened_store(module, state)
     handled = identity.Exclusions(tuple(params["exclude"]) + tuple(params["handled"]), exclusions.naming)
     with store:
         run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),

@@ -158,6 +158,7 @@ extends_documentation_fragment:
   - mfaops.cognito.bulk
   - mfaops.cognito.budget
   - mfaops.cognito.state
+  - mfaops.cognito.state.audit
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -8,7 +8,6 @@ rate: three pools of one account at once must draw on one budget, so the proxy t
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tests.support import seed
+from tests.support import seed, user_state
 from tests.support.proxy import Proxy, totals
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,9 +123,8 @@ def test_users_refused_as_not_enrolled_get_no_write_on_the_next_run(standin: Any
 
     first, calls = enforce()
     assert calls.get(WRITE, 0) == 10  # 2 changed, 8 refused
-    state_file = state_dir / f"{pool.id}.not-enrolled.json"
-    assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
-    assert sorted(json.loads(state_file.read_text())["users"]) == sorted(never)
+    assert stat.S_IMODE(user_state.state_file(state_dir, pool.id).stat().st_mode) == 0o600
+    assert sorted(user_state.not_enrolled(state_dir, pool.id)) == sorted(never)
     assert all("known_since" not in row for row in rows(first, "pool"))
 
     second, calls = enforce()
@@ -135,7 +133,7 @@ def test_users_refused_as_not_enrolled_get_no_write_on_the_next_run(standin: Any
     assert summary["counts"]["not_enrolled"] == 8 and summary["counts"]["unchanged"] == 2, summary
     skipped = {row["username"]: row for row in rows(second, "pool") if row["outcome"] == "not_enrolled"}
     assert sorted(skipped) == sorted(never)
-    known = json.loads(state_file.read_text())["users"]
+    known = user_state.not_enrolled(state_dir, pool.id)
     assert all(row["known_since"] == known[name]["since"] for name, row in skipped.items())
 
     # one of them changes in the pool (newer UserLastModifiedDate): only that one is tried again

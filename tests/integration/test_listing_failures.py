@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support import seed
+from tests.support import seed, user_state
 from tests.support.proxy import ACCESS_DENIED, ERROR_500
 
 MODULE = "mfaops.cognito.cognito_user_mfa"
@@ -55,15 +55,16 @@ def first_page(cognito: Any, pool: seed.Pool) -> list[str]:
 
 
 def remembered(state_dir: Path, pool: seed.Pool) -> set[str]:
-    path = state_dir / f"{pool.id}.not-enrolled.json"
-    return set(json.loads(path.read_text())["users"]) if path.exists() else set()
+    return set(user_state.not_enrolled(state_dir, pool.id))
 
 
 def enforce_all(pool: seed.Pool, state_dir: Path, **options: Any) -> list[dict[str, Any]]:
+    """The whole pool through a filter: users listed and read as they come, refusals remembered in the state."""
     return [{
         "name": "enforce",
-        MODULE: {"user_pool_id": pool.id, "all_users": True, "software_token_mfa": {"enabled": True, "preferred": True},
-                 "not_enrolled_state_dir": str(state_dir), "retries": 0, "reads_per_second": 1000,
+        MODULE: {"user_pool_id": pool.id, "all_users": True, "filter": 'status = "Enabled"',
+                 "software_token_mfa": {"enabled": True, "preferred": True},
+                 "state_dir": str(state_dir), "retries": 0, "reads_per_second": 1000,
                  "writes_per_second": 1000, **options},
         "ignore_errors": True,
     }]
@@ -86,7 +87,7 @@ def test_a_listing_failing_at_its_second_page_records_only_users_refused(
     run = run_playbook(enforce_all(pool, state_dir))
     result = run.result("enforce")
     assert result["failed"], run
-    assert result["msg"].startswith("Could not list the users of the pool: InternalErrorException"), result["msg"]
+    assert result["msg"].startswith("Could not list the users of the pool (filter 'status = \"Enabled\"'): InternalErrorException"), result["msg"]
     refused = {row["username"] for row in result["users"] if row["outcome"] == "not_enrolled"}
     assert refused and refused <= set(page_one) and not refused & never_listed, refused
     assert remembered(state_dir, pool) == refused
@@ -98,7 +99,7 @@ def test_a_listing_failing_at_its_second_page_records_only_users_refused(
     run = run_playbook(enforce_all(pool, state_dir, exclude=page_one))
     result = run.result("enforce")
     assert result["failed"], run
-    assert result["msg"].startswith("Could not list the users of the pool: InternalErrorException"), result["msg"]
+    assert result["msg"].startswith("Could not list the users of the pool (filter 'status = \"Enabled\"'): InternalErrorException"), result["msg"]
     assert result["counts"]["total"] == 0
     assert remembered(state_dir, pool) == refused
 

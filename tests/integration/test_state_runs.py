@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support import seed
+from tests.support import seed, user_state
 
 MODULE = "mfaops.cognito.cognito_user_mfa_info"
 ENFORCE = "mfaops.cognito.cognito_user_mfa"
@@ -210,6 +210,44 @@ def test_a_second_enforce_on_an_unchanged_pool_reads_and_writes_nothing(standin:
     assert seed.mfa_state(cognito, pool.id, user)["preferred_method"] == "software_token_mfa"
     checked = enforce(run_playbook, pool, state_dir, check=True)
     assert checked["would_read"] == 0, checked
+
+
+def test_runs_on_listed_users_keep_their_refusals_in_the_same_state(
+        standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
+    """The not-enrolled memory is the pool's state: a run on listed users (not_enrolled_state_dir, the alias of
+    state_dir) reads each of them, writes none Cognito refused before unless they changed since, and keeps what it
+    learnt as the whole-pool runs do, so the next whole-pool run neither reads nor writes them."""
+    pool = seeded(standin, cognito, "st-listed", {"no_mfa": 4, "totp_verified": 2, "totp_preferred": 2})
+    never = pool.names("no_mfa")
+    state_dir = tmp_path / "state"
+    first = enforce(run_playbook, pool, state_dir)
+    assert first["counts"]["not_enrolled"] == 4 and first["state"]["full_read"], first["counts"]
+    cognito.admin_update_user_attributes(UserPoolId=pool.id, Username=never[0],
+                                         UserAttributes=[{"Name": "given_name", "Value": "Changed"}])
+    time.sleep(3.1)
+    standin.reset_counts()
+    listed = run_playbook([{"name": "enforce", ENFORCE: dict(
+        user_pool_id=pool.id, users=never, not_enrolled_state_dir=str(state_dir),
+        software_token_mfa={"enabled": True, "preferred": True}), "register": "out"}]).result("enforce")
+    counts = standin.counts(pool.id)
+    assert counts[READ] == 4 and counts["AdminSetUserMFAPreference"] == 1, counts  # only the changed one is tried
+    skipped = {row["username"]: row["known_since"] for row in listed["users"] if row.get("known_since")}
+    assert sorted(skipped) == sorted(never[1:]), listed["users"]
+    known = user_state.not_enrolled(state_dir, pool.id)
+    assert sorted(known) == sorted(never) and all(skipped[name] == known[name]["since"] for name in skipped)
+    assert known[never[0]]["read_at"] > known[never[1]]["read_at"]  # read again by the listed run
+    assert not list(state_dir.glob("*.json"))  # no other memory than the state
+
+    standin.reset_counts()
+    second = enforce(run_playbook, pool, state_dir)
+    counts = standin.counts(pool.id)
+    assert counts.get(READ, 0) == 0 and not any(counts.get(name) for name in WRITES), (counts, second["state"])
+    assert second["counts"]["not_enrolled"] == 4 and second["state"]["users_carried"] == 8, second["state"]
+    refused = run_playbook([{"name": "enforce", ENFORCE: dict(
+        user_pool_id=pool.id, users=never, state_dir=str(state_dir), max_reads=10,
+        software_token_mfa={"enabled": True, "preferred": True}), "register": "out", "ignore_errors": True}])
+    assert refused.result("enforce")["msg"] == ("max_reads works with all_users: true only (no username, users, "
+                                                "groups or filter): listed users are all read"), refused.result("enforce")
 
 
 def test_incremental_verdicts_equal_a_full_read_over_random_churn(standin: Any, cognito: Any, front: Any,

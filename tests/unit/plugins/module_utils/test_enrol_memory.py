@@ -1,15 +1,12 @@
-"""The not-enrolled memory: the decision as a table, the state file on disk."""
+"""The not-enrolled memory: the decision as a table, kept in the pool's state (incremental.StoreMemory)."""
 
 import datetime
-import json
-import multiprocessing
-import os
-import signal
-import stat
 
 import pytest
 
 from ansible_collections.mfaops.cognito.plugins.module_utils import enrol_memory as memory
+from ansible_collections.mfaops.cognito.plugins.module_utils import incremental
+from ansible_collections.mfaops.cognito.plugins.module_utils.user_state import Store
 
 UTC = datetime.timezone.utc
 T0 = datetime.datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -73,82 +70,6 @@ def test_parse_duration_refuses(value):
         memory.parse_duration(value)
 
 
-def test_no_file_yet_is_no_records(tmp_path):
-    assert memory.load(str(tmp_path), POOL) == {}
-
-
-def test_save_then_load(tmp_path):
-    changes = {"alice": memory.Record(since=T0 - DAY, checked=T0), "bob": memory.Record(since=T0, checked=T0)}
-    assert memory.save_changes(str(tmp_path), POOL, changes) == 2
-    assert memory.load(str(tmp_path), POOL) == changes
-    path = memory.state_path(str(tmp_path), POOL)
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    data = json.loads(open(path, encoding="utf-8").read())
-    assert data == {
-        "version": 1,
-        "user_pool_id": POOL,
-        "users": {"alice": {"since": "2026-02-28T12:00:00Z", "checked": "2026-03-01T12:00:00Z"},
-                  "bob": {"since": "2026-03-01T12:00:00Z", "checked": "2026-03-01T12:00:00Z"}},
-    }
-    assert [name for name in os.listdir(tmp_path) if name.startswith(".tmp-")] == []
-
-
-def test_changes_touch_only_their_users(tmp_path):
-    directory = str(tmp_path)
-    memory.save_changes(directory, POOL, {"alice": memory.Record(T0, T0), "bob": memory.Record(T0, T0)})
-    later = T0 + DAY
-    memory.save_changes(directory, POOL, {"bob": None, "carol": memory.Record(later, later)})
-    assert memory.load(directory, POOL) == {"alice": memory.Record(T0, T0), "carol": memory.Record(later, later)}
-    assert memory.load(directory, "eu-west-1_Other1") == {}
-
-
-@pytest.mark.parametrize(
-    "content",
-    ["", "{", "[]", '{"version": 2, "user_pool_id": "eu-west-1_AbC123", "users": {}}',
-     '{"version": 1, "user_pool_id": "eu-west-1_Other", "users": {"a": {"since": "x", "checked": "y"}}}',
-     '{"version": 1, "user_pool_id": "eu-west-1_AbC123", "users": {"a": {"since": "yesterday"}}}'],
-)
-def test_a_damaged_file_counts_as_none(tmp_path, content):
-    (tmp_path / f"{POOL}.not-enrolled.json").write_text(content)
-    assert memory.load(str(tmp_path), POOL) == {}
-
-
-def _save_forever(directory):
-    index = 0
-    while True:
-        index += 1
-        memory.save_changes(directory, POOL, {f"user{index}": memory.Record(T0, T0)})
-
-
-def test_a_kill_mid_write_leaves_a_whole_file(tmp_path):
-    directory = str(tmp_path)
-    memory.save_changes(directory, POOL, {"alice": memory.Record(T0, T0)})
-    proc = multiprocessing.get_context("fork").Process(target=_save_forever, args=(directory,))
-    proc.start()
-    while len(memory.load(directory, POOL)) < 20:
-        pass
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.join(timeout=30)
-    records = memory.load(directory, POOL)
-    assert "alice" in records and len(records) >= 20  # parsed whole: an empty dict would mean a torn file
-    memory.save_changes(directory, POOL, {"bob": memory.Record(T0, T0)})  # the lock died with its holder
-    assert "bob" in memory.load(directory, POOL)
-
-
-def test_pool_ids_cannot_name_other_files(tmp_path):
-    with pytest.raises(memory.StateError, match="not a user pool id"):
-        memory.state_path(str(tmp_path), "../etc/passwd")
-
-
-def test_check_dir(tmp_path):
-    assert memory.check_dir(str(tmp_path)) == str(tmp_path)
-    with pytest.raises(memory.StateError, match="is not an existing directory"):
-        memory.check_dir(str(tmp_path / "missing"))
-    (tmp_path / "file").write_text("")
-    with pytest.raises(memory.StateError, match="is not an existing directory"):
-        memory.check_dir(str(tmp_path / "file"))
-
-
 def test_now_is_rounded_up():
     now = memory.now_utc()
     assert now.microsecond == 0 and now >= datetime.datetime.now(UTC) - datetime.timedelta(seconds=1)
@@ -173,10 +94,9 @@ def test_change_after(rec, outcome, skipped, expected):
     assert memory.change_after(rec, outcome, skipped, T0) == expected
 
 
-def test_memory_skips_then_saves_only_what_changed(tmp_path):
-    directory = str(tmp_path)
-    memory.save_changes(directory, POOL, {"old": record(1, 5), "fixed": record(1, 5), "stale": record(8, 8)})
-    mem = memory.Memory(directory, POOL, WEEK, now=lambda: T0)
+def test_memory_skips_and_collects_only_what_changed():
+    records = {"old": record(1, 5), "fixed": record(1, 5), "stale": record(8, 8)}
+    mem = memory.Memory(dict(records), WEEK, now=lambda: T0)
     assert mem.known_since("old", {}) == "2026-02-24T12:00:00Z"
     assert mem.known_since("old", {"UserLastModifiedDate": T0 - 2 * DAY}) == "2026-02-24T12:00:00Z"
     assert mem.known_since("old", {"UserLastModifiedDate": T0}) is None
@@ -186,9 +106,38 @@ def test_memory_skips_then_saves_only_what_changed(tmp_path):
     mem.note("fixed", "changed", skipped=False)
     mem.note("stale", "not_enrolled", skipped=False)
     mem.note("new", "not_enrolled", skipped=False)
-    assert mem.save() == 3
-    assert memory.load(directory, POOL) == {
-        "old": record(1, 5),
-        "stale": memory.Record(T0 - 8 * DAY, T0),
-        "new": memory.Record(T0, T0),
-    }
+    assert mem.changes == {"fixed": None, "stale": memory.Record(T0 - 8 * DAY, T0), "new": memory.Record(T0, T0)}
+
+
+def _answer(name, sub, modified=1.7e9):
+    return {"Username": name, "UserStatus": "CONFIRMED", "Enabled": True,
+            "UserLastModifiedDate": datetime.datetime.fromtimestamp(modified, UTC),
+            "UserAttributes": [{"Name": "sub", "Value": sub}], "UserMFASettingList": []}
+
+
+def test_the_store_memory_keeps_refusals_in_the_pool_state(tmp_path):
+    """A run on listed users remembers its refusals in the state (the rows a whole-pool run keeps), with the
+    refused write as an own write; a user since enrolled is forgotten; a new memory reads them back."""
+    clock = iter(float(t) for t in range(1_800_000_000, 1_800_000_100)).__next__
+    week = datetime.timedelta(days=7)
+    with Store(str(tmp_path), POOL) as store:
+        mem = incremental.StoreMemory(store, week, clock=clock)
+        assert mem.records == {}
+        for name, sub in (("ann", "s-ann"), ("bob", "s-bob")):
+            assert mem.known_since(name, _answer(name, sub)) is None
+            mem.note(name, "not_enrolled", skipped=False)
+        mem.save()
+        assert mem.changes == {}
+        assert sorted(row[0] for row in store.not_enrolled()) == ["ann", "bob"]
+        assert [write[:2] for write in store.own_writes(["s-ann", "s-bob"])] == [
+            ("s-ann", "AdminSetUserMFAPreference"), ("s-bob", "AdminSetUserMFAPreference")]
+    with Store(str(tmp_path), POOL) as store:
+        mem = incremental.StoreMemory(store, week, clock=clock)
+        assert set(mem.records) == {"ann", "bob"}
+        assert mem.known_since("ann", _answer("ann", "s-ann")) is not None  # same modified date: skipped
+        mem.note("ann", "not_enrolled", skipped=True)
+        assert mem.known_since("bob", _answer("bob", "s-bob", modified=1.9e9)) is None  # changed since: written
+        mem.note("bob", "changed", skipped=False)
+        mem.save()
+        assert [row[0] for row in store.not_enrolled()] == ["ann"]
+        assert store.user("bob") is None
