@@ -321,6 +321,15 @@ def test_the_roles_keep_a_state_and_report_read_at(standin: Any, cognito: Any, r
     report = (tmp_path / "reports" / "mfa-audit-latest.csv").read_text()
     assert report.splitlines()[0].endswith("read_at,read_this_run") and len(report.splitlines()) == 1 + len(pool_users)
     assert all(line.endswith(",false") for line in report.splitlines()[1:])
+    # With a filter both roles read every selected user (a filtered listing is not the whole pool's state), and
+    # enforce_mfa still writes none of the users the state knows Cognito refused.
+    filtered = {"cognito_users_filter": 'status = "Enabled"'}
+    for playbook in ("audit_mfa.yml", "enforce_mfa.yml"):
+        standin.reset_counts()
+        run = run_playbook(root / "playbooks" / playbook, filtered, args=("-i", str(path)))
+        assert run.rc == 0, (playbook, run)
+        counts = standin.counts(pool.id)
+        assert counts[READ] == len(pool_users) and not any(counts.get(name) for name in WRITES), (playbook, counts)
 
 
 def test_max_age_re_reads_are_spread_over_runs_oldest_first(standin: Any, cognito: Any, run_playbook: Any,
