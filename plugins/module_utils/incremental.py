@@ -273,18 +273,16 @@ class StoreMemory(enrol_memory.Memory):
     a user Cognito refused is the row a whole-pool run keeps too (outcome not_enrolled, since, the answer read before
     the refused write and its read_at). Their write is skipped until not_enrolled_retry_after has passed since that
     read, or sooner when their UserLastModifiedDate is newer (enrol_memory.should_write); a listed run has no change
-    signal. The refused write is kept as an own write, so it costs the next whole-pool run no read."""
+    signal. The refused write is kept as an own write, so it costs the next whole-pool run no read.
+
+    Users are looked up one at a time (a pool's refusals are never all held in memory); each outcome is written to
+    the state as it is noted, from the thread that owns the store (the module's loop over the engine's results)."""
 
     def __init__(self, store: Store, retry_after: datetime.timedelta, clock: Callable[[], float] = time.time):
-        def moment(epoch: float) -> datetime.datetime:
-            return datetime.datetime.fromtimestamp(epoch, UTC)
-
-        records = {name: enrol_memory.Record(since=moment(since), checked=moment(read_at))
-                   for name, since, read_at in store.not_enrolled()}
-        super().__init__(records, retry_after)
+        super().__init__(_KnownRefusals(store.refusals()), retry_after)
         self.store = store
         self.clock = clock
-        self.answers: Dict[str, tuple] = {}  # username -> (the answer read, when), for users TOTP may be written for
+        self.answers: Dict[str, tuple] = {}  # username -> (the answer read, when): users TOTP may be written for
 
     def known_since(self, username: str, user: Mapping[str, Any]) -> Optional[str]:
         with self._lock:
@@ -292,25 +290,39 @@ class StoreMemory(enrol_memory.Memory):
         return super().known_since(username, user)
 
     def note(self, username: str, outcome: str, skipped: bool) -> None:
+        """The outcome into the state: a refusal with its answer and own write; a user enrolled or gone forgotten
+        (a whole-pool run reads them again); nothing for a user the run learnt nothing of."""
         super().note(username, outcome, skipped)
         with self._lock:
-            if username in self.answers and username in self.changes:
-                self.answers[username] += (self.clock(),)
+            answer, read_at = self.answers.pop(username, (None, None))
+            changed, record = username in self.changes, self.changes.pop(username, None)
+        if not changed or (record is not None and answer is None):
+            return
+        if record is None:
+            self.store.forget(username)
+            return
+        self.store.save_answer(username, read_at, answer, "not_enrolled", record.since.timestamp())
+        sub = read_facts(answer)[0]
+        if sub:
+            self.store.note_write(sub, WRITE_EVENTS["write"], read_at, self.clock())
 
     def save(self) -> None:
-        """Keep this run's changes in the state: a refusal with its answer and own write; a user enrolled or gone
-        forgotten (a whole-pool run reads them again)."""
-        for username, record in self.changes.items():
-            if record is None:
-                self.store.forget(username)
-                continue
-            answer, read_at, noted = self.answers[username]
-            self.store.save_answer(username, read_at, answer, "not_enrolled", record.since.timestamp())
-            sub = read_facts(answer)[0]
-            if sub:
-                self.store.note_write(sub, WRITE_EVENTS["write"], read_at, noted)
+        self.records.refusals.close()
         self.store.commit()
-        self.changes = {}
+
+
+class _KnownRefusals:
+    """Memory.records for StoreMemory: username -> enrol_memory.Record, from the state, one user at a time."""
+
+    def __init__(self, refusals: Any):
+        self.refusals = refusals
+
+    def get(self, username: str) -> Optional[enrol_memory.Record]:
+        row = self.refusals.get(username)
+        if row is None:
+            return None
+        since, read_at = (datetime.datetime.fromtimestamp(moment, UTC) for moment in row)
+        return enrol_memory.Record(since=since, checked=read_at)
 
 
 # ----- the audit (cognito_user_mfa_info)

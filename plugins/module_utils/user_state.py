@@ -23,8 +23,10 @@ import datetime
 import errno
 import json
 import os
+import pathlib
 import sqlite3
 import stat
+import threading
 import time
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -351,10 +353,9 @@ class Store:
                         (username,) + read_facts(answer) + (read_at, compact(answer), outcome, since))
         self._tick()
 
-    def not_enrolled(self) -> List[Tuple[str, float, float]]:
-        """(username, since, read_at) of every user the state knows as refused as not enrolled."""
-        return self.db.execute("SELECT username, since, read_at FROM users WHERE outcome = 'not_enrolled' "
-                               "AND since IS NOT NULL AND read_at IS NOT NULL").fetchall()
+    def refusals(self) -> "Refusals":
+        """The users the state knows as refused as not enrolled, looked up one at a time from any thread."""
+        return Refusals(self.path)
 
     def save_outcome(self, username: str, outcome: Optional[str], since: Optional[float]) -> None:
         self._begin()
@@ -407,6 +408,24 @@ class Store:
         if self.db is not None and self.db.in_transaction:
             self.db.execute("COMMIT")
         self._pending = 0
+
+
+class Refusals:
+    """username -> (since, read_at) of a user the state knows as refused as not enrolled, or None: a read-only
+    connection of its own, shared by the engine's workers under a lock (one primary-key lookup per user)."""
+
+    def __init__(self, path: str):
+        uri = pathlib.Path(os.path.abspath(path)).as_uri() + "?mode=ro"
+        self._db = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def get(self, username: str) -> Optional[Tuple[float, float]]:
+        with self._lock:
+            return self._db.execute("SELECT since, read_at FROM users WHERE username = ? AND outcome = 'not_enrolled' "
+                                    "AND since IS NOT NULL AND read_at IS NOT NULL", (username,)).fetchone()
+
+    def close(self) -> None:
+        self._db.close()
 
 
 @contextlib.contextmanager
