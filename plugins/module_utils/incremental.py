@@ -20,6 +20,7 @@ cognito_user_mfa (enforce):
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import sqlite3
@@ -182,9 +183,11 @@ class PoolRun:
                 full = f"LookupEvents failed ({facts.signal_error}): the change signal is incomplete"
         for page in paginate(self.list_page, "PaginationToken"):
             users = page.get("Users") or ()
-            kept = [user for user in users if not (self.exclusions and self.exclusions.match(user))]
-            self.excluded += len(users) - len(kept)
-            store.add_listed(listed_row(user) for user in kept)
+            marked = [(listed_row(user), bool(self.exclusions and self.exclusions.match(user))) for user in users]
+            left_out = [row for row, out in marked if out]
+            self.excluded += len(left_out)
+            store.add_excluded(left_out)
+            store.add_listed(row for row, out in marked if not out)
         if full is None:
             subs = sorted({event.sub for event in events if event.sub})
             signal = change_signal.interpret(events, self.pool, store.own_writes(subs))
@@ -234,12 +237,17 @@ class PoolRun:
 
     def saved(self, item: Item, read_at: Optional[float], answer: Optional[Mapping[str, Any]], outcome: Optional[str],
               since: Optional[float] = None, gone: bool = False) -> None:
-        """One user's end of the run: a read saved, a user gone forgotten, a carried user's outcome kept."""
+        """One user's end of the run: a read saved, a user gone forgotten, a carried user's new outcome kept (an
+        enforcement's only: an audit's None or a not_attempted keeps the last one). A user planned but not read
+        (failed, not attempted) is marked unread, so the next run reads them even when the signal's mark has moved
+        past the event that named them."""
         if gone:
             self.store.forget(item.username)
         elif answer is not None:
             self.store.save_read(item.username, read_at, answer, outcome, since)
-        elif item.carried and (outcome, since) != (item.outcome, item.since):
+        elif not item.carried:
+            self.store.unread(item.username)
+        elif outcome in CARRIED and (outcome, since) != (item.outcome, item.since):
             self.store.save_outcome(item.username, outcome, since)
         if item.carried:
             self.facts.carried += 1
@@ -260,12 +268,20 @@ class PoolRun:
         facts.complete = True
 
 
-def open_store(settings: Settings, user_pool_id: str) -> Store:
-    """The pool's store, opened (locked); StateError as ValueError naming the option."""
+@contextlib.contextmanager
+def opened(settings: Settings, user_pool_id: str, fail: Callable[..., Any]) -> Iterator[Store]:
+    """The pool's store, open (locked) for one run. A state that cannot be used fails the task (fail(msg=...), the
+    module's fail_json) with one message naming the file, whether found at the opening or halfway (a damaged page)."""
     try:
-        return Store(settings.state_dir, user_pool_id, settings.lock_timeout).__enter__()
+        store = Store(settings.state_dir, user_pool_id, settings.lock_timeout).__enter__()
     except StateError as exc:
-        raise ValueError(f"state_dir: {exc}") from exc
+        fail(msg=f"state_dir: {exc}")
+    with store:
+        try:
+            yield store
+        except sqlite3.DatabaseError as exc:
+            fail(msg=f"state_dir: {store.path} is damaged ({exc}); move it away to start a new state (the next run "
+                     "reads the whole pool)")
 
 
 class StoreMemory(enrol_memory.Memory):
@@ -276,13 +292,16 @@ class StoreMemory(enrol_memory.Memory):
     signal. The refused write is kept as an own write, so it costs the next whole-pool run no read.
 
     Users are looked up one at a time (a pool's refusals are never all held in memory); each outcome is written to
-    the state as it is noted, from the thread that owns the store (the module's loop over the engine's results)."""
+    the state as it is noted, from the thread that owns the store (the module's loop over the engine's results).
+    A refusal's read_at is the run's start: an answer may come from a read earlier than its user's turn
+    (user_mfa.resolve reads a batch first), and a read_at later than the read could hide an event."""
 
     def __init__(self, store: Store, retry_after: datetime.timedelta, clock: Callable[[], float] = time.time):
         super().__init__(_KnownRefusals(store.refusals()), retry_after)
         self.store = store
         self.clock = clock
-        self.answers: Dict[str, tuple] = {}  # username -> (the answer read, when): users TOTP may be written for
+        self.started = clock()
+        self.answers: Dict[str, tuple] = {}  # username -> (the answer read, when its write may be sent)
 
     def known_since(self, username: str, user: Mapping[str, Any]) -> Optional[str]:
         with self._lock:
@@ -294,20 +313,22 @@ class StoreMemory(enrol_memory.Memory):
         (a whole-pool run reads them again); nothing for a user the run learnt nothing of."""
         super().note(username, outcome, skipped)
         with self._lock:
-            answer, read_at = self.answers.pop(username, (None, None))
+            answer, write_from = self.answers.pop(username, (None, None))
             changed, record = username in self.changes, self.changes.pop(username, None)
         if not changed or (record is not None and answer is None):
             return
         if record is None:
             self.store.forget(username)
             return
-        self.store.save_answer(username, read_at, answer, "not_enrolled", record.since.timestamp())
+        self.store.save_answer(username, self.started, answer, "not_enrolled", record.since.timestamp())
         sub = read_facts(answer)[0]
         if sub:
-            self.store.note_write(sub, WRITE_EVENTS["write"], read_at, self.clock())
+            self.store.note_write(sub, WRITE_EVENTS["write"], write_from, self.clock())
 
     def save(self) -> None:
+        """Commit; forget own writes no window can see any more (whole-pool runs also do, at their end)."""
         self.records.refusals.close()
+        self.store.forget_writes_before(self.clock() - change_signal.RETENTION.total_seconds())
         self.store.commit()
 
 

@@ -50,6 +50,9 @@ RUN_SCHEMA = (
     " WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS run.plan (username TEXT PRIMARY KEY, reason TEXT) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS run.events (sub TEXT NOT NULL, at REAL NOT NULL)",
+    # Users in the pool that this run leaves out (exclude, handled): kept in the state unless changed or named.
+    "CREATE TABLE IF NOT EXISTS run.excluded (username TEXT PRIMARY KEY, sub TEXT, status TEXT, enabled INTEGER,"
+    " modified REAL) WITHOUT ROWID",
 )
 # The AdminGetUser answer's keys kept per user (every one audit.audit_user and user_mfa.converge read); Username,
 # UserStatus, Enabled and the sub are columns of their own, the attributes a {name: value} object.
@@ -131,7 +134,7 @@ class Store:
     # ----- opening
 
     def __enter__(self) -> "Store":
-        if self.db is not None:  # already open (incremental.open_store): the with block only closes it
+        if self.db is not None:  # already open (incremental.opened): the with block only closes it
             return self
         self._umask = os.umask(0o077)
         try:
@@ -256,13 +259,18 @@ class Store:
     def start_run(self) -> None:
         """Empty the run tables (a listing, a plan and events of a run that stopped)."""
         self.db.execute("BEGIN")
-        for table in ("listing", "plan", "events"):
+        for table in ("listing", "plan", "events", "excluded"):
             self.db.execute(f"DELETE FROM {table}")  # nosec: fixed names
         self.db.execute("COMMIT")
 
     def add_listed(self, rows: Iterable[Tuple[str, Optional[str], Optional[str], Optional[int], Optional[float]]]) -> None:
         self._begin()
         self.db.executemany("INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?)", rows)
+        self.commit()
+
+    def add_excluded(self, rows: Iterable[Tuple[str, Optional[str], Optional[str], Optional[int], Optional[float]]]) -> None:
+        self._begin()
+        self.db.executemany("INSERT OR REPLACE INTO excluded VALUES (?, ?, ?, ?, ?)", rows)
         self.commit()
 
     def add_events(self, events: Iterable[Tuple[str, float]]) -> None:
@@ -273,6 +281,7 @@ class Store:
     def plan(self, full_reason: Optional[str], margin: float) -> Dict[str, int]:
         """Fill the plan: the listed users to read, each with the first reason that applies. Returns counts by reason."""
         self._begin()
+        self._forget_stale_excluded(full_reason, margin)
         if full_reason:
             self.db.execute("INSERT INTO plan SELECT username, 'full read' FROM listing")
         else:
@@ -288,6 +297,20 @@ class Store:
                                 f"LEFT JOIN users u USING (username) WHERE {where}", args)
         self.commit()
         return self.reasons()
+
+    def _forget_stale_excluded(self, full_reason: Optional[str], margin: float) -> None:
+        """Users this run leaves out keep their rows (a run on listed users may have just saved them), unless this
+        run knows better: changed in the listing or named by an event after their read, they are forgotten. On a
+        full read it cannot tell: their record is dropped, so a whole-pool run reads them before carrying them,
+        while a run on listed users keeps the refusal with its retry window."""
+        excluded = "SELECT x.username FROM excluded x JOIN users u USING (username)"
+        if full_reason:
+            self.db.execute(f"UPDATE users SET record = NULL WHERE username IN ({excluded})")  # nosec: fixed
+            return
+        self.db.execute(
+            f"DELETE FROM users WHERE username IN ({excluded} WHERE u.sub IS NOT x.sub OR u.status IS NOT x.status "  # nosec
+            "OR u.enabled IS NOT x.enabled OR u.modified IS NOT x.modified "
+            "OR EXISTS (SELECT 1 FROM events e WHERE e.sub = x.sub AND e.at + ? > u.read_at))", (margin,))
 
     def reasons(self) -> Dict[str, int]:
         """The users planned to read, by reason."""
@@ -357,6 +380,12 @@ class Store:
         """The users the state knows as refused as not enrolled, looked up one at a time from any thread."""
         return Refusals(self.path)
 
+    def unread(self, username: str) -> None:
+        """A user planned but not read this run: read them next run (the signal's mark may move past their event)."""
+        self._begin()
+        self.db.execute("UPDATE users SET read_at = NULL WHERE username = ?", (username,))
+        self._tick()
+
     def save_outcome(self, username: str, outcome: Optional[str], since: Optional[float]) -> None:
         self._begin()
         self.db.execute("UPDATE users SET outcome = ?, since = ? WHERE username = ?", (outcome, since, username))
@@ -385,10 +414,16 @@ class Store:
         """After a complete listing: forget users no longer in the pool and own writes no window can see again.
         Returns how many users were forgotten."""
         self._begin()
-        gone = self.db.execute("DELETE FROM users WHERE username NOT IN (SELECT username FROM listing)").rowcount
-        self.db.execute("DELETE FROM own_writes WHERE ended < ?", (prune_writes_before,))
+        gone = self.db.execute("DELETE FROM users WHERE username NOT IN (SELECT username FROM listing) "
+                               "AND username NOT IN (SELECT username FROM excluded)").rowcount
+        self.forget_writes_before(prune_writes_before)
         self.commit()
         return gone
+
+    def forget_writes_before(self, before: float) -> None:
+        """Own writes that ended before `before` (no window can see their events any more)."""
+        self._begin()
+        self.db.execute("DELETE FROM own_writes WHERE ended < ?", (before,))
 
     def users_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM users").fetchone()[0]

@@ -586,21 +586,14 @@ def main():
     if state is None:
         enforce_listed(module, call, chosen, requests, base, naming, api, None, exclusions, claims, records, recorder,
                        pool_config, single, fail_on)
-    with opened_store(module, state) as store:  # listed users: the not-enrolled memory is in the pool's state
+    with incremental.opened(state, params["user_pool_id"], module.fail_json) as store:  # listed users: the memory
         enforce_listed(module, call, chosen, requests, base, naming, api, incremental.StoreMemory(store, state.retry_after),
                        exclusions, claims, records, recorder, pool_config, single, fail_on)
 
 
-def opened_store(module, state):
-    try:
-        return incremental.open_store(state, module.params["user_pool_id"])
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-
-
 def enforce_listed(module, call, chosen, requests, base, naming, api, memory, exclusions, claims, records, recorder,
                    pool_config, single, fail_on):
-    """Every listed and selected user read, converged and reported (no state)."""
+    """Every listed and selected user read, converged and reported (memory: the state's not-enrolled memory, or None)."""
     params, pool = module.params, module.params["user_pool_id"]
     stats = selection.SelectionStats()
     try:
@@ -652,9 +645,8 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
     params, pool = module.params, module.params["user_pool_id"]
     trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
                            retries=params["retries"])
-    store = opened_store(module, state)
     handled = identity.Exclusions(tuple(params["exclude"]) + tuple(params["handled"]), exclusions.naming)
-    with store:
+    with incremental.opened(state, pool, module.fail_json) as store:
         run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),
                                   lambda name, start, end, token: cognito.lookup_events(trail, name, start, end, token),
                                   exclusions=handled)

@@ -643,11 +643,7 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
     params = module.params
     trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
                            retries=params["retries"])
-    try:
-        store = incremental.open_store(state, pool)
-    except ValueError as e:
-        module.fail_json(msg=str(e))
-    with store:
+    with incremental.opened(state, pool, module.fail_json) as store:
         run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),
                                   lambda name, start, end, token: cognito.lookup_events(trail, name, start, end, token),
                                   exclusions=identity.Exclusions(params["exclude"], naming))

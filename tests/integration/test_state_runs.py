@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support import seed, user_state
+from tests.support.proxy import ERROR_500
 
 MODULE = "mfaops.cognito.cognito_user_mfa_info"
 ENFORCE = "mfaops.cognito.cognito_user_mfa"
@@ -132,6 +133,30 @@ def test_a_last_run_older_than_90_days_reads_the_whole_pool(standin: Any, cognit
     second = audit(run_playbook, pool, state_dir)
     assert second["state"]["full_read"] and "more than 90 days" in second["state"]["full_read_reason"]
     assert standin.counts(pool.id)[READ] == 6
+
+
+def test_a_user_whose_read_failed_is_read_by_the_next_run(standin: Any, cognito: Any, run_playbook: Any,
+                                                          tmp_path: Path) -> None:
+    """The event that named a user is behind the signal's mark once the run ends; a read that failed must not leave
+    the user carried on their old state."""
+    pool = seeded(standin, cognito, "st-failed", {"totp_preferred": 4})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir, signal_delay="1s")  # no overlap to see the event again
+    user = pool.names()[0]
+    cognito.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=user,
+                                          SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+    time.sleep(3.1)
+    standin.proxy.on_operation = lambda operation: ERROR_500 if operation == READ else None
+    try:
+        failed = audit(run_playbook, pool, state_dir, retries=0, signal_delay="1s")
+    finally:
+        standin.proxy.on_operation = None
+    assert failed["state"]["users_to_read"] == 1 and failed["state"]["complete"], failed["state"]
+    standin.reset_counts()
+    after = audit(run_playbook, pool, state_dir, signal_delay="1s")
+    assert standin.counts(pool.id)[READ] == 1, after["state"]
+    row = next(row for row in after["users"] if row["username"] == user)
+    assert row["read_this_run"] and not row["compliant"], row
 
 
 def test_a_late_event_within_the_signal_delay_is_still_seen(standin: Any, cognito: Any, front: Any,
@@ -330,6 +355,33 @@ def test_the_roles_keep_a_state_and_report_read_at(standin: Any, cognito: Any, r
         assert run.rc == 0, (playbook, run)
         counts = standin.counts(pool.id)
         assert counts[READ] == len(pool_users) and not any(counts.get(name) for name in WRITES), (playbook, counts)
+
+
+def test_the_whole_pool_run_keeps_the_refusals_its_listed_batches_just_saved(
+        standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
+    """enforce_mfa with listed users and cognito_all_users: the batches remember whom Cognito refused, and the
+    whole-pool run that leaves them out (handled) keeps those rows, so the next day writes none of them again."""
+    from tests.integration.test_account_budget import inventory  # pylint: disable=import-outside-toplevel
+
+    root = Path(__file__).resolve().parents[2]
+    pool = seeded(standin, cognito, "st-mixed", {"no_mfa": 4, "totp_preferred": 4})
+    never = pool.names("no_mfa")
+    listed = never[:3]
+    pool.users.clear()
+    pool.users.update((name, "no_mfa") for name in listed)  # the inventory's cognito_users
+    state_dir = tmp_path / "state"
+    path = inventory(tmp_path, {"pool": pool}, standin.endpoint, cognito_all_users=True, enforce_mfa_state_dir=str(state_dir))
+    counts = []
+    for _day in range(2):
+        standin.reset_counts()
+        run = run_playbook(root / "playbooks" / "enforce_mfa.yml", {}, args=("-i", str(path)))
+        assert run.rc == 0, run
+        counts.append(standin.counts(pool.id))
+        time.sleep(1)
+    assert counts[0]["AdminSetUserMFAPreference"] == 4, counts[0]  # 3 listed + 1 of the rest refused
+    assert sorted(user_state.not_enrolled(state_dir, pool.id)) == sorted(never)
+    assert counts[1].get("AdminSetUserMFAPreference", 0) == 0, counts[1]  # nobody written twice
+    assert counts[1][READ] == 3, counts[1]  # the batches read their users; the whole pool run reads nobody
 
 
 def test_max_age_re_reads_are_spread_over_runs_oldest_first(standin: Any, cognito: Any, run_playbook: Any,

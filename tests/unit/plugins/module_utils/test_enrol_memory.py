@@ -127,11 +127,12 @@ def test_the_store_memory_keeps_refusals_in_the_pool_state(tmp_path):
             mem.note(name, "not_enrolled", skipped=False)
         mem.save()
         assert mem.changes == {} and mem.answers == {}
-        assert sorted(store.refusals().get(name)[1] for name in ("ann", "bob")) == [1_800_000_000, 1_800_000_002]
+        # read_at is the run's start (no later than any read of the run), the own write from the write's turn on
+        assert [store.refusals().get(name)[1] for name in ("ann", "bob")] == [1_800_000_000, 1_800_000_000]
         assert store.refusals().get("carol") is None
         assert store.own_writes(["s-ann", "s-bob"]) == [  # from the read to when the refusal came back
-            ("s-ann", "AdminSetUserMFAPreference", 1_800_000_000, 1_800_000_001),
-            ("s-bob", "AdminSetUserMFAPreference", 1_800_000_002, 1_800_000_003)]
+            ("s-ann", "AdminSetUserMFAPreference", 1_800_000_001, 1_800_000_002),
+            ("s-bob", "AdminSetUserMFAPreference", 1_800_000_003, 1_800_000_004)]
     with Store(str(tmp_path / "a dir?#"), POOL) as store:
         mem = incremental.StoreMemory(store, week, clock=clock)
         assert mem.known_since("ann", _answer("ann", "s-ann")) is not None  # same modified date: skipped
