@@ -359,7 +359,7 @@ def audit_work(read: Callable[[str], Mapping[str, Any]], read_factors: Optional[
             record = item.record
             factors = (lambda _name: {"ConfiguredUserAuthFactors": record.get("ConfiguredUserAuthFactors") or []}) \
                 if read_factors else None
-            return _stamped(judge(item.username, None, factors, record), item.read_at, False), item.read_at, None
+            return stamped(judge(item.username, None, factors, record), item.read_at, False), item.read_at, None
         kept: Dict[str, Any] = {}
 
         def reading(name: str) -> Mapping[str, Any]:
@@ -376,12 +376,13 @@ def audit_work(read: Callable[[str], Mapping[str, Any]], read_factors: Optional[
         result = judge(item.username, reading, reading_factors if read_factors else None, None)
         complete = kept and (read_factors is None or "ConfiguredUserAuthFactors" in kept)
         answer = kept if complete and result.outcome not in ("failed", "not_found", "not_attempted") else None
-        return _stamped(result, read_at if answer else None, True), read_at, answer
+        return stamped(result, read_at if answer else None, True), read_at, answer
 
     return work
 
 
-def _stamped(result: Any, read_at: Optional[float], read_this_run: bool) -> Any:
+def stamped(result: Any, read_at: Optional[float], read_this_run: bool) -> Any:
+    """An audit row with when its verdict's read was made and whether this run made it."""
     result.fields["read_at"] = iso(read_at)
     result.fields["read_this_run"] = read_this_run
     return result
@@ -417,14 +418,15 @@ def carried_outcome(item: Item, methods: Mapping[str, Any]) -> Any:
 
 def enforce_work(api: Any, methods: Mapping[str, Any], converge: Callable[[Any, Any], Any],
                  clock: Callable[[], float] = time.time) -> Callable[[Item], tuple]:
-    """work(item) for the engine: (outcome, read_at, answer to save or None, own writes [(event, sent, answered)]).
+    """work(item) for the engine: (outcome, read_at, answer to save or None, own writes [(event, sent, answered)],
+    whether this run read the user).
     converge(api, request) is user_mfa.converge with the task's check mode, exclusions and claims bound."""
     from . import mfa, user_mfa  # pylint: disable=import-outside-toplevel
 
     def work(item: Item) -> tuple:
         carried = carried_outcome(item, methods)
         if carried is not None:
-            return carried, item.read_at, None, ()
+            return carried, item.read_at, None, (), False
         last: Dict[str, Any] = {}
         writes: list = []
 
@@ -446,14 +448,14 @@ def enforce_work(api: Any, methods: Mapping[str, Any], converge: Callable[[Any, 
         wrapped = user_mfa.UserApi(read=read, write=timed("write"), delete_token=timed("delete_token"))
         outcome = converge(wrapped, mfa.UserRequest(username=item.username, methods=methods))
         keep = outcome.outcome in CARRIED and outcome.outcome != "failed"
-        return outcome, last.get("at"), last.get("answer") if keep else None, writes
+        return outcome, last.get("at"), last.get("answer") if keep else None, writes, bool(last)
 
     return work
 
 
 def enforce_saved(run: PoolRun, item: Item, result: tuple, now: Callable[[], float] = time.time) -> None:
     """Keep one enforced user's end of the run in the state (its read, its outcome, its own writes)."""
-    outcome, read_at, answer, writes = result
+    outcome, read_at, answer, writes, _read_now = result
     for event, sent, answered in writes:
         run.note_write(item.sub, event, sent, answered)
     since = None

@@ -420,6 +420,12 @@ audit:
     user_pool_mfa_config:
       description: The pool's MFA configuration, as M(mfaops.cognito.cognito_user_mfa_info) returns it.
       type: dict
+    state:
+      description:
+        - With O(state_dir) on the whole pool, RV(state) again, so that the report made from this audit says what the run
+          read and carried; each row of RV(audit.users) then has C(read_at) and C(read_this_run).
+      type: dict
+      returned: with O(state_dir) and O(all_users=true)
   sample: {counts: {compliant: 2, non_compliant: 1, total: 3}, users: [], user_pool_mfa_config: {mfa_configuration: "OPTIONAL"}}
 """
 
@@ -667,19 +673,21 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
         work = incremental.enforce_work(api, base, lambda wrapped, request: user_mfa.converge(
             wrapped, request, False, None, exclusions, claims))
         for item, result in run_bulk(run.items(), work, params["workers"], call,
-                                     lambda item, abort: (bulk.not_attempted(item.username, abort), None, None, ())):
+                                     lambda item, abort: (bulk.not_attempted(item.username, abort), None, None, (), False)):
             incremental.enforce_saved(run, item, result)
             report.add(result[0])
             if audited is not None:
-                facts = (item.record.get("Enabled"), item.record.get("UserStatus")) if item.carried else recorder.pop(item.username)
-                audited.add(one_pass.audit_of(result[0], base, facts, False))
+                read_now, kept = result[4], item.record if item.carried and not result[4] else None
+                facts = (kept.get("Enabled"), kept.get("UserStatus")) if kept else recorder.pop(item.username)
+                audited.add(incremental.stamped(one_pass.audit_of(result[0], base, facts, False),
+                                                result[1] if read_now else item.read_at if kept else None, read_now))
         if not call.aborted:
             run.finish()
     result, summary = bulk.shape(report, call, False, False, params["report_unchanged"])
     result["calls"] = dict(result["calls"], **bulk.calls(trail))
     result["state"] = run.facts.as_dict()
     if audited is not None:
-        result["audit"] = dict(audited.result(excluded=run.excluded), user_pool_mfa_config=pool_config)
+        result["audit"] = dict(audited.result(excluded=run.excluded), user_pool_mfa_config=pool_config, state=result["state"])
     bulk.finish(module, call, result, f"{summary} ({run.facts.read} read, {run.facts.carried} carried from the state)",
                 [bulk.FAILED] if params["fail_on"] is None else params["fail_on"], user_mfa.UNMET_WORDS)
 

@@ -8,6 +8,7 @@ backdoor, which records none, as users made before the first run.
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import time
@@ -331,13 +332,18 @@ def test_the_roles_keep_a_state_and_report_read_at(standin: Any, cognito: Any, r
     pool.users.clear()  # no listed users: the whole pool is selected (cognito_all_users)
     state_dir = tmp_path / "state"
     path = inventory(tmp_path, {"pool": pool}, standin.endpoint, cognito_all_users=True, enforce_mfa_state_dir=str(state_dir),
-                     audit_mfa_state_dir=str(state_dir / "audit"), audit_mfa_report_dir=str(tmp_path / "reports"))
+                     audit_mfa_state_dir=str(state_dir / "audit"), audit_mfa_report_dir=str(tmp_path / "reports"),
+                     enforce_mfa_report=True)
     for _round in range(2):
         standin.reset_counts()
         run = run_playbook(root / "playbooks" / "enforce_mfa.yml", {}, args=("-i", str(path)))
         assert run.rc == 0, run
     counts = standin.counts(pool.id)
     assert counts.get(READ, 0) == 0 and not any(counts.get(name) for name in WRITES), counts
+    # enforce-then-prove (enforce_mfa_report): the report says when each verdict's read was made, and the run's state
+    proved = json.loads((tmp_path / "reports" / "mfa-audit-latest.json").read_text())["pools"][0]
+    assert proved["state_run"]["users_carried"] == len(pool_users) and proved["state_run"]["users_read"] == 0
+    assert all(row["read_at"] and row["read_this_run"] is False for row in proved["users"]), proved["users"]
     for _round in range(2):
         standin.reset_counts()
         run = run_playbook(root / "playbooks" / "audit_mfa.yml", {}, args=("-i", str(path)))
