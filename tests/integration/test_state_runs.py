@@ -333,7 +333,7 @@ def test_the_roles_keep_a_state_and_report_read_at(standin: Any, cognito: Any, r
     state_dir = tmp_path / "state"
     path = inventory(tmp_path, {"pool": pool}, standin.endpoint, cognito_all_users=True, enforce_mfa_state_dir=str(state_dir),
                      audit_mfa_state_dir=str(state_dir / "audit"), audit_mfa_report_dir=str(tmp_path / "reports"),
-                     enforce_mfa_report=True)
+                     enforce_mfa_report=True, enforce_mfa_max_age="30d")
     for _round in range(2):
         standin.reset_counts()
         run = run_playbook(root / "playbooks" / "enforce_mfa.yml", {}, args=("-i", str(path)))
