@@ -55,7 +55,7 @@ options:
         modified), named by an event since their last read, or never read. Every other user is carried from the
         state with the time of its last read (C(read_at)); C(read_this_run) says which users this run read.
       - The whole pool is read, and the result says why (C(state.full_read_reason)), on the first run, when the
-        last run was more than 90 days ago less O(signal_delay), when C(LookupEvents) is refused or keeps failing,
+        last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is refused or keeps failing,
         and when an event of the pool cannot be tied to one user. When C(LookupEvents) is refused or keeps failing,
         the task also warns, naming the pool and the error (e.g. C(cloudtrail:LookupEvents) missing from the policy).
       - The run's own writes (refused ones included) come back as events in the next run's window; the state
@@ -82,7 +82,7 @@ options:
         modified), named by an event since their last read, or never read. Every other user is carried from the
         state with the time of its last read (C(read_at)); C(read_this_run) says which users this run read.
       - The whole pool is read, and the result says why (C(state.full_read_reason)), on the first run, when the
-        last run was more than 90 days ago less O(signal_delay), when C(LookupEvents) is refused or keeps failing,
+        last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is refused or keeps failing,
         and when an event of the pool cannot be tied to one user. When C(LookupEvents) is refused or keeps failing,
         the task also warns, naming the pool and the error (e.g. C(cloudtrail:LookupEvents) missing from the policy).
       - The run's own writes (refused ones included) come back as events in the next run's window; the state

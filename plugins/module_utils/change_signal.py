@@ -38,6 +38,8 @@ EVENT_NAMES = (
     "AdminLinkProviderForUser", "AdminDisableProviderForUser",
 )
 RETENTION = datetime.timedelta(days=90)  # LookupEvents: "events that occurred in a Region within the last 90 days"
+# A window must start this far inside RETENTION: its first events must not expire while the lookups page through it.
+RETENTION_MARGIN = datetime.timedelta(days=1)
 DEFAULT_SIGNAL_DELAY = "15m"
 # An event at whole second t happened in [t, t + 1); it is covered by a read sent at r when t + 1 + CLOCK_MARGIN <= r
 # (the controller's clock against AWS's, and the call's own processing).
@@ -121,9 +123,9 @@ def window_start(last_mark: Optional[float], delay: float, now: float) -> Tuple[
     if last_mark is None:
         return None, "first run with this state (no signal read yet)"
     start = last_mark - delay
-    if start < now - RETENTION.total_seconds():
-        return None, (f"the last run was more than 90 days ago less the signal delay ({_iso(last_mark)}): "
-                      "LookupEvents no longer has all its events")
+    if start < now - (RETENTION - RETENTION_MARGIN).total_seconds():
+        return None, (f"the last run was more than 89 days ago less the signal delay ({_iso(last_mark)}): "
+                      "LookupEvents (90 days) may no longer have all its events by the end of the lookups")
     return start, None
 
 

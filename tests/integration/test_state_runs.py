@@ -132,7 +132,7 @@ def test_a_last_run_older_than_90_days_reads_the_whole_pool(standin: Any, cognit
         db.execute("UPDATE meta SET value = ? WHERE key = 'signal_through'", (repr(time.time() - 91 * 86400),))
     standin.reset_counts()
     second = audit(run_playbook, pool, state_dir)
-    assert second["state"]["full_read"] and "more than 90 days" in second["state"]["full_read_reason"]
+    assert second["state"]["full_read"] and "more than 89 days" in second["state"]["full_read_reason"]
     assert standin.counts(pool.id)[READ] == 6
 
 

@@ -42,7 +42,10 @@ def test_an_event_without_sub_of_this_or_an_unknown_pool_is_untied() -> None:
 
 def test_window_first_run_and_90_days() -> None:
     assert cs.window_start(None, 900, 10_000_000)[1].startswith("first run")
-    assert cs.window_start(10_000_000 - 91 * 86400, 900, 10_000_000)[1].startswith("the last run was more than 90 days")
+    assert cs.window_start(10_000_000 - 91 * 86400, 900, 10_000_000)[1].startswith("the last run was more than 89 days")
+    # a day inside CloudTrail's 90: the window's first events must not expire while it is paged
+    assert cs.window_start(10_000_000 - 89 * 86400 + 900, 900, 10_000_000) == (10_000_000 - 89 * 86400, None)
+    assert cs.window_start(10_000_000 - 89 * 86400 + 899, 900, 10_000_000)[0] is None
     assert cs.window_start(9_999_000, 900, 10_000_000) == (9_998_100, None)
 
 
