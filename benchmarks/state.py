@@ -148,20 +148,22 @@ def enforce_part(standin: Any, users: int, workdir: Path) -> dict[str, Any]:
     }
 
 
+SCALE_POOL = "us-east-1_Scale"
+# The users' facts are benchmarks/pool_endpoint.py's (listed(i), read(i)): the module runs of module_part list and
+# read the same pool from it, so a run over this state carries every user.
 SCALE_CHILD = r'''
 import json, os, resource, sys, time
 sys.path.insert(0, os.environ["COLLECTIONS"])
+sys.path.insert(0, os.environ["BENCH_ROOT"])
 from ansible_collections.mfaops.cognito.plugins.module_utils import incremental
 from ansible_collections.mfaops.cognito.plugins.module_utils.user_state import Store
-users, state_dir = int(sys.argv[1]), sys.argv[2]
-POOL = "us-east-1_Scale"
+from benchmarks import pool_endpoint
+users, state_dir, POOL = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 def listing(token):
     start = int(token or 0)
-    page = {"Users": [{"Username": f"user-{i:07d}", "Attributes": [{"Name": "sub", "Value": f"{i:08x}-0000-4000-8000-{i:012x}"}],
-                       "UserStatus": "CONFIRMED", "Enabled": True, "UserLastModifiedDate": 1.7e9 + i}
-                      for i in range(start, min(users, start + 60))]}
-    if start + 60 < users:
-        page["PaginationToken"] = str(start + 60)
+    page = {"Users": [pool_endpoint.listed(i) for i in range(start, min(users, start + pool_endpoint.PAGE))]}
+    if start + pool_endpoint.PAGE < users:
+        page["PaginationToken"] = str(start + pool_endpoint.PAGE)
     return page
 settings = incremental.settings_from({"state_dir": state_dir, "signal_delay": "15m", "state_lock_timeout": 5})
 timings = {}
@@ -174,13 +176,7 @@ for name in ("build", "unchanged"):
             if item.carried:
                 run.saved(item, item.read_at, None, item.outcome, item.since)
             else:
-                n = int(item.username.split("-")[1])
-                answer = {"Username": item.username, "UserStatus": "CONFIRMED", "Enabled": True,
-                          "UserLastModifiedDate": 1.7e9 + n,
-                          "UserMFASettingList": ["SOFTWARE_TOKEN_MFA"], "PreferredMfaSetting": "SOFTWARE_TOKEN_MFA",
-                          "UserAttributes": [{"Name": "sub", "Value": item.sub}, {"Name": "email", "Value": item.username + "@example.com"},
-                                             {"Name": "email_verified", "Value": "true"}]}
-                run.saved(item, time.time(), answer, "unchanged")
+                run.saved(item, time.time(), pool_endpoint.read(int(item.username.split("-")[1])), "unchanged")
         run.finish()
         timings[name] = {"seconds": round(time.monotonic() - started, 1), "read": run.facts.read, "carried": run.facts.carried}
     with Store(state_dir, POOL, 5) as store:
@@ -191,8 +187,8 @@ print(json.dumps({"runs": timings, "peak_rss_mb": round(resource.getrusage(resou
 
 def scale_part(users: int, workdir: Path, collections: str) -> dict[str, Any]:
     state_dir = workdir / "scale-state"
-    done = subprocess.run([sys.executable, "-c", SCALE_CHILD, str(users), str(state_dir)], capture_output=True, text=True,
-                          env=dict(os.environ, COLLECTIONS=collections), check=False)
+    done = subprocess.run([sys.executable, "-c", SCALE_CHILD, str(users), str(state_dir), SCALE_POOL], capture_output=True,
+                          text=True, env=dict(os.environ, COLLECTIONS=collections, BENCH_ROOT=str(ROOT)), check=False)
     if done.returncode != 0:
         raise SystemExit(f"state scale: {done.stderr[-3000:]}")
     measured = json.loads(done.stdout.strip().splitlines()[-1])
@@ -202,11 +198,123 @@ def scale_part(users: int, workdir: Path, collections: str) -> dict[str, Any]:
             "peak_rss_mb": measured["peak_rss_mb"], "rss_goal_mb": RSS_GOAL_MB, "runs": measured["runs"]}
 
 
+# The module runs over the state of scale_part, served by benchmarks/pool_endpoint.py: (name, module, options).
+# audit_all is what roles/audit_mfa passes for the whole pool (report: all: a row per user); enforce is
+# roles/enforce_mfa's default (no rows for unchanged users), enforce_audit its enforce_mfa_report: true (one pass).
+MODULE_RUNS = (
+    ("audit_all", "mfaops.cognito.cognito_user_mfa_info", {"report": "all"}),
+    ("audit_non_compliant", "mfaops.cognito.cognito_user_mfa_info", {"report": "non_compliant"}),
+    ("enforce", "mfaops.cognito.cognito_user_mfa", {"software_token_mfa": {"enabled": True, "preferred": True}}),
+    ("enforce_audit", "mfaops.cognito.cognito_user_mfa",
+     {"software_token_mfa": {"enabled": True, "preferred": True}, "audit": True}),
+)
+# The module's interpreter, run under GNU time: its peak RSS (kB) in a file. Only the measured task uses it.
+TIMED_PYTHON = '#!/bin/sh\nexec /usr/bin/time -f %M -o "{out}" "{python}" "$@"\n'
+KEPT = ("{{ {'state': result.state, 'counts': result.counts, 'rows': result.users | length, "
+        "'audit_rows': (result.audit | default({'users': []})).users | length} | to_json }}")
+
+
+def _hwm_kb(pid: int) -> int:
+    """The peak RSS (VmHWM, kB) of a live process, 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _controller_peak(pid: int, peaks: dict[int, int], stop: Any) -> None:
+    """Poll the peak RSS of ansible-playbook (pid) and of its forks (its workers: same command line) until stop."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    while not stop.is_set():
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if (entry / "cmdline").read_bytes() == command:
+                        peaks[int(entry.name)] = max(peaks.get(int(entry.name), 0), _hwm_kb(int(entry.name)))
+                except OSError:
+                    continue
+        stop.wait(0.2)
+
+
+def _measured_playbook(workdir: Path, name: str, module: str, args: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    """One module task through ansible-playbook: the module process's peak RSS (GNU time), the controller's
+    (ansible-playbook and its worker forks, polled), the seconds, and the result's state, counts and row counts."""
+    import threading  # pylint: disable=import-outside-toplevel
+
+    rss_file, python, out = workdir / f"{name}.rss", workdir / f"{name}-python", workdir / f"{name}.json"
+    python.write_text(TIMED_PYTHON.format(out=rss_file, python=sys.executable))
+    python.chmod(0o700)
+    play = [{
+        "hosts": "localhost", "gather_facts": False,
+        "module_defaults": {"group/mfaops.cognito.aws": {
+            "endpoint_url": endpoint, "region": "us-east-1", "access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
+            "secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]}},
+        "tasks": [
+            {"name": "run", module: args, "register": "result", "vars": {"ansible_python_interpreter": str(python)}},
+            {"name": "keep", "ansible.builtin.copy": {"content": KEPT, "dest": str(out), "mode": "0600"}},
+        ],
+    }]
+    path = workdir / f"{name}.yml"
+    path.write_text(json.dumps(play))
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="default", **FAKE_AWS_ENV)
+    started = time.monotonic()
+    with subprocess.Popen(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)], env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+        peaks: dict[int, int] = {}
+        stop = threading.Event()
+        poller = threading.Thread(target=_controller_peak, args=(process.pid, peaks, stop), daemon=True)
+        poller.start()
+        output = process.communicate()[0]
+        stop.set()
+        poller.join()
+    seconds = time.monotonic() - started
+    if process.returncode != 0:
+        sys.stderr.write(output[-5000:])
+        raise SystemExit(f"{name}: ansible-playbook failed (rc {process.returncode})")
+    kept = json.loads(out.read_text())
+    workers = [kb for pid, kb in peaks.items() if pid != process.pid]
+    return {"seconds": round(seconds, 1), "module_peak_rss_mb": round(int(rss_file.read_text().split()[-1]) / 1024, 1),
+            "controller_peak_rss_mb": round(peaks.get(process.pid, 0) / 1024, 1),
+            "worker_peak_rss_mb": round(max(workers, default=0) / 1024, 1), **kept}
+
+
+def module_part(users: int, workdir: Path, state_dir: Path, runs: tuple = MODULE_RUNS) -> dict[str, Any]:
+    """The real modules over scale_part's state (each run on a copy of it), the pool served by pool_endpoint."""
+    import shutil  # pylint: disable=import-outside-toplevel
+    from benchmarks.pool_endpoint import PoolEndpoint  # pylint: disable=import-outside-toplevel
+
+    results: dict[str, Any] = {"users": users, "rss_goal_mb": RSS_GOAL_MB, "runs": {}}
+    with PoolEndpoint(users, SCALE_POOL) as endpoint:
+        for name, module, options in runs:
+            copy = workdir / f"module-{name}-state"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(state_dir, copy)
+            endpoint.counts.clear()
+            # lists_per_second: the endpoint is local; at Cognito's 30/s the listing alone would take 9 minutes, and
+            # the pace does not change what the module holds.
+            args = dict(user_pool_id=SCALE_POOL, all_users=True, state_dir=str(copy), lists_per_second=5000, **options)
+            measured = _measured_playbook(workdir, f"module-{name}", module, args, endpoint.endpoint)
+            measured["calls"] = dict(sorted(endpoint.counts.items()))
+            results["runs"][name] = measured
+            print(f"    {name}: module {measured['module_peak_rss_mb']} MB, {measured['seconds']} s, "
+                  f"read {measured['state']['users_read']}, carried {measured['state']['users_carried']}", flush=True)
+            shutil.rmtree(copy, ignore_errors=True)
+    return results
+
+
 def run_state(standin: Any, args: Any, workdir: Path) -> dict[str, Any]:
     collections = os.environ.get("ANSIBLE_COLLECTIONS_PATH", str(ROOT / "build" / "collections")).split(":")[0]
     results: dict[str, Any] = {}
     print(f"... state: scale, {args.state_scale_users:,} users through the store API", flush=True)
     results["scale"] = scale_part(args.state_scale_users, workdir, collections)
+    print(f"... state: the modules over that state ({args.state_scale_users:,} users, synthetic endpoint)", flush=True)
+    results["modules"] = module_part(args.state_scale_users, workdir, workdir / "scale-state")
     print(f"... state: enforce twice on {args.state_enforce_users:,} users", flush=True)
     results["enforce"] = enforce_part(standin, args.state_enforce_users, workdir)
     print(f"... state: full vs incremental audit, {args.state_users:,} users, {args.state_churn:.1%} churn", flush=True)
@@ -215,7 +323,7 @@ def run_state(standin: Any, args: Any, workdir: Path) -> dict[str, Any]:
 
 
 def print_state(results: dict[str, Any]) -> None:
-    audit, enforce, scale = results.get("audit"), results.get("enforce"), results.get("scale")
+    audit, enforce, scale, modules = results.get("audit"), results.get("enforce"), results.get("scale"), results.get("modules")
     if audit:
         print(f"audit of {audit['users']:,} users, churn {audit['churn']} ({audit['changed_or_new']} changed or new):")
         print(f"  full (first run with a state): {audit['full']['seconds']} s, {audit['full']['admin_get_user']:,} AdminGetUser")
@@ -230,10 +338,24 @@ def print_state(results: dict[str, Any]) -> None:
     if scale:
         print(f"state of {scale['users']:,} users: {scale['state_mb']} MB (goal <= {scale['state_mb_goal']}), "
               f"peak RSS {scale['peak_rss_mb']} MB (goal < {scale['rss_goal_mb']}); runs {scale['runs']}")
+    if modules:
+        print(f"the modules over that state of {modules['users']:,} users (synthetic endpoint), peak RSS goal < "
+              f"{modules['rss_goal_mb']} MB:")
+        for name, run in modules["runs"].items():
+            print(f"  {name}: module {run['module_peak_rss_mb']} MB, controller {run['controller_peak_rss_mb']} MB "
+                  f"(worker fork {run['worker_peak_rss_mb']} MB), {run['seconds']} s; read {run['state']['users_read']:,}, "
+                  f"carried {run['state']['users_carried']:,}, {run['rows']:,} rows (+{run['audit_rows']:,} audit rows); "
+                  f"AdminGetUser {run['calls'].get('AdminGetUser', 0)}")
 
 
 if __name__ == "__main__":
+    # python benchmarks/state.py [USERS [RUN ...]]: the scale part and the module runs alone (ansible-playbook on PATH, the
+    # collection built in build/collections).
     with tempfile.TemporaryDirectory() as tmp:
-        print(json.dumps(scale_part(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000, Path(tmp),
-                                    str(ROOT / "build" / "collections")), indent=2))
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+        measured = {"scale": scale_part(count, Path(tmp), str(ROOT / "build" / "collections"))}
+        names = sys.argv[2:]  # some of MODULE_RUNS' names, in this order (default: all)
+        runs = tuple(next(run for run in MODULE_RUNS if run[0] == name) for name in names) if names else MODULE_RUNS
+        measured["modules"] = module_part(count, Path(tmp), Path(tmp) / "scale-state", runs)
+        print_state(measured)
+        print(json.dumps(measured, indent=2))
