@@ -256,8 +256,9 @@ def run_bulk(
     """Apply `work` to every item on `workers` threads; yield (item, result) as they finish.
 
     After an Abort no new item is started; the rest get on_not_attempted(item, abort).
-    Only `workers` items are in flight at once, so a 100,000-user list costs no more memory
-    than its own results.
+    Only `workers` items are in flight at once, and at most BACKLOG finished ones wait for the
+    consumer (a worker waits when they are that many), so a 1,000,000-user list costs no more
+    memory than the results the consumer keeps, however slowly it takes them.
     """
     source = iter(items)
     lock = threading.Lock()
@@ -288,12 +289,14 @@ def run_bulk(
                         broken.set()
                         raise
                 with done:
+                    while len(results) >= BACKLOG and not broken.is_set():
+                        done.wait()
                     results.append((item, result))
-                    done.notify()
+                    done.notify_all()
         finally:
             with done:
                 finished[0] += 1
-                done.notify()
+                done.notify_all()
 
     workers = max(1, workers)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -305,6 +308,7 @@ def run_bulk(
                         done.wait()
                     batch, results[:] = list(results), []
                     all_done = finished[0] >= workers
+                    done.notify_all()  # workers waiting for room in the backlog
                 yield from batch
                 if all_done and not batch:
                     break
@@ -312,10 +316,14 @@ def run_bulk(
             # The consumer went away (Ctrl-C raises KeyboardInterrupt here, or the generator was
             # closed): start no new item. Without this the pool's shutdown would wait for the
             # workers to work through every remaining item, unseen.
-            broken.set()
+            with done:
+                broken.set()
+                done.notify_all()
             raise
         for future in futures:
             future.result()
 
 
 _END = object()
+# Finished results waiting for run_bulk's consumer, at most (each is one user's outcome: a few hundred bytes).
+BACKLOG = 256

@@ -210,3 +210,28 @@ def test_error_message_drops_botocore_retry_note():
     )
     assert errors.error_message(error) == "User pool us-east-1_X does not exist (AdminGetUser)"
     assert errors.error_message(KeyError("x")) == "'x'"
+
+
+def test_run_bulk_keeps_at_most_a_backlog_of_results_for_a_slow_consumer():
+    """A consumer slower than the workers (the state's writes, the report) must not make the finished results pile up:
+    a 1,000,000-user run would hold most of its outcomes at once."""
+    call, _limiter, _clock = make_caller(FlakyClient())
+    started = [0]
+    lock = threading.Lock()
+
+    def work(n):
+        with lock:
+            started[0] += 1
+        return n
+
+    consumed, ahead = 0, []
+    for _n, _result in engine.run_bulk(range(5 * engine.BACKLOG), work, workers=4, caller=call,
+                                       on_not_attempted=lambda n, a: None):
+        if consumed == 0:
+            threading.Event().wait(0.2)  # the workers run ahead while the consumer is busy
+        consumed += 1
+        with lock:
+            ahead.append(started[0] - consumed)
+    assert consumed == 5 * engine.BACKLOG
+    # started, not yet consumed: the backlog, the batch the consumer holds, and one item per worker
+    assert max(ahead) <= 2 * engine.BACKLOG + 4
