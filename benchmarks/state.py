@@ -9,6 +9,10 @@
 3. The state of ``--state-scale-users`` users built through the store API (user_state.Store, incremental.PoolRun) in a
    process of its own, then a run over it with no change: the file's size (goal <= 300 MB for 1,000,000) and the
    process's peak RSS (goal < 500 MB).
+4. The real modules over that state through ansible-playbook (module_part): cognito_user_mfa_info and cognito_user_mfa
+   with ``all_users`` and ``state_dir``, the pool served by benchmarks/pool_endpoint.py (the same users' facts, no
+   event: every user carried, no AdminGetUser); each module process's peak RSS (GNU time), the controller's
+   (ansible-playbook and its worker forks), the seconds, the rows of the result.
 """
 
 from __future__ import annotations
