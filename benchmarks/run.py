@@ -642,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-churn", type=float, default=0.01, help="share of them changed between the runs (default 0.01)")
     parser.add_argument("--state-enforce-users", type=int, default=2000, help="users of the enforce-twice run (default 2000)")
     parser.add_argument("--state-scale-users", type=int, default=1_000_000,
-                        help="users of the state built through the store API (default 1000000)")
+                        help="users of the state built through the store API, then run over by the real modules (default 1000000)")
     parser.add_argument("--out", default=str(OUT_DIR / "results.json"))
     parser.add_argument("--chart", default=str(OUT_DIR / "rates.png"), help="the PNG chart ('' for none)")
     args = parser.parse_args(argv)
