@@ -249,10 +249,10 @@ class PoolRun:
             self.store.unread(item.username)
         elif outcome in CARRIED and (outcome, since) != (item.outcome, item.since):
             self.store.save_outcome(item.username, outcome, since)
-        if item.carried:
-            self.facts.carried += 1
-        elif answer is not None:
+        if answer is not None:  # read this run (an enforcement reads a carried user whose record no longer complies)
             self.facts.read += 1
+        elif item.carried:
+            self.facts.carried += 1
 
     def note_write(self, sub: Optional[str], event: str, started: float, ended: float) -> None:
         if sub:
