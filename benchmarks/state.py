@@ -1,10 +1,10 @@
 """Issue 22's part of ``make bench`` (``--part state``): runs with a state read only what changed.
 
 1. Incremental vs full audit through the quota proxy at Cognito's default quotas, with the Cognito front (it records
-   CloudTrail events and answers LookupEvents): a pool of ``--state-users`` compliant users (seeded through the
-   stand-in's backdoor: no events), a first audit with a state (a full read: every user), ``--state-churn`` of the
-   users changed through the front (users disabling TOTP, admin disables, deletions, new users), then the
-   incremental audit. Goals: AdminGetUser <= 1.05 x (changed + new); time <= 1/8 of the full audit's.
+   CloudTrail events and answers LookupEvents): a pool of ``--state-users`` users, 90 % compliant and 10 % never
+   enrolled (seeded through the stand-in's backdoor: no events), a first audit with a state (a full read: every user),
+   ``--state-churn`` of the users changed through the front (users disabling TOTP, users enrolling with their own
+   token, attribute changes, admin disables, deletions, new users: _churn), then the incremental audit. Goals: AdminGetUser <= 1.05 x (changed + new); time <= 1/8 of the full audit's.
 2. A second cognito_user_mfa (enforce) with a state on an unchanged pool: 0 AdminGetUser, 0 writes.
 3. The state of ``--state-scale-users`` users built through the store API (user_state.Store, incremental.PoolRun) in a
    process of its own, then a run over it with no change: the file's size (goal <= 300 MB for 1,000,000) and the
@@ -70,23 +70,40 @@ def _playbook(workdir: Path, name: str, module: str, args: dict[str, Any], endpo
     return json.loads(out.read_text()), seconds
 
 
+CHURN_KINDS = ("totp_disabled", "enrolled", "attribute", "disabled", "deleted", "new")
+
+
 def _churn(client: Any, pool: seed.Pool, share: float, rng: random.Random) -> dict[str, int]:
-    """Change share x users through the front (so CloudTrail has events): disable TOTP, disable, delete, create."""
-    names = pool.names()
-    count = max(4, int(len(names) * share))
-    picked = rng.sample(names, count)
-    kinds = {"totp_disabled": 0, "disabled": 0, "deleted": 0, "new": 0}
-    for index, name in enumerate(picked):
-        kind = ("totp_disabled", "totp_disabled", "disabled", "deleted", "new")[index % 5]
-        if kind == "totp_disabled":
-            client.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=name,
-                                                 SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
-        elif kind == "disabled":
-            client.admin_disable_user(UserPoolId=pool.id, Username=name)
-        elif kind == "deleted":
-            client.admin_delete_user(UserPoolId=pool.id, Username=name)
-        else:
+    """Change share x users through the front (so CloudTrail has events), each kind in turn: a user disabling TOTP
+    (admin call), a user enrolling (their own AssociateSoftwareToken, VerifySoftwareToken and SetUserMFAPreference
+    calls, with their access token), an admin attribute change, an admin disable, a deletion, a new user."""
+    compliant, never = pool.names("totp_preferred"), pool.names("no_mfa")
+    count = max(len(CHURN_KINDS), int((len(compliant) + len(never)) * share))
+    kinds = {kind: 0 for kind in CHURN_KINDS}
+    plan = [CHURN_KINDS[index % len(CHURN_KINDS)] for index in range(count)]
+    enrolling = rng.sample(never, min(len(never), plan.count("enrolled")))
+    others = rng.sample(compliant, len(plan) - plan.count("enrolled"))
+    for index, kind in enumerate(plan):
+        if kind == "enrolled":
+            if not enrolling:
+                continue
+            token = seed.sign_in(client, pool, enrolling.pop())
+            seed.enrol_totp(client, token)
+            client.set_user_mfa_preference(AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+        elif kind == "new":
             client.admin_create_user(UserPoolId=pool.id, Username=f"{pool.name}-new-{index}", MessageAction="SUPPRESS")
+        else:
+            name = others.pop()
+            if kind == "totp_disabled":
+                client.admin_set_user_mfa_preference(UserPoolId=pool.id, Username=name,
+                                                     SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+            elif kind == "attribute":
+                client.admin_update_user_attributes(UserPoolId=pool.id, Username=name,
+                                                    UserAttributes=[{"Name": "given_name", "Value": "Changed"}])
+            elif kind == "disabled":
+                client.admin_disable_user(UserPoolId=pool.id, Username=name)
+            else:
+                client.admin_delete_user(UserPoolId=pool.id, Username=name)
         kinds[kind] += 1
     return kinds
 
@@ -98,7 +115,7 @@ def audit_part(standin: Any, users: int, churn: float, workdir: Path, workers: i
             Proxy(standin.endpoint, quotas={category: None for category in DEFAULT_QUOTAS}, front=front) as free_proxy:
         client = StandInClient(endpoint=free_proxy.endpoint).client()
         pool = seed.create_pool(client, "bench-state")
-        seed.seed_backdoor(standin, pool, {"totp_preferred": users}, prefix="bench-state-")
+        seed.seed_backdoor(standin, pool, {"totp_preferred": users - users // 10, "no_mfa": users // 10}, prefix="bench-state-")
         front.trail.clear()
         state_dir = workdir / "state"
         args = dict(user_pool_id=pool.id, all_users=True, report="non_compliant", state_dir=str(state_dir), workers=workers)
@@ -112,7 +129,7 @@ def audit_part(standin: Any, users: int, churn: float, workdir: Path, workers: i
         inc, inc_seconds = _playbook(workdir, "state-incremental", "mfaops.cognito.cognito_user_mfa_info", args,
                                      quota_proxy.endpoint)
         inc_counts = standin.counts(pool.id)
-    changed_or_new = kinds["totp_disabled"] + kinds["disabled"] + kinds["new"]
+    changed_or_new = sum(kinds.values()) - kinds["deleted"]
     return {
         "users": users, "churn": kinds, "changed_or_new": changed_or_new,
         "full": {"seconds": round(full_seconds, 1), "admin_get_user": full_reads, "reason": full["state"]["full_read_reason"]},
