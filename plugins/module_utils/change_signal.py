@@ -37,6 +37,12 @@ EVENT_NAMES = (
     # federated users linked or unlinked
     "AdminLinkProviderForUser", "AdminDisableProviderForUser",
 )
+# Untied events (no sub) whose only possible effect shows in the ListUsers listing that the change set compares
+# (user_state.Store.plan: sub, status, enabled, last modified): a user created (a new username, or a new sub under
+# an old one), deleted (gone from the listing), confirmed (UserStatus) or enabled / disabled (Enabled). They cost no
+# full read, unless they moved an alias from another user (forceAliasCreation). Ledger row 44.
+LISTED_EFFECT = frozenset(("SignUp", "AdminCreateUser", "AdminDeleteUser", "DeleteUser", "ConfirmSignUp",
+                           "AdminConfirmSignUp", "AdminEnableUser", "AdminDisableUser"))
 RETENTION = datetime.timedelta(days=90)  # LookupEvents: "events that occurred in a Region within the last 90 days"
 # A window must start this far inside RETENTION: its first events must not expire while the lookups page through it.
 RETENTION_MARGIN = datetime.timedelta(days=1)
@@ -54,6 +60,7 @@ class Event:
     sub: Optional[str]
     pool_id: Optional[str]
     error_code: Optional[str]
+    force_alias: Any = None  # requestParameters.forceAliasCreation (None: not sent)
 
 
 class SignalError(Exception):
@@ -78,7 +85,15 @@ def parse(entry: Mapping[str, Any]) -> Event:
     sub = extra.get("sub") if isinstance(extra.get("sub"), str) and extra.get("sub") else None
     pool_id = request.get("userPoolId") if isinstance(request.get("userPoolId"), str) else None
     return Event(str(entry.get("EventName") or record.get("eventName") or ""), _epoch(entry["EventTime"]), sub, pool_id,
-                 record.get("errorCode") or None)
+                 record.get("errorCode") or None, request.get("forceAliasCreation"))
+
+
+def covered_untied(event: Event) -> bool:
+    """An event not tied to one user that still cannot hide a change: a failed call (errorCode: it changed nothing),
+    or a call whose only effect the listing shows (LISTED_EFFECT) and that moved no alias from another user."""
+    if event.error_code:
+        return True
+    return event.name in LISTED_EFFECT and event.force_alias in (None, False, "false", "False")
 
 
 @dataclass
@@ -94,13 +109,13 @@ class Signal:
 def interpret(events: Iterable[Event], pool_id: str, own_writes: Sequence[Tuple[str, str, float, float]]) -> Signal:
     """Which users the events name. An event with a sub names that user (a sub of another pool names nobody
     listed). An event without a sub names one pool's user only if its pool is another one; otherwise no user can be
-    told, and the run must read the whole pool. Each own write (sub, event name, sent, answered) accounts for one
+    told, and the run must read the whole pool, unless the event cannot hide a change (covered_untied). Each own write (sub, event name, sent, answered) accounts for one
     event of its name and sub in [sent - 1 - margin, answered + margin]: the run's own writes cost no read."""
     unused = sorted(own_writes, key=lambda write: write[2])
     signal = Signal(subs={})
     for event in sorted(events, key=lambda event: event.at):
         if event.sub is None:
-            if event.pool_id is not None and event.pool_id != pool_id:
+            if (event.pool_id is not None and event.pool_id != pool_id) or covered_untied(event):
                 continue
             if signal.untied is None:
                 when = datetime.datetime.fromtimestamp(event.at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -15,8 +15,8 @@ from ansible_collections.mfaops.cognito.plugins.module_utils.user_state import S
 POOL = "us-east-1_P"
 
 
-def entry(name, at, sub=None, pool=POOL, error=None):
-    record = {"eventName": name, "requestParameters": {"userPoolId": pool} if pool else {}}
+def entry(name, at, sub=None, pool=POOL, error=None, **request):
+    record = {"eventName": name, "requestParameters": dict({"userPoolId": pool} if pool else {}, **request)}
     if sub:
         record["additionalEventData"] = {"sub": sub}
     if error:
@@ -35,9 +35,31 @@ def test_events_name_users_by_sub_and_own_writes_are_not_changes() -> None:
 
 
 def test_an_event_without_sub_of_this_or_an_unknown_pool_is_untied() -> None:
-    assert "not tied to one user" in cs.interpret([cs.parse(entry("AdminEnableUser", 5))], POOL, []).untied
-    assert cs.interpret([cs.parse(entry("AdminEnableUser", 5, pool=None))], POOL, []).untied
-    assert cs.interpret([cs.parse(entry("AdminEnableUser", 5, pool="us-east-1_Other"))], POOL, []).untied is None
+    assert "not tied to one user" in cs.interpret([cs.parse(entry("AdminSetUserMFAPreference", 5))], POOL, []).untied
+    assert cs.interpret([cs.parse(entry("SetUserMFAPreference", 5, pool=None))], POOL, []).untied
+    assert cs.interpret([cs.parse(entry("AdminSetUserMFAPreference", 5, pool="us-east-1_Other"))], POOL, []).untied is None
+
+
+@pytest.mark.parametrize("name", sorted(cs.LISTED_EFFECT))
+def test_an_untied_event_whose_effect_the_listing_shows_forces_no_full_read(name) -> None:
+    # created (new username or sub), deleted (gone), confirmed (UserStatus), enabled / disabled (Enabled): plan() sees it
+    assert cs.interpret([cs.parse(entry(name, 5)), cs.parse(entry(name, 6, pool=None))], POOL, []).untied is None
+
+
+@pytest.mark.parametrize("name", ["AdminCreateUser", "ConfirmSignUp"])
+@pytest.mark.parametrize("force", [True, "true", "HIDDEN_DUE_TO_SECURITY_REASONS"])
+def test_an_untied_call_that_may_move_an_alias_from_another_user_still_reads_the_whole_pool(name, force) -> None:
+    assert cs.interpret([cs.parse(entry(name, 5, forceAliasCreation=force))], POOL, []).untied
+    assert cs.interpret([cs.parse(entry(name, 5, forceAliasCreation=False))], POOL, []).untied is None
+
+
+def test_a_failed_untied_call_changed_nothing_and_other_untied_events_still_read_the_whole_pool() -> None:
+    failed = [cs.parse(entry(name, 5, pool=None, error="NotAuthorizedException"))
+              for name in ("SignUp", "SetUserMFAPreference", "VerifySoftwareToken", "AdminUpdateUserAttributes")]
+    assert cs.interpret(failed, POOL, []).untied is None
+    for name in sorted(set(cs.EVENT_NAMES) - cs.LISTED_EFFECT):
+        untied = cs.interpret(failed + [cs.parse(entry(name, 9, pool=None))], POOL, []).untied
+        assert untied and name in untied
 
 
 def test_window_first_run_and_90_days() -> None:
