@@ -14,6 +14,7 @@ are this collection's own writes, and when the signal cannot be trusted (a full 
 from __future__ import annotations
 
 import datetime
+import email.utils
 import json
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -51,6 +52,9 @@ DEFAULT_SIGNAL_DELAY = "15m"
 # (the controller's clock against AWS's, and the call's own processing).
 CLOCK_MARGIN = 2.0
 UTC = datetime.timezone.utc
+# An answer's Date header has whole seconds: the skew is known to +/- (0.5 s + half the call's time). Beyond this the
+# margin no longer places events against reads (CLOCK_MARGIN less the header's second), and the run reads the pool.
+SKEW_LIMIT = CLOCK_MARGIN - 1.0
 
 
 @dataclass(frozen=True)
@@ -168,3 +172,26 @@ def read_events(lookup: Callable[[str, float, float, str], Mapping[str, Any]], s
 
 def window_dict(start: Optional[float], end: float, delay: float) -> Dict[str, Any]:
     return {"start": _iso(start) if start is not None else None, "end": _iso(end), "signal_delay_seconds": delay}
+
+
+def clock_skew(answer: Mapping[str, Any], sent: float, received: float) -> Optional[float]:
+    """AWS's clock less the controller's, in seconds, from an answer's HTTP ``Date`` header (RFC 7231: whole seconds,
+    GMT) and the controller's times around the call: the header's second is taken at its middle, the call at the
+    middle of sent and received. None when the answer has no readable Date header."""
+    headers = (answer.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    value = next((text for key, text in headers.items() if str(key).lower() == "date"), None)
+    try:
+        when = email.utils.parsedate_to_datetime(value) if isinstance(value, str) else None
+    except (TypeError, ValueError, IndexError):
+        when = None
+    if when is None:
+        return None
+    return _epoch(when) + 0.5 - (sent + received) / 2
+
+
+def skew_reason(skew: Optional[float]) -> Optional[str]:
+    """Why the whole pool is read when the clocks differ too much to place events against reads, or None."""
+    if skew is None or abs(skew) <= SKEW_LIMIT:
+        return None
+    return (f"the controller's clock is {abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} AWS's (Date header): "
+            f"events cannot be placed against reads")

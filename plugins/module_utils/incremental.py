@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
+import json
 import math
 import sqlite3
 import time
@@ -30,10 +32,11 @@ from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 from . import change_signal
 from . import enrol_memory
+from . import pool_mfa
 from .change_signal import CLOCK_MARGIN
 from .cognito import paginate
 from .errors import CALL_ERRORS, InvalidRequest, describe
-from .user_state import StateError, Store, expand, read_facts
+from .user_state import FACTORS, StateError, Store, expand, read_facts
 
 ARGUMENT_SPEC = dict(
     state_dir=dict(type="path"),
@@ -86,6 +89,28 @@ def max_age_reads(known: int, stale: int, interval: Optional[float], max_age: fl
     if interval is None or interval >= max_age:
         return stale
     return min(stale, max(1, math.ceil(known * max(interval, 0.0) / max_age)))
+
+
+POOL_CONFIG_CHANGED = "the pool's MFA or sign-in configuration changed since the last run"
+
+
+def pool_fingerprint(mfa_config: Mapping[str, Any], described: Mapping[str, Any]) -> str:
+    """sha256 of what the audit's verdicts depend on beyond each user's record: GetUserPoolMfaConfig's answer
+    (pool_mfa.normalize) and DescribeUserPool's MfaConfiguration and sign-in policy (sign_in_policy.pool_sign_in)."""
+    pool = described.get("UserPool", described)
+    facts = {"mfa": pool_mfa.normalize(mfa_config), "mode": pool.get("MfaConfiguration"),
+             "sign_in": (pool.get("Policies") or {}).get("SignInPolicy")}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def pool_config_reason(kept: Optional[str], now: Optional[str]) -> Optional[str]:
+    """Why the audit reads the whole pool for its configuration: it changed since the last complete audit, or the
+    state does not say under which configuration its users were judged (made by enforcements only). None if same."""
+    if now is None or kept == now:
+        return None
+    if kept is None:
+        return "the state does not record the pool's MFA and sign-in configuration of its last run"
+    return POOL_CONFIG_CHANGED
 
 
 def iso(epoch: Optional[float]) -> Optional[str]:
@@ -165,14 +190,21 @@ class PoolRun:
         self.lookup = lookup
         self.clock = clock
         self.facts = Facts(store.path, clock())
+        self.factors = False
+        self.pool_config: Optional[str] = None
+        self.skew: Optional[float] = None
 
-    def prepare(self, extra_full_reason: Optional[str] = None) -> Facts:
-        """The signal, the listing and the change set. CALL_ERRORS of the listing go up (nothing is planned)."""
+    def prepare(self, extra_full_reason: Optional[str] = None, factors: bool = False,
+                pool_config: Optional[str] = None) -> Facts:
+        """The signal, the listing and the change set. CALL_ERRORS of the listing go up (nothing is planned).
+        ``factors``: the audit asks for auth factors (users whose record lacks them are read: Store.plan).
+        ``pool_config``: the fingerprint of the pool configuration the verdicts depend on (pool_fingerprint)."""
+        self.factors, self.pool_config = factors, pool_config
         facts, store = self.facts, self.store
         store.start_run()
         mark = store.meta().get("signal_through")
         start, full = change_signal.window_start(float(mark) if mark else None, self.settings.delay, facts.started)
-        full = full or extra_full_reason
+        full = full or extra_full_reason or pool_config_reason(store.meta().get("pool_config"), pool_config)
         facts.window = change_signal.window_dict(start, facts.started, self.settings.delay)
         events = []
         if full is None:
@@ -181,7 +213,7 @@ class PoolRun:
             except CALL_ERRORS as exc:
                 facts.signal_error = describe(exc)
                 full = f"LookupEvents failed ({facts.signal_error}): the change signal is incomplete"
-        for page in paginate(self.list_page, "PaginationToken"):
+        for page in paginate(self._timed_list_page, "PaginationToken"):
             users = page.get("Users") or ()
             marked = [(listed_row(user), bool(self.exclusions and self.exclusions.match(user))) for user in users]
             left_out = [row for row, out in marked if out]
@@ -195,12 +227,21 @@ class PoolRun:
             full = signal.untied
             if full is None:
                 store.add_events(signal.subs.items())
+        full = full or change_signal.skew_reason(self.skew)
         facts.full_read_reason = full
-        facts.reasons = store.plan(full, 1 + CLOCK_MARGIN)
+        facts.reasons = store.plan(full, 1 + CLOCK_MARGIN, factors)
         if self.settings.max_age and not full:
             self._plan_max_age(float(mark) if mark else None)
         facts.listed, facts.to_read = store.counts()
         return facts
+
+    def _timed_list_page(self, token: str) -> Mapping[str, Any]:
+        """One ListUsers page; the first one also measures the clock skew (its Date header)."""
+        sent = self.clock()
+        page = self.list_page(token)
+        if not token:
+            self.skew = change_signal.clock_skew(page, sent, self.clock())
+        return page
 
     def _plan_max_age(self, last_run: Optional[float]) -> None:
         """Plan the re-reads of users read longer ago than max_age, spread over runs (max_age_reads), oldest first."""
@@ -233,6 +274,8 @@ class PoolRun:
             if reason is None and record is None:  # never read: cannot be carried (plan() reads those)
                 reason = "new"
             kept = expand(username, read_sub, status, enabled, record) if reason is None else None
+            if kept is not None and self.factors and FACTORS not in kept:  # plan() reads those: never carried as []
+                reason, kept = "auth factors not read", None
             yield Item(username, sub, reason, read_at, kept, outcome, since)
 
     def saved(self, item: Item, read_at: Optional[float], answer: Optional[Mapping[str, Any]], outcome: Optional[str],
@@ -264,6 +307,8 @@ class PoolRun:
         self.store.commit()
         facts.forgotten = self.store.finish_listing(facts.started - self.settings.delay - 1 - 2 * CLOCK_MARGIN)
         self.store.set_meta(signal_through=repr(facts.started), last_complete_run=iso(facts.started))
+        if self.pool_config is not None:  # the audit's: the configuration its verdicts were given under
+            self.store.set_meta(pool_config=self.pool_config)
         self.store.commit()
         facts.complete = True
 
@@ -357,8 +402,8 @@ def audit_work(read: Callable[[str], Mapping[str, Any]], read_factors: Optional[
     def work(item: Item) -> tuple:
         if item.carried:
             record = item.record
-            factors = (lambda _name: {"ConfiguredUserAuthFactors": record.get("ConfiguredUserAuthFactors") or []}) \
-                if read_factors else None
+            # items() carries a user only when its record holds the auth factors asked for: never a missing key as []
+            factors = (lambda _name: {FACTORS: record[FACTORS]}) if read_factors else None
             return stamped(judge(item.username, None, factors, record), item.read_at, False), item.read_at, None
         kept: Dict[str, Any] = {}
 

@@ -57,6 +57,7 @@ RUN_SCHEMA = (
 # The AdminGetUser answer's keys kept per user (every one audit.audit_user and user_mfa.converge read); Username,
 # UserStatus, Enabled and the sub are columns of their own, the attributes a {name: value} object.
 RECORD_KEYS = ("UserMFASettingList", "PreferredMfaSetting", "MFAOptions", "ConfiguredUserAuthFactors")
+FACTORS = "ConfiguredUserAuthFactors"  # AdminGetUserAuthFactors only: an AdminGetUser answer (enforcement) has none
 
 
 class StateError(Exception):
@@ -70,6 +71,8 @@ def state_path(state_dir: str, user_pool_id: str) -> str:
 def compact(answer: Mapping[str, Any]) -> str:
     """The JSON kept of one AdminGetUser (and AdminGetUserAuthFactors) answer, without what the columns hold."""
     kept: Dict[str, Any] = {key: answer[key] for key in RECORD_KEYS if answer.get(key)}
+    if FACTORS in answer:  # kept even when empty: [] is "read, none", a missing key is "not read"
+        kept[FACTORS] = list(answer[FACTORS] or [])
     attributes = {item.get("Name"): item.get("Value") for item in answer.get("UserAttributes") or () if item.get("Name") != "sub"}
     if attributes:
         kept["A"] = attributes
@@ -278,8 +281,10 @@ class Store:
         self.db.executemany("INSERT INTO events VALUES (?, ?)", events)
         self.commit()
 
-    def plan(self, full_reason: Optional[str], margin: float) -> Dict[str, int]:
-        """Fill the plan: the listed users to read, each with the first reason that applies. Returns counts by reason."""
+    def plan(self, full_reason: Optional[str], margin: float, factors: bool = False) -> Dict[str, int]:
+        """Fill the plan: the listed users to read, each with the first reason that applies. Returns counts by reason.
+        With ``factors`` (an audit with auth_factors), a user whose record holds no ConfiguredUserAuthFactors (read
+        by an enforcement, or by an audit without auth_factors) is read too: a missing key is never carried as []."""
         self._begin()
         self._forget_stale_excluded(full_reason, margin)
         if full_reason:
@@ -291,6 +296,8 @@ class Store:
                  " OR u.modified IS NOT l.modified"),
                 ("named by an event", "EXISTS (SELECT 1 FROM events e WHERE e.sub = l.sub AND e.at + ? > u.read_at)"),
             ]
+            if factors:
+                cases.append(("auth factors not read", f"json_type(u.record, '$.{FACTORS}') IS NULL"))
             for reason, where in cases:
                 args = (margin,) if "?" in where else ()
                 self.db.execute(f"INSERT OR IGNORE INTO plan SELECT l.username, '{reason}' FROM listing l "  # nosec: fixed

@@ -601,7 +601,8 @@ def main():
 
     factors = read_factors if params["auth_factors"] else None
     if state is not None:
-        audit_with_state(module, call, state, pool, policy, sign_in, factors, read, naming, pool_config)
+        audit_with_state(module, call, state, pool, policy, sign_in, factors, read, naming, pool_config,
+                         incremental.pool_fingerprint(mfa_config, described))
 
     def judge(one):
         if one.error is not None:
@@ -638,7 +639,7 @@ def main():
     bulk.finish(module, call, result, report.summary(), (), "")
 
 
-def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, naming, pool_config):
+def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, naming, pool_config, pool_config_id):
     """The audit of the whole pool with a state (incremental.py): read only the users that may have changed."""
     params = module.params
     trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
@@ -652,8 +653,7 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
             return dict(bulk.calls(call), **bulk.calls(trail))
 
         try:
-            facts = run.prepare(None if not params["auth_factors"] or store.meta().get("auth_factors") == "True" else
-                                "auth_factors asked and the state does not hold them")
+            facts = run.prepare(factors=params["auth_factors"], pool_config=pool_config_id)
             if run.signal_warning():
                 module.warn(run.signal_warning())
             run.check_max_reads()
@@ -679,7 +679,6 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
             run.saved(item, read_at, answer, None, gone=one.outcome == audit.NOT_FOUND)
             report.add(one)
         if not call.aborted:
-            store.set_meta(auth_factors=bool(params["auth_factors"]))
             run.finish()
     result = dict(report.result(excluded=run.excluded), user_pool_mfa_config=pool_config, user_pool_naming=naming.as_dict(),
                   state=run.facts.as_dict(), calls=calls())

@@ -413,3 +413,62 @@ def test_max_age_re_reads_are_spread_over_runs_oldest_first(standin: Any, cognit
     assert standin.counts(pool.id)[READ] == 1, third["state"]
     assert [row["username"] for row in third["users"] if row["read_this_run"]] == names[2:3]
     assert verdicts(third) == verdicts(audit(run_playbook, pool, None))
+
+
+def passkey_pool(standin: Any, cognito: Any, name: str) -> seed.Pool:
+    """A pool whose users may sign in first with a passkey (choice-based sign-in), as test_sign_in_without_totp's."""
+    pool = seed.create_pool(cognito, name)
+    described = cognito.describe_user_pool(UserPoolId=pool.id)["UserPool"]
+    cognito.update_user_pool(UserPoolId=pool.id, AutoVerifiedAttributes=described["AutoVerifiedAttributes"],
+                             SmsConfiguration=described["SmsConfiguration"],
+                             Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
+    cognito.set_user_pool_mfa_config(UserPoolId=pool.id, MfaConfiguration="OPTIONAL",
+                                     SoftwareTokenMfaConfiguration={"Enabled": True},
+                                     WebAuthnConfiguration={"RelyingPartyId": "auth.example.com",
+                                                            "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"})
+    standin.seed(pool.id, users=[{"username": f"{name}-tp", "state": "totp_preferred"},
+                                 {"username": f"{name}-pk", "state": "totp_preferred"}])
+    return pool
+
+
+def test_an_audit_with_auth_factors_reads_the_users_an_enforcement_read_since(standin: Any, cognito: Any,
+                                                                              run_playbook: Any, tmp_path: Path) -> None:
+    """An enforcement saves AdminGetUser answers, which hold no auth factors: the next audit with auth_factors reads
+    those users again instead of carrying them as having none (a passkey registered meanwhile is seen)."""
+    pool = passkey_pool(standin, cognito, "st-factors")
+    state_dir = tmp_path / "state"
+    first = audit(run_playbook, pool, state_dir, auth_factors=True)
+    assert all(row["compliant"] for row in first["users"]), first["users"]
+    standin.register_passkey(pool.id, "st-factors-pk")  # no event in the next window: as if registered long before
+    enforced = enforce(run_playbook, pool, state_dir)
+    assert not enforced.get("failed") and enforced["calls"]["admin_get_user"]["calls"] == 2, enforced  # audited only
+    standin.reset_counts()
+    second = audit(run_playbook, pool, state_dir, auth_factors=True)
+    assert not second["state"]["full_read"], second["state"]
+    assert second["state"]["read_reasons"] == {"auth factors not read": 2}, second["state"]
+    assert standin.counts(pool.id)["AdminGetUserAuthFactors"] == 2
+    rows = {row["username"]: row for row in second["users"]}
+    assert rows["st-factors-pk"]["compliant"] is False and rows["st-factors-pk"]["sign_in_without_totp"] == ["WEB_AUTHN"]
+    assert rows["st-factors-tp"]["compliant"] is True
+    standin.reset_counts()
+    third = audit(run_playbook, pool, state_dir, auth_factors=True)  # now the state holds them, [] included
+    assert standin.counts(pool.id).get("AdminGetUserAuthFactors", 0) == 0 and third["state"]["users_carried"] == 2
+    assert verdicts(third) == verdicts(second)
+
+
+def test_a_change_of_the_pools_mfa_configuration_reads_the_whole_pool(standin: Any, cognito: Any, run_playbook: Any,
+                                                                       tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-config", {"no_mfa": 3, "totp_preferred": 3})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir)
+    standin.reset_counts()
+    assert not audit(run_playbook, pool, state_dir)["state"]["full_read"]
+    cognito.set_user_pool_mfa_config(UserPoolId=pool.id, MfaConfiguration="OFF")
+    standin.reset_counts()
+    changed = audit(run_playbook, pool, state_dir)
+    assert changed["state"]["full_read_reason"] == "the pool's MFA or sign-in configuration changed since the last run"
+    assert standin.counts(pool.id)[READ] == 6
+    assert not any(row["compliant"] for row in changed["users"])  # OFF: no user is asked for TOTP
+    assert verdicts(changed) == verdicts(audit(run_playbook, pool, None))
+    standin.reset_counts()
+    assert not audit(run_playbook, pool, state_dir)["state"]["full_read"] and not standin.counts(pool.id).get(READ)

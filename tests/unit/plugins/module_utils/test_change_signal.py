@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 import sqlite3
+from types import SimpleNamespace
 
 import pytest
 
@@ -104,6 +106,41 @@ def test_the_store_plans_reads_and_carries(tmp_path) -> None:
         assert sorted(row[0] for row in db.execute("SELECT username FROM users")) == ["alice", "bob", "dave"]
 
 
+def test_auth_factors_read_empty_are_kept_and_a_record_without_them_is_read_not_carried(tmp_path) -> None:
+    from ansible_collections.mfaops.cognito.plugins.module_utils.user_state import compact
+
+    assert json.loads(compact({"ConfiguredUserAuthFactors": []})) == {"ConfiguredUserAuthFactors": []}  # read: none
+    assert "ConfiguredUserAuthFactors" not in json.loads(compact({"UserMFASettingList": []}))  # not read
+    settings = incremental.settings_from({"state_dir": str(tmp_path / "s"), "signal_delay": "15m", "state_lock_timeout": 1})
+    clock = [1_800_000_000.0]
+    users = [("audited", "s-a"), ("enforced", "s-e")]
+    answers = {"audited": {"ConfiguredUserAuthFactors": []}, "enforced": {"UserMFASettingList": ["SOFTWARE_TOKEN_MFA"]}}
+
+    def one_run(factors):
+        with Store(settings.state_dir, POOL, 1) as store:
+            run = incremental.PoolRun(store, POOL, settings, listing(users), lambda *args: {}, clock=lambda: clock[0])
+            facts = run.prepare(factors=factors)
+            items = list(run.items())
+            for item in items:
+                run.saved(item, clock[0] if not item.carried else item.read_at,
+                          None if item.carried else dict(answers[item.username], Username=item.username), None)
+            run.finish()
+        clock[0] += 3600
+        return facts.reasons, {item.username: item for item in items}
+
+    one_run(False)  # a first run: each answer as read (the enforcement's without auth factors)
+    reasons, items = one_run(True)
+    assert reasons == {"auth factors not read": 1} and not items["enforced"].carried and items["audited"].carried
+    factors = []
+
+    def judge(name, read, read_factors, record):
+        factors.append(read_factors(name))
+        return SimpleNamespace(fields={}, outcome="compliant")
+
+    incremental.audit_work(lambda name: {}, lambda name: {}, judge)(items["audited"])
+    assert factors == [{"ConfiguredUserAuthFactors": []}]
+
+
 DAY = 86400.0
 
 
@@ -195,3 +232,76 @@ def test_what_an_enforcement_carries_without_a_read(last, record, expected) -> N
         assert outcome.wrote is False
     planned = incremental.Item("alice", "s-a", "named by an event", 1.0, None, last, 2.0)
     assert incremental.carried_outcome(planned, methods) is None
+
+
+def test_the_pool_fingerprint_moves_with_the_configuration_the_verdicts_depend_on() -> None:
+    mfa = {"MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": {"Enabled": True}, "ResponseMetadata": {"a": 1}}
+    described = {"UserPool": {"Id": POOL, "MfaConfiguration": "ON", "Name": "x",
+                              "Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]}}}}
+    same = incremental.pool_fingerprint(dict(mfa, ResponseMetadata={"b": 2}), {"UserPool": dict(described["UserPool"], Name="y")})
+    assert incremental.pool_fingerprint(mfa, described) == same  # request ids and the pool's name do not count
+    optional = incremental.pool_fingerprint(dict(mfa, MfaConfiguration="OPTIONAL"), described)
+    passkeys = incremental.pool_fingerprint(mfa, {"UserPool": dict(
+        described["UserPool"], Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})})
+    assert len({same, optional, passkeys}) == 3
+    assert incremental.pool_config_reason(same, same) is None and incremental.pool_config_reason(None, None) is None
+    assert incremental.pool_config_reason(same, optional) == incremental.POOL_CONFIG_CHANGED
+    assert "does not record" in incremental.pool_config_reason(None, same)  # a state of enforcements only
+
+
+@pytest.mark.parametrize("date, sent, received, skew", [
+    ("Thu, 03 Dec 2026 19:00:00 GMT", 1796324400.2, 1796324400.4, 0.2),  # within the second: about 0
+    ("Thu, 03 Dec 2026 19:00:00 GMT", 1796324405.0, 1796324405.2, -4.6),  # the controller 5 s ahead
+    ("Thu, 03 Dec 2026 19:01:00 GMT", 1796324400.0, 1796324400.2, 60.4),  # a minute behind
+])
+def test_the_clock_skew_from_an_answers_date_header(date, sent, received, skew) -> None:
+    answer = {"ResponseMetadata": {"HTTPHeaders": {"date": date}}}
+    assert cs.clock_skew(answer, sent, received) == pytest.approx(skew)
+    assert cs.clock_skew({"ResponseMetadata": {"HTTPHeaders": {}}}, sent, received) is None
+    assert cs.clock_skew({"ResponseMetadata": {"HTTPHeaders": {"date": "yesterday"}}}, sent, received) is None
+
+
+def test_a_skew_beyond_the_margin_reads_the_whole_pool_and_says_by_how_much() -> None:
+    assert cs.skew_reason(None) is None and cs.skew_reason(0.9) is None and cs.skew_reason(-1.0) is None
+    assert cs.skew_reason(-4.6) == ("the controller's clock is 5 s ahead of AWS's (Date header): "
+                                    "events cannot be placed against reads")
+    assert "60 s behind AWS's" in cs.skew_reason(60.4)
+
+
+@pytest.mark.parametrize("offset, full", [(0.0, False), (-6.0, True), (6.0, True)])
+def test_a_run_whose_clock_is_off_aws_reads_the_whole_pool(tmp_path, offset, full) -> None:
+    settings = incremental.settings_from({"state_dir": str(tmp_path / "s"), "signal_delay": "15m", "state_lock_timeout": 1})
+    clock = [1_800_000_000.25]
+    plain = listing([("alice", "s-a")])
+
+    def dated(token):  # AWS's clock = the controller's + offset
+        stamp = email.utils.formatdate(int(clock[0] + offset), usegmt=True)
+        return dict(plain(token), ResponseMetadata={"HTTPHeaders": {"date": stamp}})
+
+    for step in range(2):
+        with Store(settings.state_dir, POOL, 1) as store:
+            run = incremental.PoolRun(store, POOL, settings, dated, lambda *args: {}, clock=lambda: clock[0])
+            facts = run.prepare(pool_config="fp")
+            for item in run.items():
+                run.saved(item, clock[0] if not item.carried else item.read_at,
+                          None if item.carried else {"Username": item.username}, None)
+            run.finish()
+        clock[0] += 3600
+    assert bool(facts.full_read_reason) == full and (not full or "Date header" in facts.full_read_reason)
+
+
+def test_an_audit_reads_the_whole_pool_when_its_configuration_changed(tmp_path) -> None:
+    settings = incremental.settings_from({"state_dir": str(tmp_path / "s"), "signal_delay": "15m", "state_lock_timeout": 1})
+    clock = [1_800_000_000.0]
+    reasons = []
+    for fingerprint in ("a", "a", None, "b", "b"):  # None: an enforcement (keeps the audit's fingerprint)
+        with Store(settings.state_dir, POOL, 1) as store:
+            run = incremental.PoolRun(store, POOL, settings, listing([("alice", "s-a")]), lambda *args: {},
+                                      clock=lambda: clock[0])
+            reasons.append(run.prepare(pool_config=fingerprint).full_read_reason)
+            for item in run.items():
+                run.saved(item, clock[0] if not item.carried else item.read_at,
+                          None if item.carried else {"Username": item.username}, None)
+            run.finish()
+        clock[0] += 3600
+    assert reasons[1:] == [None, None, incremental.POOL_CONFIG_CHANGED, None] and reasons[0].startswith("first run")
