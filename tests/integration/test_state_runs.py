@@ -472,3 +472,17 @@ def test_a_change_of_the_pools_mfa_configuration_reads_the_whole_pool(standin: A
     assert verdicts(changed) == verdicts(audit(run_playbook, pool, None))
     standin.reset_counts()
     assert not audit(run_playbook, pool, state_dir)["state"]["full_read"] and not standin.counts(pool.id).get(READ)
+
+
+def test_a_controller_clock_off_aws_reads_the_whole_pool_and_says_by_how_much(
+        standin: Any, cognito: Any, front: Any, run_playbook: Any, tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-skew", {"no_mfa": 2, "totp_preferred": 2})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir)
+    assert not audit(run_playbook, pool, state_dir)["state"]["full_read"]  # the front's own Date: no skew
+    front.configure(date_offset=-30.0)  # AWS's clock 30 s behind the controller's
+    standin.reset_counts()
+    skewed = audit(run_playbook, pool, state_dir)
+    reason = skewed["state"]["full_read_reason"]
+    assert reason and reason.startswith("the controller's clock is 30 s ahead of AWS's (Date header)"), skewed["state"]
+    assert standin.counts(pool.id)[READ] == 4

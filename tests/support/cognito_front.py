@@ -234,6 +234,9 @@ class FrontSettings:
     # ListUsers and AdminGetUser answer UserLastModifiedDate = UserCreateDate: Cognito does not document that it
     # moves when MFA settings change (docs/cognito-behaviour.md row 42), so a test can make CloudTrail the only signal.
     hide_last_modified: bool = False
+    # Every answer's Date header is this many seconds off the machine's clock (proxy.py): AWS's clock against a
+    # controller's that is off (docs/cognito-behaviour.md, the clock skew row).
+    date_offset: float = 0.0
 
 
 @dataclass

@@ -452,6 +452,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         # the client's delayed ACK add up to 40 ms to every answer.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def date_time_string(self, timestamp: Any = None) -> str:
+        """Every answer's Date header (RFC 7231, as AWS sends it), off the machine's clock by the front's
+        ``date_offset``: a controller whose clock is off AWS's."""
+        front = self.server.proxy.front
+        offset = float(front.settings.date_offset) if front is not None else 0.0
+        return super().date_time_string((time.time() if timestamp is None else timestamp) + offset)
+
     def _send(self, status: int, payload: Any, content_type: str = "application/json", extra: Mapping[str, str] = ()) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
@@ -580,7 +587,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             proxy.record(data)
         self.send_response(status, reason)
         for name, value in resp_headers:
-            if name.lower() not in HOP_BY_HOP:
+            if name.lower() not in HOP_BY_HOP and name.lower() != "date":  # send_response() gave this answer's Date
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
