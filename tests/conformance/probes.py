@@ -313,6 +313,42 @@ def last_modified_on_mfa_change(ctx: Context) -> dict[str, Any]:
     return {"moved": after > before}
 
 
+# ----- rows 49, 50: the clocks, and the pool's configuration (state runs) --------------------------
+
+
+@probe("date_header_clock", "49", "Every answer has a Date header (RFC 7231 IMF-fixdate: whole seconds, GMT), within "
+       "1 s of this machine's clock (a state run reads the whole pool beyond it)",
+       {"date_header": "IMF-fixdate", "within_1_s": True})
+def date_header_clock(ctx: Context) -> dict[str, Any]:
+    import email.utils  # pylint: disable=import-outside-toplevel
+
+    pool = ctx.create_pool()
+    sent = time.time()
+    answer = ctx.cognito.list_users(UserPoolId=pool, Limit=1)
+    received = time.time()
+    value = (answer.get("ResponseMetadata") or {}).get("HTTPHeaders", {}).get("date", "")
+    shaped = re.fullmatch(r"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT", value)
+    skew = email.utils.parsedate_to_datetime(value).timestamp() + 0.5 - (sent + received) / 2 if shaped else None
+    return {"date_header": "IMF-fixdate" if shaped else value or "missing",
+            "within_1_s": skew is not None and abs(skew) <= 1.0, "skew_seconds": None if skew is None else round(skew, 1)}
+
+
+@probe("pool_config_no_user_trace", "50", "A change of the pool's MFA configuration shows in GetUserPoolMfaConfig and "
+       "DescribeUserPool; whether it moves a user's UserLastModifiedDate",
+       {"get_mfa_config": "OFF", "describe_user_pool": "OFF", "user_last_modified_moved": UNKNOWN})
+def pool_config_no_user_trace(ctx: Context) -> dict[str, Any]:
+    pool, client_id = totp_pool(ctx)
+    make_user(ctx, pool, "pool-change")
+    enrol(ctx, pool, client_id, "pool-change")
+    before = ctx.cognito.admin_get_user(UserPoolId=pool, Username="pool-change")["UserLastModifiedDate"]
+    ctx.sleep(2)  # the dates have a resolution of a second or more
+    ctx.cognito.set_user_pool_mfa_config(UserPoolId=pool, MfaConfiguration="OFF")
+    after = ctx.cognito.admin_get_user(UserPoolId=pool, Username="pool-change")["UserLastModifiedDate"]
+    return {"get_mfa_config": ctx.cognito.get_user_pool_mfa_config(UserPoolId=pool).get("MfaConfiguration"),
+            "describe_user_pool": ctx.cognito.describe_user_pool(UserPoolId=pool)["UserPool"].get("MfaConfiguration"),
+            "user_last_modified_moved": after > before}
+
+
 # ----- rows 12-14, 16, 18: quotas, missing fields, secret hash, legacy SMS -----------------
 
 

@@ -486,3 +486,22 @@ def test_a_controller_clock_off_aws_reads_the_whole_pool_and_says_by_how_much(
     reason = skewed["state"]["full_read_reason"]
     assert reason and reason.startswith("the controller's clock is 30 s ahead of AWS's (Date header)"), skewed["state"]
     assert standin.counts(pool.id)[READ] == 4
+
+
+def test_lookup_events_throttled_until_the_retries_run_out_reads_the_whole_pool_and_warns(
+        standin: Any, cognito: Any, front: Any, run_playbook: Any, tmp_path: Path) -> None:
+    pool = seeded(standin, cognito, "st-throttled", {"no_mfa": 2, "totp_preferred": 2})
+    state_dir = tmp_path / "state"
+    audit(run_playbook, pool, state_dir)
+    front.configure(cloudtrail_refuse="ThrottlingException")  # every LookupEvents is throttled
+    standin.reset_counts()
+    second = audit(run_playbook, pool, state_dir, retries=2)
+    assert not second.get("failed"), second
+    reason = second["state"]["full_read_reason"]
+    assert reason.startswith("LookupEvents failed") and "ThrottlingException" in reason, second["state"]
+    assert second["calls"]["lookup_events"]["retries"] == 2 and second["calls"]["lookup_events"]["throttled"] == 3
+    assert any("the whole pool is read" in warning for warning in second.get("warnings", [])), second.get("warnings")
+    assert standin.counts(pool.id)[READ] == 4
+    front.configure(cloudtrail_refuse=None)
+    standin.reset_counts()
+    assert not audit(run_playbook, pool, state_dir)["state"]["full_read"] and not standin.counts(pool.id).get(READ)
