@@ -55,9 +55,16 @@ options:
         modified), named by an event since their last read, or never read. Every other user is carried from the
         state with the time of its last read (C(read_at)); C(read_this_run) says which users this run read.
       - The whole pool is read, and the result says why (C(state.full_read_reason)), on the first run, when the
-        last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is refused or keeps failing,
-        and when an event of the pool cannot be tied to one user. When C(LookupEvents) is refused or keeps failing,
-        the task also warns, naming the pool and the error (e.g. C(cloudtrail:LookupEvents) missing from the policy).
+        last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is
+        refused or keeps failing,
+        when an event of the pool cannot be tied to one user (a failed call, or a user created, deleted, confirmed,
+        enabled or disabled, is seen in the listing instead), when this machine's clock is more than 1 s off AWS's
+        (the first C(ListUsers) answer's C(Date) header), and when the pool's MFA or sign-in configuration changed
+        since the last complete audit (or the state, made by enforcements only, does not say). When
+        C(LookupEvents) is refused or keeps failing, the task also warns, naming the pool and the error (e.g.
+        C(cloudtrail:LookupEvents) missing from the policy).
+      - With O(auth_factors), users whose saved answer holds no auth factors (last read by an enforcement, or by
+        an audit without O(auth_factors)) are read too.
       - The run's own writes (refused ones included) come back as events in the next run's window; the state
         records them, so they cost the next run no read.
       - In check mode the task reads no user and says how many users it would read (C(would_read)).
@@ -82,8 +89,11 @@ options:
         modified), named by an event since their last read, or never read. Every other user is carried from the
         state with the time of its last read (C(read_at)); C(read_this_run) says which users this run read.
       - The whole pool is read, and the result says why (C(state.full_read_reason)), on the first run, when the
-        last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is refused or keeps failing,
-        and when an event of the pool cannot be tied to one user. When C(LookupEvents) is refused or keeps failing,
+        last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is
+        refused or keeps failing,
+        when an event of the pool cannot be tied to one user (a failed call, or a user created, deleted, confirmed,
+        enabled or disabled, is seen in the listing instead), and when this machine's clock is more than 1 s off
+        AWS's (the first C(ListUsers) answer's C(Date) header). When C(LookupEvents) is refused or keeps failing,
         the task also warns, naming the pool and the error (e.g. C(cloudtrail:LookupEvents) missing from the policy).
       - The run's own writes (refused ones included) come back as events in the next run's window; the state
         records them, so they cost the next run no read.
