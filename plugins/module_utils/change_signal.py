@@ -113,8 +113,9 @@ class Signal:
 def interpret(events: Iterable[Event], pool_id: str, own_writes: Sequence[Tuple[str, str, float, float]]) -> Signal:
     """Which users the events name. An event with a sub names that user (a sub of another pool names nobody
     listed). An event without a sub names one pool's user only if its pool is another one; otherwise no user can be
-    told, and the run must read the whole pool, unless the event cannot hide a change (covered_untied). Each own write (sub, event name, sent, answered) accounts for one
-    event of its name and sub in [sent - 1 - margin, answered + margin]: the run's own writes cost no read."""
+    told, and the run must read the whole pool, unless the event cannot hide a change (covered_untied). Each own
+    write (sub, event name, sent, answered) accounts for one event of its name and sub in
+    [sent - 1 - margin, answered + margin]: the run's own writes cost no read."""
     unused = sorted(own_writes, key=lambda write: write[2])
     signal = Signal(subs={})
     for event in sorted(events, key=lambda event: event.at):

@@ -457,7 +457,7 @@ def test_an_audit_with_auth_factors_reads_the_users_an_enforcement_read_since(st
 
 
 def test_a_change_of_the_pools_mfa_configuration_reads_the_whole_pool(standin: Any, cognito: Any, run_playbook: Any,
-                                                                       tmp_path: Path) -> None:
+                                                                      tmp_path: Path) -> None:
     pool = seeded(standin, cognito, "st-config", {"no_mfa": 3, "totp_preferred": 3})
     state_dir = tmp_path / "state"
     audit(run_playbook, pool, state_dir)
