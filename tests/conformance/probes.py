@@ -589,6 +589,13 @@ def mau_counting(ctx: Context) -> dict[str, Any]:
                "docs/conformance.md has the manual check")
 
 
+@probe("managed_login_events", "51", "Which CloudTrail events managed login (the hosted UI) records when a user sets up "
+       "TOTP or registers a passkey through its pages, and whether they carry additionalEventData.sub", {"answer": UNKNOWN})
+def managed_login_events(ctx: Context) -> dict[str, Any]:
+    raise Skip("needs a person at a browser on the pool's managed login pages (a TOTP setup and a passkey registration), "
+               "then LookupEvents by EventSource cognito-idp.amazonaws.com: docs/conformance.md has the manual check")
+
+
 @probe("ses_sending_paused", "70", "SendEmail refused with AccountSendingPausedException while the account's sending is paused",
        {"answer": {"error": "AccountSendingPausedException"}})
 def ses_sending_paused(ctx: Context) -> dict[str, Any]:
