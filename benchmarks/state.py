@@ -4,7 +4,8 @@
    CloudTrail events and answers LookupEvents): a pool of ``--state-users`` users, 90 % compliant and 10 % never
    enrolled (seeded through the stand-in's backdoor: no events), a first audit with a state (a full read: every user),
    ``--state-churn`` of the users changed through the front (users disabling TOTP, users enrolling with their own
-   token, attribute changes, admin disables, deletions, new users: _churn), then the incremental audit. Goals: AdminGetUser <= 1.05 x (changed + new); time <= 1/8 of the full audit's.
+   token, attribute changes, admin disables, deletions, new users: _churn), then the incremental audit.
+   Goals: AdminGetUser <= 1.05 x (changed + new); time <= 1/8 of the full audit's.
 2. A second cognito_user_mfa (enforce) with a state on an unchanged pool: 0 AdminGetUser, 0 writes.
 3. The state of ``--state-scale-users`` users built through the store API (user_state.Store, incremental.PoolRun) in a
    process of its own, then a run over it with no change: the file's size (goal <= 300 MB for 1,000,000) and the
@@ -20,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
