@@ -7,14 +7,10 @@ are dropped with keep_mfa=false; enforcement's messages stay as they were."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.mfaops.cognito.plugins.module_utils import user_profile
 
 ENFORCE = {"software_token_mfa": {"enabled": True, "preferred": True}}
 ENTRIES = [
@@ -26,27 +22,9 @@ ENTRIES = [
 
 
 @pytest.fixture(scope="module")
-def lookup():
-    """The plugin as a playbook gets it (see test_totp_lookup.py for why packages are set aside)."""
-    from ansible.plugins.loader import init_plugin_loader, lookup_loader
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-
-    saved = {
-        name: module
-        for name, module in sys.modules.items()
-        if name == "ansible_collections"
-        or (name.startswith("ansible_collections.mfaops") and (hasattr(module, "__path__") or ".plugins.lookup." in name))
-    }
-    for name in saved:
-        del sys.modules[name]
-    try:
-        init_plugin_loader([str(Path(user_profile.__file__).parents[5])])
-        plugin = lookup_loader.get("mfaops.cognito.mfa_users")
-        assert plugin is not None
-        yield lambda **options: plugin.run([], {}, pool="p1", **options)
-    finally:
-        _AnsibleCollectionFinder._remove()
-        sys.modules.update(saved)
+def lookup(load_lookup):
+    plugin = load_lookup("mfaops.cognito.mfa_users")
+    return lambda **options: plugin.run([], {}, pool="p1", **options)
 
 
 def test_enforcement_gets_mfa_keys_only(lookup):

@@ -5,9 +5,6 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from ansible.errors import AnsibleLookupError
@@ -16,26 +13,8 @@ from ansible_collections.mfaops.cognito.plugins.module_utils import iam
 
 
 @pytest.fixture(scope="module")
-def lookup():
-    from ansible.plugins.loader import init_plugin_loader, lookup_loader
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-
-    saved = {
-        name: module
-        for name, module in sys.modules.items()
-        if name == "ansible_collections"
-        or (name.startswith("ansible_collections.mfaops") and (hasattr(module, "__path__") or ".plugins.lookup." in name))
-    }
-    for name in saved:
-        del sys.modules[name]
-    try:
-        init_plugin_loader([str(Path(iam.__file__).parents[5])])
-        plugin = lookup_loader.get("mfaops.cognito.iam_policy")
-        assert plugin is not None, "mfaops.cognito.iam_policy not found by the plugin loader"
-        yield plugin
-    finally:
-        _AnsibleCollectionFinder._remove()
-        sys.modules.update(saved)
+def lookup(load_lookup):
+    return load_lookup("mfaops.cognito.iam_policy")
 
 
 def test_the_policy_of_an_inventorys_pools(lookup):

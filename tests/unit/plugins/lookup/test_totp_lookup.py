@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import base64
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,34 +17,8 @@ RFC6238_SECRET_B32 = base64.b32encode(b"12345678901234567890").decode()
 
 
 @pytest.fixture(scope="module")
-def lookup():
-    """The plugin as a playbook gets it: through the plugin loader and Ansible's collection finder.
-
-    The finder must load the collection's packages itself (it reads the collection's metadata
-    then, and wants one path per package, while PYTHONPATH may hold a second copy of the tree),
-    so the package modules that plain imports made are set aside while it runs and put back
-    afterwards; the finder is removed again.
-    """
-    from ansible.plugins.loader import init_plugin_loader, lookup_loader
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-
-    saved = {
-        name: module
-        for name, module in sys.modules.items()
-        if name == "ansible_collections"
-        or (name.startswith("ansible_collections.mfaops") and (hasattr(module, "__path__") or ".plugins.lookup." in name))
-    }
-    for name in saved:
-        del sys.modules[name]
-    try:
-        # .../<root>/ansible_collections/mfaops/cognito/plugins/module_utils/auth.py
-        init_plugin_loader([str(Path(auth.__file__).parents[5])])
-        plugin = lookup_loader.get("mfaops.cognito.totp")
-        assert plugin is not None, "mfaops.cognito.totp not found by the plugin loader"
-        yield plugin
-    finally:
-        _AnsibleCollectionFinder._remove()
-        sys.modules.update(saved)
+def lookup(load_lookup):
+    return load_lookup("mfaops.cognito.totp")
 
 
 @pytest.fixture
