@@ -45,7 +45,13 @@ SIZE_GOAL_MB_PER_MILLION = 300
 RSS_GOAL_MB = 500
 
 
-def _playbook(workdir: Path, name: str, module: str, args: dict[str, Any], endpoint: str) -> tuple[dict[str, Any], float]:
+def _playbook_env() -> dict[str, str]:
+    return dict(os.environ, ANSIBLE_STDOUT_CALLBACK="default", **FAKE_AWS_ENV)
+
+
+def _one_task_play(workdir: Path, name: str, module: str, args: dict[str, Any], endpoint: str, kept: str,
+                   task_vars: dict[str, Any] | None = None) -> tuple[Path, Path]:
+    """(the playbook, the file it keeps `kept` in): one module task on the endpoint with fake keys, its result kept."""
     out = workdir / f"{name}.json"
     play = [{
         "hosts": "localhost", "gather_facts": False,
@@ -53,16 +59,20 @@ def _playbook(workdir: Path, name: str, module: str, args: dict[str, Any], endpo
             "endpoint_url": endpoint, "region": "us-east-1", "access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
             "secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]}},
         "tasks": [
-            {"name": "run", module: args, "register": "result"},
-            {"name": "keep", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out), "mode": "0600"}},
+            {"name": "run", module: args, "register": "result", **({"vars": task_vars} if task_vars else {})},
+            {"name": "keep", "ansible.builtin.copy": {"content": kept, "dest": str(out), "mode": "0600"}},
         ],
     }]
     path = workdir / f"{name}.yml"
     path.write_text(json.dumps(play))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="default", **FAKE_AWS_ENV)
+    return path, out
+
+
+def _playbook(workdir: Path, name: str, module: str, args: dict[str, Any], endpoint: str) -> tuple[dict[str, Any], float]:
+    path, out = _one_task_play(workdir, name, module, args, endpoint, "{{ result | to_json }}")
     started = time.monotonic()
-    done = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)], env=env, capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)], env=_playbook_env(),
+                          capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-5000:] + done.stderr[-2000:])
@@ -268,24 +278,12 @@ def _measured_playbook(workdir: Path, name: str, module: str, args: dict[str, An
     (ansible-playbook and its worker forks, polled), the seconds, and the result's state, counts and row counts."""
     import threading  # pylint: disable=import-outside-toplevel
 
-    rss_file, python, out = workdir / f"{name}.rss", workdir / f"{name}-python", workdir / f"{name}.json"
+    rss_file, python = workdir / f"{name}.rss", workdir / f"{name}-python"
     python.write_text(TIMED_PYTHON.format(out=rss_file, python=sys.executable))
     python.chmod(0o700)
-    play = [{
-        "hosts": "localhost", "gather_facts": False,
-        "module_defaults": {"group/mfaops.cognito.aws": {
-            "endpoint_url": endpoint, "region": "us-east-1", "access_key": FAKE_AWS_ENV["AWS_ACCESS_KEY_ID"],
-            "secret_key": FAKE_AWS_ENV["AWS_SECRET_ACCESS_KEY"]}},
-        "tasks": [
-            {"name": "run", module: args, "register": "result", "vars": {"ansible_python_interpreter": str(python)}},
-            {"name": "keep", "ansible.builtin.copy": {"content": KEPT, "dest": str(out), "mode": "0600"}},
-        ],
-    }]
-    path = workdir / f"{name}.yml"
-    path.write_text(json.dumps(play))
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="default", **FAKE_AWS_ENV)
+    path, out = _one_task_play(workdir, name, module, args, endpoint, KEPT, {"ansible_python_interpreter": str(python)})
     started = time.monotonic()
-    with subprocess.Popen(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)], env=env, text=True,
+    with subprocess.Popen(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)], env=_playbook_env(), text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
         peaks: dict[int, int] = {}
         stop = threading.Event()
