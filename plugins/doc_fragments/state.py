@@ -41,9 +41,10 @@ options:
     default: 600
 """
 
-    # state_dir of cognito_user_mfa_info (AUDIT) and of cognito_user_mfa (ENFORCE: also the not-enrolled memory of
-    # runs on listed users): one text, and what differs between the two.
-    _HEAD = r"""
+    # state_dir of cognito_user_mfa_info (the audit).
+    AUDIT = r"""
+options:
+  state_dir:
     description:
       - Keep a state of the pool in this directory (SQLite, one file C(<user pool id>.sqlite3) per pool, mode 0600;
         missing directories are made 0700; a symlink is refused) and read only the users that may have changed
@@ -56,16 +57,6 @@ options:
       - The whole pool is read, and the result says why (C(state.full_read_reason)), on the first run, when the
         last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is
         refused or keeps failing,
-"""[1:]
-    _MIDDLE = r"""
-      - The run's own writes (refused ones included) come back as events in the next run's window; the state
-        records them, so they cost the next run no read.
-      - In check mode the task reads no user and says how many users it would read (C(would_read)).
-      - The state holds usernames and subs, so keep the directory private (in AWX, a persistent volume like the
-        report directory). Two runs on one pool wait for each other (O(state_lock_timeout)).
-"""[1:]
-
-    AUDIT = "\noptions:\n  state_dir:\n" + _HEAD + r"""
         when an event of the pool cannot be tied to one user (a failed call, or a user created, deleted, confirmed,
         enabled or disabled, is seen in the listing instead), when this machine's clock is more than 1 s off AWS's
         (the first C(ListUsers) answer's C(Date) header), and when the pool's MFA or sign-in configuration changed
@@ -74,17 +65,41 @@ options:
         C(cloudtrail:LookupEvents) missing from the policy).
       - With O(auth_factors), users whose saved answer holds no auth factors (last read by an enforcement, or by
         an audit without O(auth_factors)) are read too.
-"""[1:] + _MIDDLE + r"""
+      - The run's own writes (refused ones included) come back as events in the next run's window; the state
+        records them, so they cost the next run no read.
+      - In check mode the task reads no user and says how many users it would read (C(would_read)).
+      - The state holds usernames and subs, so keep the directory private (in AWX, a persistent volume like the
+        report directory). Two runs on one pool wait for each other (O(state_lock_timeout)).
       - Needs C(cloudtrail:LookupEvents) besides the Cognito permissions.
     type: path
-"""[1:]
+"""
 
-    ENFORCE = "\noptions:\n  state_dir:\n    aliases: [not_enrolled_state_dir]\n" + _HEAD + r"""
+    # state_dir of cognito_user_mfa (the enforcement; also the not-enrolled memory of runs on listed users).
+    ENFORCE = r"""
+options:
+  state_dir:
+    aliases: [not_enrolled_state_dir]
+    description:
+      - Keep a state of the pool in this directory (SQLite, one file C(<user pool id>.sqlite3) per pool, mode 0600;
+        missing directories are made 0700; a symlink is refused) and read only the users that may have changed
+        since the last run, on runs with O(all_users=true) and no usernames, groups or filter.
+      - Each run lists the pool with C(ListUsers) (not billed as monthly active users), reads the change signal
+        since its last run with CloudTrail C(LookupEvents) (by event name, through the same O(endpoint_url)), and
+        calls C(AdminGetUser) only for users that are new, changed in the listing (sub, status, enabled, last
+        modified), named by an event since their last read, or never read. Every other user is carried from the
+        state with the time of its last read (C(read_at)); C(read_this_run) says which users this run read.
+      - The whole pool is read, and the result says why (C(state.full_read_reason)), on the first run, when the
+        last run was more than 89 days ago less O(signal_delay) (CloudTrail keeps 90), when C(LookupEvents) is
+        refused or keeps failing,
         when an event of the pool cannot be tied to one user (a failed call, or a user created, deleted, confirmed,
         enabled or disabled, is seen in the listing instead), and when this machine's clock is more than 1 s off
         AWS's (the first C(ListUsers) answer's C(Date) header). When C(LookupEvents) is refused or keeps failing,
         the task also warns, naming the pool and the error (e.g. C(cloudtrail:LookupEvents) missing from the policy).
-"""[1:] + _MIDDLE + r"""
+      - The run's own writes (refused ones included) come back as events in the next run's window; the state
+        records them, so they cost the next run no read.
+      - In check mode the task reads no user and says how many users it would read (C(would_read)).
+      - The state holds usernames and subs, so keep the directory private (in AWX, a persistent volume like the
+        report directory). Two runs on one pool wait for each other (O(state_lock_timeout)).
       - With O(all_users=true), a user known compliant and unchanged gets neither a read nor a write, and a user
         known not enrolled (Cognito refused the write) gets no write until an event names them; a second run on an
         unchanged pool makes no C(AdminGetUser) call and no write.
@@ -97,4 +112,4 @@ options:
       - Needs C(cloudtrail:LookupEvents) besides the Cognito permissions (runs on the whole pool).
       - Cannot be used with O(access_token), nor with O(reset_software_token) on the whole pool.
     type: path
-"""[1:]
+"""
