@@ -49,6 +49,13 @@ def read(index: int) -> Dict[str, Any]:
                                {"Name": "email_verified", "Value": "true"}]}
 
 
+MFA_CONFIG = {"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": True}}
+
+
+def described(pool_id: str, users: int) -> Dict[str, Any]:
+    return {"UserPool": {"Id": pool_id, "Name": "scale", "MfaConfiguration": "OPTIONAL", "EstimatedNumberOfUsers": users}}
+
+
 class PoolEndpoint:
     """Serve a pool of ``users`` users on 127.0.0.1 (a free port) while in a ``with`` block: ``endpoint``."""
 
@@ -84,10 +91,9 @@ class PoolEndpoint:
                 return 400, {"__type": "UserNotFoundException", "message": "User does not exist."}
             return 200, read(index)
         if operation == "DescribeUserPool":
-            return 200, {"UserPool": {"Id": self.pool_id, "Name": "scale", "MfaConfiguration": "OPTIONAL",
-                                      "EstimatedNumberOfUsers": self.users}}
+            return 200, described(self.pool_id, self.users)
         if operation == "GetUserPoolMfaConfig":
-            return 200, {"MfaConfiguration": "OPTIONAL", "SoftwareTokenMfaConfiguration": {"Enabled": True}}
+            return 200, MFA_CONFIG
         if operation == "LookupEvents":
             return 200, {"Events": []}
         return 400, {"__type": "UnknownOperationException", "message": f"{operation} is not served by benchmarks/pool_endpoint.py"}

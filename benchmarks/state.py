@@ -202,7 +202,8 @@ for name in ("build", "unchanged"):
     started = time.monotonic()
     with Store(state_dir, POOL, 5) as store:
         run = incremental.PoolRun(store, POOL, settings, listing, lambda *a: {"Events": []})
-        run.prepare()
+        # The fingerprint of the configuration pool_endpoint answers: the audits of module_part carry, not read all.
+        run.prepare(pool_config=incremental.pool_fingerprint(pool_endpoint.MFA_CONFIG, pool_endpoint.described(POOL, users)))
         for item in run.items():
             if item.carried:
                 run.saved(item, item.read_at, None, item.outcome, item.since)
@@ -230,19 +231,23 @@ def scale_part(users: int, workdir: Path, collections: str) -> dict[str, Any]:
 
 
 # The module runs over the state of scale_part, served by benchmarks/pool_endpoint.py: (name, module, options).
-# audit_all is what roles/audit_mfa passes for the whole pool (report: all: a row per user); enforce is
-# roles/enforce_mfa's default (no rows for unchanged users), enforce_audit its enforce_mfa_report: true (one pass).
+# audit_all is what roles/audit_mfa passes for the whole pool (report: all, a row per user, in a users_file);
+# audit_all_returned the same rows in the result (the role with audit_mfa_securityhub); enforce is roles/enforce_mfa's
+# default (no rows for unchanged users), enforce_audit its enforce_mfa_report: true (one pass, rows in a users_file).
+# A users_file "ROWS" is made private in the run's work directory.
 MODULE_RUNS = (
-    ("audit_all", "mfaops.cognito.cognito_user_mfa_info", {"report": "all"}),
+    ("audit_all", "mfaops.cognito.cognito_user_mfa_info", {"report": "all", "users_file": "ROWS"}),
+    ("audit_all_returned", "mfaops.cognito.cognito_user_mfa_info", {"report": "all"}),
     ("audit_non_compliant", "mfaops.cognito.cognito_user_mfa_info", {"report": "non_compliant"}),
     ("enforce", "mfaops.cognito.cognito_user_mfa", {"software_token_mfa": {"enabled": True, "preferred": True}}),
     ("enforce_audit", "mfaops.cognito.cognito_user_mfa",
-     {"software_token_mfa": {"enabled": True, "preferred": True}, "audit": True}),
+     {"software_token_mfa": {"enabled": True, "preferred": True}, "audit": True, "users_file": "ROWS"}),
 )
 # The module's interpreter, run under GNU time: its peak RSS (kB) in a file. Only the measured task uses it.
 TIMED_PYTHON = '#!/bin/sh\nexec /usr/bin/time -f %M -o "{out}" "{python}" "$@"\n'
 KEPT = ("{{ {'state': result.state, 'counts': result.counts, 'rows': result.users | length, "
-        "'audit_rows': (result.audit | default({'users': []})).users | length} | to_json }}")
+        "'audit_rows': (result.audit | default({'users': []})).users | length, "
+        "'users_file': result.users_file | default((result.audit | default({})).users_file | default(none))} | to_json }}")
 
 
 def _hwm_kb(pid: int) -> int:
@@ -318,8 +323,16 @@ def module_part(users: int, workdir: Path, state_dir: Path, runs: tuple = MODULE
             # lists_per_second: the endpoint is local; at Cognito's 30/s the listing alone would take 9 minutes, and
             # the pace does not change what the module holds.
             args = dict(user_pool_id=SCALE_POOL, all_users=True, state_dir=str(copy), lists_per_second=5000, **options)
+            if args.get("users_file") == "ROWS":
+                args["users_file"] = str(workdir / f"module-{name}-rows" / "users.jsonl")
             measured = _measured_playbook(workdir, f"module-{name}", module, args, endpoint.endpoint)
             measured["calls"] = dict(sorted(endpoint.counts.items()))
+            if measured["users_file"]:  # its rows counted, then deleted: a million rows is a few hundred MB
+                rows = Path(measured["users_file"])
+                with rows.open("rb") as handle:
+                    measured["file_rows"] = sum(1 for _ in handle)
+                measured["file_mb"] = round(rows.stat().st_size / 1e6, 1)
+                shutil.rmtree(rows.parent, ignore_errors=True)
             results["runs"][name] = measured
             print(f"    {name}: module {measured['module_peak_rss_mb']} MB, {measured['seconds']} s, "
                   f"read {measured['state']['users_read']}, carried {measured['state']['users_carried']}", flush=True)
@@ -363,7 +376,8 @@ def print_state(results: dict[str, Any]) -> None:
         for name, run in modules["runs"].items():
             print(f"  {name}: module {run['module_peak_rss_mb']} MB, controller {run['controller_peak_rss_mb']} MB "
                   f"(worker fork {run['worker_peak_rss_mb']} MB), {run['seconds']} s; read {run['state']['users_read']:,}, "
-                  f"carried {run['state']['users_carried']:,}, {run['rows']:,} rows (+{run['audit_rows']:,} audit rows); "
+                  f"carried {run['state']['users_carried']:,}, {run['rows']:,} rows (+{run['audit_rows']:,} audit rows)"
+                  + (f" and {run['file_rows']:,} in its users_file ({run['file_mb']} MB)" if run.get("users_file") else "") + "; "
                   f"AdminGetUser {run['calls'].get('AdminGetUser', 0)}")
 
 

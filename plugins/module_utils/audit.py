@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from . import bulk
+from . import files
 from . import mfa
 from . import pool_mfa
 from . import sign_in_policy
@@ -168,15 +169,20 @@ def not_attempted(username: str, abort: Abort) -> UserAudit:
 
 
 class AuditReport(bulk.Report):
-    """Counts every user, by outcome and by MFA state; keeps rows for all users or only for those out of line."""
+    """Counts every user, by outcome and by MFA state; keeps rows for all users or only for those out of line.
 
-    def __init__(self, only_non_compliant: bool = False):
+    users_file: write the rows there (files.RowsFile) instead of keeping them; the result then names the file.
+    """
+
+    def __init__(self, only_non_compliant: bool = False, users_file: Optional[str] = None):
+        self.rows_file = files.RowsFile(users_file) if users_file else None
         super().__init__(
             OUTCOMES,
             quiet=(COMPLIANT, NOT_APPLICABLE),
             shown=(COMPLIANT, NON_COMPLIANT, NOT_FOUND, FAILED),
             check_labels={NON_COMPLIANT: "non-compliant"},
             report_quiet=not only_non_compliant,
+            sink=self.rows_file.write if self.rows_file else None,
         )
         self.states = dict.fromkeys((mfa.DISABLED,) + mfa.MFA_STATES, 0)
         self.reasons = dict.fromkeys(user_kind.REASONS, 0)
@@ -197,7 +203,19 @@ class AuditReport(bulk.Report):
     def result(self, excluded: int = 0) -> Dict[str, Any]:
         result = super().result()
         result["counts"] = dict(result["counts"], **self.states, excluded=excluded, not_applicable_reasons=dict(self.reasons))
+        if self.rows_file:
+            self.rows_file.close()
+            result["users_file"] = self.rows_file.path
         return result
+
+
+def opened_report(fail: Callable[..., Any], only_non_compliant: bool = False, users_file: Optional[str] = None) -> AuditReport:
+    """The run's AuditReport; a users_file that cannot be written is the task's one error, before any user is read."""
+    try:
+        return AuditReport(only_non_compliant, users_file)
+    except OSError as e:
+        fail(msg=f"users_file {users_file}: cannot write it: {e}")
+        raise  # fail does not return
 
 
 def pool_config_result(response: Mapping[str, Any]) -> Dict[str, Any]:

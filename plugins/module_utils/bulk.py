@@ -14,7 +14,7 @@ in order yields a tiny result.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import Abort
 from .words import counted
@@ -81,6 +81,7 @@ class Report:
     changing: outcomes that mean something was (or, in check mode, would be) written.
     shown: outcomes named in the summary even at 0. check_labels: their words in check mode.
     with_states: put before / after in the rows.
+    sink: where the rows go instead of `rows` (files.RowsFile.write), for runs too large to hold them.
     """
 
     def __init__(
@@ -93,6 +94,7 @@ class Report:
         report_quiet: bool = False,
         diff: bool = False,
         with_states: bool = False,
+        sink: Optional[Callable[[Dict[str, Any]], None]] = None,
     ):
         self.outcomes = tuple(outcomes)
         self.quiet = frozenset(quiet)
@@ -103,6 +105,7 @@ class Report:
         self.with_states = with_states
         self.counts = {outcome: 0 for outcome in self.outcomes}
         self.rows: List[Dict[str, Any]] = []
+        self.keep_row = sink or self.rows.append
         self.diff: Optional[Dict[str, Dict[str, Any]]] = {"before": {}, "after": {}} if diff else None
         self.secrets: Dict[str, str] = {}
         self.wrote = False
@@ -110,7 +113,7 @@ class Report:
     def add(self, result: Outcome) -> None:
         self.counts[result.outcome] += 1
         if result.outcome not in self.quiet or self.report_quiet:
-            self.rows.append(result.as_row(self.with_states))
+            self.keep_row(result.as_row(self.with_states))
         if result.outcome in self.changing or result.wrote:
             self.wrote = True
         if self.diff is not None and result.outcome in self.changing:

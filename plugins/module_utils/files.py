@@ -7,10 +7,11 @@ directories it makes private."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
-from typing import Union
+from typing import Any, Iterator, Mapping, Union
 
 
 def write_private(path: str, content: Union[str, bytes]) -> None:
@@ -59,3 +60,39 @@ def make_dirs(path):
         # mkdir's mode is cut by the umask; chmod only what was just made, and only if it is that directory.
         if stat.S_ISDIR(os.lstat(directory).st_mode):
             os.chmod(directory, 0o700)
+
+
+class RowsFile:
+    """Rows written one JSON object a line as they come, so that a million of them are never held at once.
+
+    The file appears at `path` whole, 0600, when close() renames it into place (a symlink there is replaced, never
+    followed); until then the rows go to a temporary file beside it. Missing directories are made 0700.
+    """
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        directory = os.path.dirname(self.path)
+        make_dirs(directory)
+        fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".jsonl")
+        os.fchmod(fd, 0o600)
+        self._handle = os.fdopen(fd, "w", encoding="utf-8")
+        self.count = 0
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        self._handle.write(json.dumps(row, separators=(",", ":")) + "\n")
+        self.count += 1
+
+    def close(self) -> None:
+        if self._handle.closed:
+            return
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        os.replace(self._tmp, self.path)
+
+
+def read_rows(path: str) -> Iterator[Any]:
+    """The rows of a RowsFile, one at a time."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)

@@ -184,6 +184,17 @@ options:
         the mfaops.cognito.audit_mfa role in the same pass.
     type: bool
     default: false
+  users_file:
+    description:
+      - With O(audit=true), write the rows of RV(audit.users) to this file on the managed node instead of returning
+        them, one JSON object a line in the order the users were worked on, and return its path as
+        RV(audit.users_file); RV(audit.users) is then empty.
+      - An audit of a million users then needs no million-row result, in the module or on the controller that receives
+        it. P(mfaops.cognito.audit_pool#filter) reads the file when the pool host is the controller.
+      - The file is replaced whole with mode 0600 (a symlink at the path is replaced, never followed); missing
+        directories are made 0700. It holds usernames and emails, so keep it private and delete it once read.
+      - A path that cannot be written fails the task before any user is read.
+    type: path
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - mfaops.cognito.bulk
@@ -411,9 +422,15 @@ audit:
   type: dict
   contains:
     users:
-      description: One row per user, the keys of M(mfaops.cognito.cognito_user_mfa_info)'s RV(mfaops.cognito.cognito_user_mfa_info#module:users).
+      description:
+        - One row per user, the keys of M(mfaops.cognito.cognito_user_mfa_info)'s RV(mfaops.cognito.cognito_user_mfa_info#module:users).
+        - Empty with O(users_file): the rows are in RV(audit.users_file).
       type: list
       elements: dict
+    users_file:
+      description: The file the rows were written to, one JSON object a line.
+      type: str
+      returned: with O(users_file)
     counts:
       description: Users per audit outcome and per MFA state, as M(mfaops.cognito.cognito_user_mfa_info) counts them.
       type: dict
@@ -468,6 +485,7 @@ ARGUMENT_SPEC = dict(
     filter=dict(type="str"),
     handled=dict(type="list", elements="str", default=[]),
     audit=dict(type="bool", default=False),
+    users_file=dict(type="path"),
     workers=dict(type="int", default=8),
     retries=dict(type="int", default=10),
     **{method: METHOD_OPTION for method in mfa.METHODS},
@@ -508,6 +526,8 @@ def checked_input(module):
         for option in ("max_reads", "max_age"):
             if state is not None and not whole_pool and params[option] is not None:
                 raise InvalidRequest(WHOLE_POOL_ONLY.format(option))
+        if params["users_file"] and not params["audit"]:
+            raise InvalidRequest("users_file holds the rows of the audit: it needs audit: true")
         if whole_pool and params["reset_software_token"]:
             raise InvalidRequest("reset_software_token works with listed users only, not with state_dir and all_users")
     except (InvalidRequest, ValueError) as e:
@@ -612,7 +632,7 @@ def enforce_listed(module, call, chosen, requests, base, naming, api, memory, ex
     except selection.SelectionError as e:
         module.fail_json(msg=str(e), calls=bulk.calls(call))
     report = user_mfa.report(report_unchanged=params["report_unchanged"] or single, diff=module._diff)
-    audited = audit.AuditReport() if recorder is not None else None
+    audited = audit.opened_report(module.fail_json, users_file=params["users_file"]) if recorder is not None else None
     listing_error = None
     try:
         for request, outcome in run_bulk(
@@ -669,7 +689,7 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
             module.exit_json(msg=f"Would read {facts.to_read} of {facts.listed} users (check mode: none read or written)",
                              state=facts.as_dict(), would_read=facts.to_read, calls=dict(bulk.calls(call), **bulk.calls(trail)))
         report = user_mfa.report(report_unchanged=params["report_unchanged"], diff=module._diff)
-        audited = audit.AuditReport() if recorder is not None else None
+        audited = audit.opened_report(module.fail_json, users_file=params["users_file"]) if recorder is not None else None
         work = incremental.enforce_work(api, base, lambda wrapped, request: user_mfa.converge(
             wrapped, request, False, None, exclusions, claims))
         for item, result in run_bulk(run.items(), work, params["workers"], call,

@@ -128,6 +128,18 @@ options:
     type: str
     choices: [all, non_compliant]
     default: all
+  users_file:
+    description:
+      - Write the rows of RV(users) to this file on the managed node instead of returning them, one JSON object a line
+        in the order the users were judged (not sorted), and return its path as RV(users_file); RV(users) is then empty.
+      - An audit of a million users with O(report=all) then needs no million-row result, in the module or on the
+        controller that receives it. P(mfaops.cognito.audit_pool#filter) reads the file when the pool host is the
+        controller; the mfaops.cognito.audit_mfa role passes one in a private temporary directory and deletes it.
+      - The file is replaced whole with mode 0600 (a symlink at the path is replaced, never followed); missing
+        directories are made 0700. It holds usernames and emails, so keep it private and delete it once read.
+      - A path that cannot be written fails the task before any user is read.
+      - In check mode with O(state_dir), the task reads no user and writes no file.
+    type: path
   attributes:
     description:
       - User attributes to return in each row (RV(users[].attributes)), for example V([email]) for a mail merge.
@@ -368,9 +380,16 @@ counts:
     totp_enabled_not_preferred: 0
     other_mfa_only: 1
     no_mfa: 1
+users_file:
+  description:
+    - The file the rows of RV(users) were written to, one JSON object a line, in the order the users were judged.
+  returned: with O(users_file)
+  type: str
+  sample: /tmp/ansible.x1y2z3-mfa-audit/all.jsonl
 users:
   description:
     - One row per user, sorted by username; with O(report=non_compliant), only users that are not compliant.
+    - Empty with O(users_file): the rows are in that file.
   returned: always
   type: list
   elements: dict
@@ -553,6 +572,7 @@ ARGUMENT_SPEC = dict(
     exclude=dict(type="list", elements="str", default=[]),
     policy=dict(type="dict", options=POLICY_OPTIONS),
     report=dict(type="str", choices=["all", "non_compliant"], default="all"),
+    users_file=dict(type="path"),
     attributes=dict(type="list", elements="str", default=[]),
     auth_factors=dict(type="bool", default=False),
     count_disabled=dict(type="bool", default=False),
@@ -612,7 +632,7 @@ def main():
         return audit.audit_user(read, one.username, policy, sign_in, factors, params["attributes"],
                                 count_disabled=params["count_disabled"], record=one.record, listed_as=one.entry.listed_as)
 
-    report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
+    report = audit.opened_report(module.fail_json, params["report"] == "non_compliant", params["users_file"])
     stats = selection.SelectionStats()
     listing_error = None
     try:
@@ -669,7 +689,7 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
             return audit.audit_user(reading, username, policy, sign_in, reading_factors, params["attributes"],
                                     count_disabled=params["count_disabled"], record=record)
 
-        report = audit.AuditReport(only_non_compliant=params["report"] == "non_compliant")
+        report = audit.opened_report(module.fail_json, params["report"] == "non_compliant", params["users_file"])
         work = incremental.audit_work(read, factors, judge)
 
         def skipped(item, abort):

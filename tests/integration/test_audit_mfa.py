@@ -330,6 +330,14 @@ def test_audit_reports_every_state_and_writes_nothing(
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
         assert pools[STAFF]["secret"] not in path.read_text()
 
+    # The rows went from the modules to the report through private files, not the task results, and are gone.
+    read_whole = {host: result for host, result in task_results(run, "Read the MFA of every user of the pool").items()
+                  if not result.get("skipped")}
+    assert read_whole, "no pool was read whole"
+    for host, result in read_whole.items():
+        assert result["users"] == [] and result["users_file"].endswith("/all.jsonl"), (host, result)
+        assert not Path(result["users_file"]).parent.exists()
+
     stats = run.output["global_custom_stats"]["mfa_audit"]
     assert stats["passed"] is True and stats["counts"] == report["overall"]["counts"]
     assert stats["pools"][STAFF]["counts"] == expected_counts(expected[STAFF])

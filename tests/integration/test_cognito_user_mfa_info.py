@@ -8,6 +8,9 @@ checked at the stand-in, which counts calls per operation and pool.
 
 from __future__ import annotations
 
+import json
+import stat
+from pathlib import Path
 from typing import Any
 
 from tests.support import seed
@@ -217,6 +220,34 @@ def test_info_over_the_whole_pool(standin: Any, cognito: Any, run_playbook: Any)
     assert [row["username"] for row in result["users"]] == pool.names("sms_only", "no_mfa")
 
     assert calls_since(standin, pool, before) == {POOL_CONFIG: 4, DESCRIBE: 4, LIST: 5 + 1 + 1 + 5, READ: 260 + 40 + 10 + 260}
+
+
+def test_users_file_holds_the_rows_instead_of_the_result(standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
+    """users_file: the rows a whole-pool audit returns go to a private JSON-lines file, byte for byte the same rows,
+    and the result carries none of them; a path that cannot be written fails before any user is read."""
+    pool = backdoor_pool(standin, cognito, "info-rows-file", {"totp_preferred": 40, "no_mfa": 30, "disabled": 5})
+    rows_path = tmp_path / "private" / "rows" / "all.jsonl"  # the two missing directories are made 0700
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    run = run_playbook([
+        info_task("returned", pool, all_users=True, **FAST),
+        info_task("to a file", pool, all_users=True, users_file=str(rows_path), **FAST),
+    ])
+    assert run.rc == 0, run
+    returned, filed = run.result("returned"), run.result("to a file")
+    assert filed["users"] == [] and filed["users_file"] == str(rows_path), filed
+    assert filed["counts"] == returned["counts"] and returned["counts"]["total"] == 75
+    in_file = [json.loads(line) for line in rows_path.read_text().splitlines()]
+    assert sorted(in_file, key=lambda row: row["username"]) == returned["users"] and len(in_file) == 75
+    assert stat.S_IMODE(rows_path.stat().st_mode) == 0o600
+    assert {stat.S_IMODE(path.stat().st_mode) for path in (rows_path.parent, rows_path.parent.parent)} == {0o700}
+    assert [path.name for path in rows_path.parent.iterdir()] == ["all.jsonl"]  # no temporary file left
+
+    before = standin.counts(pool.id)
+    run = run_playbook([info_task("unwritable", pool, all_users=True, users_file=str(blocker / "all.jsonl"), **FAST)])
+    result = run.result("unwritable")
+    assert result["failed"] and result["msg"].startswith(f"users_file {blocker / 'all.jsonl'}: cannot write it"), result
+    assert READ not in calls_since(standin, pool, before) and LIST not in calls_since(standin, pool, before)
 
 
 def test_bad_selection_fails_before_any_user_is_read(standin: Any, cognito: Any, run_playbook: Any) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.integration.test_account_budget import inventory
+from tests.integration.test_audit_mfa import task_results
 from tests.support import seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +48,14 @@ def test_enforce_writes_the_audit_report_reading_each_user_once(
     assert enforced["counts"]["non_compliant_by_mfa_state"]["no_mfa"] == 8, enforced["counts"]
     assert sorted(states) == sorted(pool.names())
     assert {(one / f"mfa-audit-latest.{ext}").exists() for ext in ("json", "csv", "html", "junit.xml")} == {True}
+    # The audit's rows went through a private file per batch, not the results, and the files are gone.
+    (batches,) = task_results(run, "Enforce TOTP enabled and preferred, batch by batch").values()
+    audits = [batch["audit"] for batch in batches["results"]]
+    assert len(audits) == 2 and all(audit["users"] == [] and audit["users_file"] for audit in audits), audits
+    assert sum(audit["counts"]["total"] for audit in audits) == 20
+    (rows_dir,) = task_results(run, "Make a private directory for the one-pass audit's rows").values()
+    assert all(Path(audit["users_file"]).parent == Path(rows_dir["path"]) for audit in audits)
+    assert not Path(rows_dir["path"]).exists()
 
     path = inventory(tmp_path, {"pool": pool}, standin.endpoint, cognito_groups=["staff"], audit_mfa_report_dir=str(two))
     run = run_playbook(ROOT / "playbooks" / "audit_mfa.yml", {}, args=("-i", str(path)))

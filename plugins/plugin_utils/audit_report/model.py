@@ -13,6 +13,7 @@ from fractions import Fraction
 import ansible.template
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import files
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils.words import counted
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import findings
@@ -147,6 +148,17 @@ def module_results(registered):
     return [result for result in registered if isinstance(result, dict) and not result.get("skipped")]
 
 
+def result_rows(result):
+    """A result's user rows: its `users`, or the rows of its `users_file` (pool hosts run on the controller)."""
+    if not result.get("users_file"):
+        yield from result.get("users") or []
+        return
+    try:
+        yield from files.read_rows(result["users_file"])
+    except (OSError, ValueError) as e:
+        raise AnsibleFilterError(f"cannot read the users_file {result['users_file']}: {e}") from e
+
+
 def pool_message(counts, found):
     """One line for people: the users per state, the compliance percentage and the findings."""
     parts = [f"{counts[mfa.COMPLIANT]} compliant ({shown(compliance(counts)):g} %)"]
@@ -163,7 +175,7 @@ def audit_pool(results, host, user_pool_id, region=None, pool_info=None, require
     info = module_results(results)
     rows, seen = [], set()
     for result in info:
-        for row in result.get("users") or []:
+        for row in result_rows(result):
             if row["username"] not in seen:
                 seen.add(row["username"])
                 rows.append(audit_row(row))

@@ -5,12 +5,17 @@
 
 from __future__ import annotations
 
+import stat
+
 import pytest
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import audit
 from ansible_collections.mfaops.cognito.plugins.module_utils import bulk
 from ansible_collections.mfaops.cognito.plugins.module_utils import cognito
 from ansible_collections.mfaops.cognito.plugins.module_utils import engine
 from ansible_collections.mfaops.cognito.plugins.module_utils import errors
+from ansible_collections.mfaops.cognito.plugins.module_utils import files
+from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import quotas
 from ansible_collections.mfaops.cognito.plugins.module_utils import validate
 
@@ -95,3 +100,38 @@ def test_report_keeps_quiet_rows_only_when_asked_and_counts_writes():
         ],
     }
     assert report.summary(False) == "3 users: 1 same, 0 done, 1 failed, 1 not attempted"
+
+
+def test_rows_file_appears_whole_and_private_and_replaces_a_symlink(tmp_path):
+    """RowsFile: nothing at the path until close(); then 0600, one JSON object a line; a symlink there is replaced,
+    never followed; the report's rows go to it instead of its result."""
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me")
+    path = tmp_path / "rows" / "all.jsonl"
+    path.parent.mkdir(mode=0o755)
+    path.symlink_to(target)
+    report = audit.AuditReport(users_file=str(path))
+    report.add(audit.UserAudit("bob", audit.NON_COMPLIANT, enabled=True, user_status="CONFIRMED",
+                               state=mfa.MfaState(enabled=(), preferred=None)))
+    report.add(audit.UserAudit("alice", audit.NOT_FOUND))
+    assert path.is_symlink()  # still the old path: the rows are in a temporary file beside it
+    result = report.result()
+    assert result["users"] == [] and result["users_file"] == str(path) and result["counts"]["total"] == 2
+    assert not path.is_symlink() and target.read_text() == "keep me"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [row["username"] for row in files.read_rows(str(path))] == ["bob", "alice"]  # in the order judged
+    assert sorted(p.name for p in path.parent.iterdir()) == ["all.jsonl"]
+
+
+def test_a_users_file_that_cannot_be_written_is_one_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    failed = []
+
+    def fail(msg):
+        failed.append(msg)
+        raise SystemExit(1)
+
+    with pytest.raises(SystemExit):
+        audit.opened_report(fail, users_file=str(blocker / "all.jsonl"))
+    assert failed and failed[0].startswith(f"users_file {blocker / 'all.jsonl'}: cannot write it")

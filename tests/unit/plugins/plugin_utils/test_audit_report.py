@@ -10,6 +10,7 @@ from fractions import Fraction
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.mfaops.cognito.plugins.module_utils import files
 from ansible_collections.mfaops.cognito.plugins.module_utils import mfa
 from ansible_collections.mfaops.cognito.plugins.module_utils import pool_info
 from ansible_collections.mfaops.cognito.plugins.plugin_utils.audit_report import csv_report
@@ -134,6 +135,23 @@ def test_pool_counts_every_state_once_and_merges_results():
         "7 users: 1 compliant (20 %), 1 TOTP enabled but not preferred, 1 other MFA only, 1 no MFA, 1 disabled, "
         "1 could not be read, 1 not found"
     )
+
+
+def test_rows_written_to_a_users_file_make_the_same_record(tmp_path):
+    """A result whose rows went to users_file (files.RowsFile, in the order judged) gives the record its users would."""
+    listed = info(row("bob", "no_mfa"), missing("ghost"))
+    everyone = info(row("erin", "totp_enabled_not_preferred"), row("alice"), row("bob", "no_mfa"))
+    rows = files.RowsFile(str(tmp_path / "all.jsonl"))
+    for user in everyone["users"]:
+        rows.write(user)
+    rows.close()
+    filed = dict(everyone, users=[], users_file=rows.path)
+    assert pool(results=[listed, filed]) == pool(results=[listed, everyone])
+    assert [user["username"] for user in pool(results=[listed, filed])["users"]] == ["alice", "bob", "erin", "ghost"]
+
+    gone = dict(filed, users_file=str(tmp_path / "gone.jsonl"))
+    with pytest.raises(AnsibleFilterError, match=f"cannot read the users_file {tmp_path / 'gone.jsonl'}"):
+        pool(results=[gone])
 
 
 def test_a_pool_with_no_user_to_count_is_fully_compliant():
