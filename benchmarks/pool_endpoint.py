@@ -9,7 +9,7 @@ with (benchmarks/state.py), so such a run carries every user:
   ``{i:08x}-0000-4000-8000-{i:012x}``, CONFIRMED, enabled, ``UserLastModifiedDate`` 1.7e9 + i (epoch seconds, as the
   JSON protocol sends timestamps);
 - ``AdminGetUser``: the same user, TOTP enabled and preferred (``UserNotFoundException`` past N);
-- ``DescribeUserPool``, ``GetUserPoolMfaConfig``: a pool with optional MFA and TOTP on;
+- ``DescribeUserPool``, ``GetUserPoolMfaConfig``: a pool with optional MFA and TOTP on; ``ListUserPoolClients``: none;
 - CloudTrail ``LookupEvents``: no events.
 
 Any other operation is refused (400, ``UnknownOperationException``), so a call the measurement did not expect shows.
@@ -94,6 +94,8 @@ class PoolEndpoint:
             return 200, described(self.pool_id, self.users)
         if operation == "GetUserPoolMfaConfig":
             return 200, MFA_CONFIG
+        if operation == "ListUserPoolClients":
+            return 200, {"UserPoolClients": []}
         if operation == "LookupEvents":
             return 200, {"Events": []}
         return 400, {"__type": "UnknownOperationException", "message": f"{operation} is not served by benchmarks/pool_endpoint.py"}

@@ -13,7 +13,8 @@
 4. The real modules over that state through ansible-playbook (module_part): cognito_user_mfa_info and cognito_user_mfa
    with ``all_users`` and ``state_dir``, the pool served by benchmarks/pool_endpoint.py (the same users' facts, no
    event: every user carried, no AdminGetUser); each module process's peak RSS (GNU time), the controller's
-   (ansible-playbook and its worker forks), the seconds, the rows of the result.
+   (ansible-playbook and its worker forks), the seconds, the rows of the result or of its ``users_file``; and the
+   audit_mfa role as a user runs it (``role_audit``), its reports written: the largest module's and the controller's.
 """
 
 from __future__ import annotations
@@ -242,9 +243,10 @@ MODULE_RUNS = (
     ("enforce", "mfaops.cognito.cognito_user_mfa", {"software_token_mfa": {"enabled": True, "preferred": True}}),
     ("enforce_audit", "mfaops.cognito.cognito_user_mfa",
      {"software_token_mfa": {"enabled": True, "preferred": True}, "audit": True, "users_file": "ROWS"}),
+    ("role_audit", None, {}),  # playbooks/audit_mfa.yml, the whole role (_measured_role)
 )
 # The module's interpreter, run under GNU time: its peak RSS (kB) in a file. Only the measured task uses it.
-TIMED_PYTHON = '#!/bin/sh\nexec /usr/bin/time -f %M -o "{out}" "{python}" "$@"\n'
+TIMED_PYTHON = '#!/bin/sh\nexec /usr/bin/time -f %M -a -o "{out}" "{python}" "$@"\n'
 KEPT = ("{{ {'state': result.state, 'counts': result.counts, 'rows': result.users | length, "
         "'audit_rows': (result.audit | default({'users': []})).users | length, "
         "'users_file': result.users_file | default((result.audit | default({})).users_file | default(none))} | to_json }}")
@@ -278,18 +280,13 @@ def _controller_peak(pid: int, peaks: dict[int, int], stop: Any) -> None:
         stop.wait(0.2)
 
 
-def _measured_playbook(workdir: Path, name: str, module: str, args: dict[str, Any], endpoint: str) -> dict[str, Any]:
-    """One module task through ansible-playbook: the module process's peak RSS (GNU time), the controller's
-    (ansible-playbook and its worker forks, polled), the seconds, and the result's state, counts and row counts."""
+def _measured(command: list[str], rss_file: Path) -> dict[str, Any]:
+    """Run ansible-playbook: the seconds, the largest module process's peak RSS (GNU time, appended to rss_file), and
+    the controller's (ansible-playbook and its worker forks, polled)."""
     import threading  # pylint: disable=import-outside-toplevel
 
-    rss_file, python = workdir / f"{name}.rss", workdir / f"{name}-python"
-    python.write_text(TIMED_PYTHON.format(out=rss_file, python=sys.executable))
-    python.chmod(0o700)
-    path, out = _one_task_play(workdir, name, module, args, endpoint, KEPT, {"ansible_python_interpreter": str(python)})
     started = time.monotonic()
-    with subprocess.Popen(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)], env=_playbook_env(), text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+    with subprocess.Popen(command, env=_playbook_env(), text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
         peaks: dict[int, int] = {}
         stop = threading.Event()
         poller = threading.Thread(target=_controller_peak, args=(process.pid, peaks, stop), daemon=True)
@@ -300,12 +297,51 @@ def _measured_playbook(workdir: Path, name: str, module: str, args: dict[str, An
     seconds = time.monotonic() - started
     if process.returncode != 0:
         sys.stderr.write(output[-5000:])
-        raise SystemExit(f"{name}: ansible-playbook failed (rc {process.returncode})")
-    kept = json.loads(out.read_text())
+        raise SystemExit(f"{command[-1]}: ansible-playbook failed (rc {process.returncode})")
     workers = [kb for pid, kb in peaks.items() if pid != process.pid]
-    return {"seconds": round(seconds, 1), "module_peak_rss_mb": round(int(rss_file.read_text().split()[-1]) / 1024, 1),
+    modules = [int(line) for line in rss_file.read_text().split() if line.isdigit()]
+    return {"seconds": round(seconds, 1), "module_peak_rss_mb": round(max(modules) / 1024, 1),
             "controller_peak_rss_mb": round(peaks.get(process.pid, 0) / 1024, 1),
-            "worker_peak_rss_mb": round(max(workers, default=0) / 1024, 1), **kept}
+            "worker_peak_rss_mb": round(max(workers, default=0) / 1024, 1)}
+
+
+def _timed_python(workdir: Path, name: str) -> tuple[Path, Path]:
+    """(an interpreter that runs Python under GNU time, the file it appends each process's peak RSS to)."""
+    rss_file, python = workdir / f"{name}.rss", workdir / f"{name}-python"
+    rss_file.write_text("")
+    python.write_text(TIMED_PYTHON.format(out=rss_file, python=sys.executable))
+    python.chmod(0o700)
+    return python, rss_file
+
+
+def _measured_playbook(workdir: Path, name: str, module: str, args: dict[str, Any], endpoint: str) -> dict[str, Any]:
+    """One module task through ansible-playbook (_measured), and the result's state, counts and row counts."""
+    python, rss_file = _timed_python(workdir, name)
+    path, out = _one_task_play(workdir, name, module, args, endpoint, KEPT, {"ansible_python_interpreter": str(python)})
+    measured = _measured(["ansible-playbook", "-i", "localhost,", "-c", "local", str(path)], rss_file)
+    return {**measured, **json.loads(out.read_text())}
+
+
+def _measured_role(workdir: Path, endpoint: str, state_dir: Path) -> dict[str, Any]:
+    """playbooks/audit_mfa.yml on the scale pool (_measured), every module under GNU time: the role as a user runs it,
+    its reports written. Its listing is paced at 5,000 pages/s (the endpoint is local; module_part says why)."""
+    python, rss_file = _timed_python(workdir, "role-audit")
+    reports = workdir / "role-audit-reports"
+    inventory = workdir / "role-audit-inventory.yml"
+    inventory.write_text(json.dumps({"cognito_pools": {"hosts": {"scale": {
+        "ansible_connection": "local", "ansible_python_interpreter": str(python), "audit_mfa_user_pool_id": SCALE_POOL,
+        "audit_mfa_endpoint_url": endpoint, "audit_mfa_state_dir": str(state_dir), "audit_mfa_report_dir": str(reports)}}}}))
+    playbook = workdir / "role-audit.yml"
+    playbook.write_text(json.dumps([{
+        "name": "The audit_mfa role, listing at the local endpoint's pace", "hosts": "cognito_pools", "gather_facts": False,
+        "module_defaults": {"mfaops.cognito.cognito_user_mfa_info": {"lists_per_second": 5000}},
+        "roles": [{"role": "mfaops.cognito.audit_mfa"}]}]))
+    measured = _measured(["ansible-playbook", "-i", str(inventory), str(playbook)], rss_file)
+    report = json.loads((reports / "mfa-audit-latest.json").read_text())
+    (pool,) = report["pools"]
+    measured.update(state=pool["state_run"], rows=len(pool["users"]), audit_rows=0, users_file=None,
+                    report_mb=round(sum(path.stat().st_size for path in reports.iterdir()) / 1e6, 1))
+    return measured
 
 
 def module_part(users: int, workdir: Path, state_dir: Path, runs: tuple = MODULE_RUNS) -> dict[str, Any]:
@@ -325,7 +361,10 @@ def module_part(users: int, workdir: Path, state_dir: Path, runs: tuple = MODULE
             args = dict(user_pool_id=SCALE_POOL, all_users=True, state_dir=str(copy), lists_per_second=5000, **options)
             if args.get("users_file") == "ROWS":
                 args["users_file"] = str(workdir / f"module-{name}-rows" / "users.jsonl")
-            measured = _measured_playbook(workdir, f"module-{name}", module, args, endpoint.endpoint)
+            if module is None:
+                measured = _measured_role(workdir, endpoint.endpoint, copy)
+            else:
+                measured = _measured_playbook(workdir, f"module-{name}", module, args, endpoint.endpoint)
             measured["calls"] = dict(sorted(endpoint.counts.items()))
             if measured["users_file"]:  # its rows counted, then deleted: a million rows is a few hundred MB
                 rows = Path(measured["users_file"])
@@ -377,7 +416,8 @@ def print_state(results: dict[str, Any]) -> None:
             print(f"  {name}: module {run['module_peak_rss_mb']} MB, controller {run['controller_peak_rss_mb']} MB "
                   f"(worker fork {run['worker_peak_rss_mb']} MB), {run['seconds']} s; read {run['state']['users_read']:,}, "
                   f"carried {run['state']['users_carried']:,}, {run['rows']:,} rows (+{run['audit_rows']:,} audit rows)"
-                  + (f" and {run['file_rows']:,} in its users_file ({run['file_mb']} MB)" if run.get("users_file") else "") + "; "
+                  + (f" and {run['file_rows']:,} in its users_file ({run['file_mb']} MB)" if run.get("users_file") else "")
+                  + (f", reports {run['report_mb']} MB" if "report_mb" in run else "") + "; "
                   f"AdminGetUser {run['calls'].get('AdminGetUser', 0)}")
 
 
