@@ -330,7 +330,7 @@ def _measured_role(workdir: Path, endpoint: str, state_dir: Path) -> dict[str, A
     inventory = workdir / "role-audit-inventory.yml"
     inventory.write_text(json.dumps({"cognito_pools": {"hosts": {"scale": {
         "ansible_connection": "local", "ansible_python_interpreter": str(python), "audit_mfa_user_pool_id": SCALE_POOL,
-        "audit_mfa_endpoint_url": endpoint, "audit_mfa_state_dir": str(state_dir), "audit_mfa_report_dir": str(reports)}}}}))
+        "audit_mfa_endpoint_url": endpoint, "audit_mfa_all_users": True, "audit_mfa_state_dir": str(state_dir), "audit_mfa_report_dir": str(reports)}}}}))
     playbook = workdir / "role-audit.yml"
     playbook.write_text(json.dumps([{
         "name": "The audit_mfa role, listing at the local endpoint's pace", "hosts": "cognito_pools", "gather_facts": False,
