@@ -369,7 +369,7 @@ def module_part(users: int, workdir: Path, state_dir: Path, runs: tuple = MODULE
             if measured["users_file"]:  # its rows counted, then deleted: a million rows is a few hundred MB
                 rows = Path(measured["users_file"])
                 with rows.open("rb") as handle:
-                    measured["file_rows"] = sum(1 for _ in handle)
+                    measured["file_rows"] = sum(1 for _line in handle)
                 measured["file_mb"] = round(rows.stat().st_size / 1e6, 1)
                 shutil.rmtree(rows.parent, ignore_errors=True)
             results["runs"][name] = measured

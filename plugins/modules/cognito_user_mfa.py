@@ -424,7 +424,7 @@ audit:
     users:
       description:
         - One row per user, the keys of M(mfaops.cognito.cognito_user_mfa_info)'s RV(mfaops.cognito.cognito_user_mfa_info#module:users).
-        - Empty with O(users_file): the rows are in RV(audit.users_file).
+        - Empty with O(users_file), whose file holds the rows (RV(audit.users_file)).
       type: list
       elements: dict
     users_file:

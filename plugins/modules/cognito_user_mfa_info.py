@@ -389,7 +389,7 @@ users_file:
 users:
   description:
     - One row per user, sorted by username; with O(report=non_compliant), only users that are not compliant.
-    - Empty with O(users_file): the rows are in that file.
+    - Empty with O(users_file), whose file holds the rows.
   returned: always
   type: list
   elements: dict
