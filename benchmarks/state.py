@@ -265,10 +265,14 @@ def _hwm_kb(pid: int) -> int:
 
 def _controller_peak(pid: int, peaks: dict[int, int], stop: Any) -> None:
     """Poll the peak RSS of ansible-playbook (pid) and of its forks (its workers: same command line) until stop."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return
+    command = b""
+    while b"ansible-playbook" not in command:  # until the child has exec'd (before, its command line is ours)
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return
+        if stop.wait(0.01):
+            return
     while not stop.is_set():
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
