@@ -156,6 +156,9 @@ def test_an_audit_whose_users_cannot_be_listed_fails_the_run(
     (failure,) = report["failures"]
     assert failure.startswith(f"pool audited ({pool.id}): the audit failed: "), failure
     assert "AccessDeniedException" in failure and "cognito-idp:ListUsers" in failure, failure
+    # The pool's private rows directory is deleted on the failing path too.
+    [(_host, made)] = host_results(run, "Make a private directory for the pool's rows")
+    assert made["path"] and not Path(made["path"]).exists(), made
 
 
 def host_results(run: Any, task: str) -> list[tuple[str, dict[str, Any]]]:
