@@ -64,6 +64,12 @@ BAD_INPUTS: list[tuple[str, str, dict[str, Any], str]] = [
     ),
     (
         USER_MFA,
+        "users_file without audit",
+        {"user_pool_id": POOL, "all_users": True, "software_token_mfa": TOTP_ON, "users_file": "/tmp/rows.jsonl"},
+        "users_file holds the rows of the audit: it needs audit: true",
+    ),
+    (
+        USER_MFA,
         "typo in a setting",
         {"user_pool_id": POOL, "username": "alice", "software_token_mfa": {"enable": True}},
         "software_token_mfa.enable",
