@@ -152,6 +152,9 @@ def test_rows_written_to_a_users_file_make_the_same_record(tmp_path):
     gone = dict(filed, users_file=str(tmp_path / "gone.jsonl"))
     with pytest.raises(AnsibleFilterError, match=f"cannot read the users_file {tmp_path / 'gone.jsonl'}"):
         pool(results=[gone])
+    (tmp_path / "cut.jsonl").write_text('{"username": "alice"}\n{"usern')  # cut short
+    with pytest.raises(AnsibleFilterError, match=f"cannot read the users_file {tmp_path / 'cut.jsonl'}"):
+        pool(results=[dict(filed, users_file=str(tmp_path / "cut.jsonl"))])
 
 
 def test_a_pool_with_no_user_to_count_is_fully_compliant():
