@@ -132,7 +132,7 @@ already_sent:
   returned: always
   type: list
   elements: str
-failed:
+refused:
   description: Users whose email SES refused, with the error (nothing recorded, so the next run tries them again).
   returned: always
   type: list
@@ -205,14 +205,14 @@ def main():
     todo = [n for n in todo if n.get("email")]
     if module.check_mode:
         module.exit_json(changed=bool(todo), sent=[n["username"] for n in todo], no_email=no_email, already_sent=already,
-                         failed=[], not_attempted=[], calls={})
+                         refused=[], not_attempted=[], calls={})
 
     client = module.client("ses", config=cognito.client_config(1))
     call = cognito.caller(client, CATEGORIES, p, retries=p["retries"])
     extra = {"ReplyToAddresses": p["reply_to"]} if p["reply_to"] else {}
     if p["configuration_set"]:
         extra["ConfigurationSetName"] = p["configuration_set"]
-    sent, failed, not_attempted = [], [], []
+    sent, refused, not_attempted = [], [], []
     try:
         for index, nudge in enumerate(todo):
             mail = nudge_email.message(nudge, pool, p["subject"], p["text"], p["html"])
@@ -220,7 +220,7 @@ def main():
                 call(quotas.EMAIL_SEND, "send_email", Source=p["source"], Destination={"ToAddresses": [nudge["email"]]},
                      Message=mail, **extra)
             except AWS_ERRORS as e:
-                failed.append(dict(username=nudge["username"], error_code=error_code(e), message=error_message(e)))
+                refused.append(dict(username=nudge["username"], error_code=error_code(e), message=error_message(e)))
                 if error_code(e) in nudge_email.REFUSES_EVERY_EMAIL:
                     not_attempted = [n["username"] for n in todo[index + 1:]]
                     break
@@ -231,13 +231,13 @@ def main():
             sent.append(nudge["username"])
     except CALL_ERRORS as e:
         fail_aws(module, e, f"Could not send the nudge emails of user pool {pool} ({len(sent)} sent and recorded; "
-                 "the next run sends the others)", sent=sent, already_sent=already, failed=failed, calls=bulk.calls(call))
+                 "the next run sends the others)", sent=sent, already_sent=already, refused=refused, calls=bulk.calls(call))
     lock.release()
-    result = dict(changed=bool(sent), sent=sent, no_email=no_email, already_sent=already, failed=failed,
+    result = dict(changed=bool(sent), sent=sent, no_email=no_email, already_sent=already, refused=refused,
                   not_attempted=not_attempted, calls=bulk.calls(call))
-    if failed:
-        stopped = f"; {len(not_attempted)} not attempted ({failed[-1]['error_code']})" if not_attempted else ""
-        module.fail_json(msg=f"SES refused {len(failed)} of {counted(len(todo), 'email')}; {len(sent)} sent and recorded{stopped}; "
+    if refused:
+        stopped = f"; {len(not_attempted)} not attempted ({refused[-1]['error_code']})" if not_attempted else ""
+        module.fail_json(msg=f"SES refused {len(refused)} of {counted(len(todo), 'email')}; {len(sent)} sent and recorded{stopped}; "
                          "the next run sends the others", **result)
     module.exit_json(**result)
 

@@ -73,6 +73,14 @@ class Run:
                     return task["task"]["name"]
         return None
 
+    def result(self, name: str) -> dict[str, Any]:
+        """The result of the task of this name on the pool's host."""
+        for played in self.output.get("plays", []):
+            for task in played["tasks"]:
+                if task["task"]["name"] == name and HOST in task["hosts"]:
+                    return task["hosts"][HOST]
+        raise AssertionError(f"task {name!r} did not run on {HOST}\n{self}")
+
     def task_names(self) -> list[str]:
         return [task["task"]["name"] for played in self.output.get("plays", []) for task in played["tasks"]]
 
@@ -275,6 +283,11 @@ def test_ses_accepting_some_emails_then_refusing(
     assert first.rc != 0 and first.failed_task() == EMAIL_TASK, first
     assert len(accepted) == 3 and campaign.nudged(DAY1) == sorted(accepted)  # each accepted email recorded, no other
     assert len(refused) == 1  # the account refuses every email: the module stops at the first refusal
+    emailing = first.result(EMAIL_TASK)
+    assert emailing["failed"] is True and sorted(emailing["sent"]) == sorted(accepted), emailing
+    assert [(r["username"], r["error_code"]) for r in emailing["refused"]] == [(refused[0].split("@")[0],
+                                                                               "AccountSendingPausedException")]
+    assert len(emailing["not_attempted"]) == len(USERS) - 4, emailing
     assert [n["nudges_sent"] for n in campaign.listed()["nudges"]] == [0] * len(USERS)
     proxy.on_query = ses(accept=len(USERS))
     rerun = campaign.run(DAY1, **SES)
