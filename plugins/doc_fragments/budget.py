@@ -17,6 +17,8 @@ options:
       - Forks of one play, several plays, and several jobs on one execution node (when they share O(budget_dir))
         then draw on one budget per account, region and quota category; pools of other accounts or regions each
         have their own. When one task finishes, the others use what it leaves.
+      - With O(state_dir), CloudTrail's C(LookupEvents) (2 requests a second per account and region, a fixed pace)
+        is shared the same way, so the change signals of pools of one account take turns.
       - Tasks on other controllers cannot share it; the adaptive backoff on throttling covers them.
       - The budget is a small file per account, region and category in O(budget_dir), mode 0600, locked for each
         call; it needs a POSIX controller (C(fcntl)), and without one each task keeps its own pace.

@@ -354,7 +354,8 @@ def _access_key(client: Any) -> Optional[str]:
 
 
 def share(module: Any, call: Any, pool_arn: Optional[str] = None) -> Optional[str]:
-    """Put the limiters of `call` whose pace is a rate option under the account's shared budget.
+    """Put the limiters of `call` whose quota is the account's (per account and region) under its shared budget:
+    the rate options' categories, and CloudTrail's LookupEvents.
 
     Returns the budget's account key, or None when the task does not share (shared_budget=false,
     or no fcntl on this controller). Categories with a fixed per-pool pace are left alone.
@@ -378,7 +379,7 @@ def share(module: Any, call: Any, pool_arn: Optional[str] = None) -> Optional[st
     region = module.region or "global"
     for key, local in list(call.limiters.items()):
         category = BY_KEY.get(key)
-        if category is None or not category.option:
+        if category is None or category.per_pool is not None:
             continue
         call.limiters[key] = shared_limiter(local, directory, account, region, category.quota, local.ceiling)
     return account

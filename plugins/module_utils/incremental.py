@@ -30,7 +30,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
+from . import budget
 from . import change_signal
+from . import cognito
 from . import enrol_memory
 from . import pool_mfa
 from .change_signal import CLOCK_MARGIN
@@ -170,6 +172,17 @@ class Facts:
             "signal_window": self.window, "signal_calls": self.signal_calls, "own_write_events": self.own_write_events,
             "complete": self.complete,
         }
+
+
+def signal_caller(module: Any) -> Any:
+    """The Caller of the run's CloudTrail LookupEvents. Its pace (2 requests a second, per account and region) is put
+    under the account's shared budget, as the Cognito categories are: pools of one account run side by side take
+    turns instead of each asking for the whole quota, being throttled, and falling back to a full read."""
+    params = module.params
+    trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
+                           retries=params["retries"])
+    budget.share(module, trail)
+    return trail
 
 
 class PoolRun:

@@ -669,8 +669,7 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
     """The whole pool with a state (incremental.py): no read and no write for a user known compliant and unchanged,
     or known not enrolled with no event since."""
     params, pool = module.params, module.params["user_pool_id"]
-    trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
-                           retries=params["retries"])
+    trail = incremental.signal_caller(module)
     handled = identity.Exclusions(tuple(params["exclude"]) + tuple(params["handled"]), exclusions.naming)
     with incremental.opened(state, pool, module.fail_json) as store:
         run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),

@@ -43,6 +43,16 @@ def inventory(directory: Path, pools: dict[str, seed.Pool], endpoint: str, **rol
     return path
 
 
+def three_pools(standin: Any, cognito: Any, name: str, users: dict[str, int]) -> dict[str, seed.Pool]:
+    """Three pools of the stand-in's one account, hosts pool0 to pool2, their users seeded through the backdoor."""
+    pools = {}
+    for index in range(3):
+        pool = seed.create_pool(cognito, f"{name}-{index}")
+        seed.seed_backdoor(standin, pool, users, prefix=f"{name}{index}-")
+        pools[f"pool{index}"] = pool
+    return pools
+
+
 def host_results(run: Any, task: str) -> dict[str, Any]:
     for played in run.output.get("plays", []):
         for ran in played["tasks"]:
@@ -57,11 +67,7 @@ def rows(run: Any, host: str) -> list[dict[str, Any]]:
 
 def test_three_pools_of_one_account_share_one_write_budget(standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
     budget = 5.0
-    pools = {}
-    for index in range(3):
-        pool = seed.create_pool(cognito, f"budget-{index}")
-        seed.seed_backdoor(standin, pool, {"totp_verified": 15}, prefix=f"b{index}-")
-        pools[f"pool{index}"] = pool
+    pools = three_pools(standin, cognito, "budget", {"totp_verified": 15})
     (tmp_path / "budget").mkdir()
     with Proxy(standin.endpoint, quotas={"UserResourceUpdate": budget}) as proxy:
         path = inventory(
@@ -87,11 +93,7 @@ def test_three_pools_of_one_account_share_one_write_budget(standin: Any, cognito
 def test_without_the_shared_budget_the_same_pools_are_throttled(standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path) -> None:
     """The control of the test above: each pool at the full rate is more than the quota."""
     budget = 5.0
-    pools = {}
-    for index in range(3):
-        pool = seed.create_pool(cognito, f"nobudget-{index}")
-        seed.seed_backdoor(standin, pool, {"totp_verified": 15}, prefix=f"n{index}-")
-        pools[f"pool{index}"] = pool
+    pools = three_pools(standin, cognito, "nobudget", {"totp_verified": 15})
     playbook = tmp_path / "enforce.yml"
     playbook.write_text(
         PLAYBOOK.read_text().replace("  gather_facts: false\n", "  gather_facts: false\n  module_defaults:\n"
@@ -156,3 +158,32 @@ def test_without_a_state_dir_every_run_tries_every_user(standin: Any, cognito: A
         run = run_playbook(PLAYBOOK, {}, args=("-i", str(path)))
         assert run.rc == 0, run
         assert standin.counts(pool.id).get(WRITE, 0) == 3
+
+
+def test_pools_of_one_account_take_turns_at_cloudtrails_lookup_quota(standin: Any, cognito: Any, run_playbook: Any,
+                                                                     tmp_path: Path) -> None:
+    """Three pools' runs with a state at once: their LookupEvents calls share CloudTrail's 2 a second per account and
+    region (the proxy throttles above it) and none is throttled; the control without the shared budget, each pool at
+    2 a second, is throttled."""
+    pools = three_pools(standin, cognito, "trail", {"totp_preferred": 4})
+    (tmp_path / "budget").mkdir()
+    audit = {"user_pool_id": "{{ cognito_user_pool_id }}", "endpoint_url": "{{ cognito_endpoint_url }}", "all_users": True,
+             "state_dir": str(tmp_path / "state"), "budget_dir": str(tmp_path / "budget"), "shared_budget": "{{ shared }}"}
+    play = [{"name": "audit", "hosts": "cognito_pools", "gather_facts": False,
+             "tasks": [{"name": "audit", "mfaops.cognito.cognito_user_mfa_info": audit, "register": "out"}]}]
+    with Proxy(standin.endpoint, quotas={"CloudTrail LookupEvents": 2.0}) as proxy:
+        path = inventory(tmp_path, pools, proxy.endpoint)
+        assert run_playbook(play, {"shared": True}, args=("-i", str(path), "--forks", "3")).rc == 0  # first runs: full reads
+        counted = {}
+        for shared in (False, True):
+            proxy.reset_counts()
+            run = run_playbook(play, {"shared": shared}, args=("-i", str(path), "--forks", "3"))
+            assert run.rc == 0, run
+            counted[shared] = proxy.counts()["LookupEvents"]
+            results = next(task["hosts"] for played in run.output["plays"] for task in played["tasks"])
+        for host in pools:
+            assert results[host]["state"]["users_carried"] == 4 and not results[host]["state"]["full_read"], results[host]
+    assert counted[False]["throttled"] > 0, counted
+    assert counted[True]["throttled"] == 0 and counted[True]["forwarded"] >= 3 * 20, counted
+    assert "123456789012-us-east-1-CloudTrail_LookupEvents.bucket" in os.listdir(
+        tmp_path / "budget" / f"mfaops-cognito-budget-{os.getuid()}")

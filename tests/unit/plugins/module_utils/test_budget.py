@@ -414,3 +414,25 @@ def test_taking_a_slot_costs_one_lock_and_two_small_file_operations(directory, m
     for _index in range(10):
         bucket.reserve()
     assert seen == ["pread", "pwrite"] * 10
+
+
+def test_share_puts_the_account_wide_paces_under_the_budget_and_leaves_the_per_pool_ones(directory):
+    """The rate options' categories and CloudTrail's LookupEvents (a fixed pace, but the account's quota) are
+    shared; a per-pool cap (DescribeUserPool: 5 a second per pool) stays the task's own."""
+    from ansible_collections.mfaops.cognito.plugins.module_utils import quotas  # pylint: disable=import-outside-toplevel
+
+    class Module:
+        params = {"shared_budget": True, "budget_dir": directory, "account_id": "123456789012"}
+        region = "eu-west-1"
+
+    class Call:
+        limiters = {key: engine.RateLimiter(quotas.BY_KEY[key].pace)
+                    for key in (quotas.READ, quotas.SIGNAL_READ, quotas.USER_POOL_READ)}
+
+    per_pool = Call.limiters[quotas.USER_POOL_READ]
+    assert budget.share(Module(), Call) == "123456789012"
+    assert isinstance(Call.limiters[quotas.READ], budget.Budgeted)
+    assert isinstance(Call.limiters[quotas.SIGNAL_READ], budget.Budgeted)
+    assert Call.limiters[quotas.USER_POOL_READ] is per_pool
+    files = os.listdir(budget.budget_dir(directory))
+    assert "123456789012-eu-west-1-CloudTrail_LookupEvents.bucket" in files and "123456789012-eu-west-1-UserRead.bucket" in files
