@@ -173,6 +173,13 @@ class Facts:
             "complete": self.complete,
         }
 
+    def line(self) -> str:
+        """What the run read and why, for the task's message: "3 read (named by an event: 2, new: 1), 99 carried
+        from the state", or "100 read (full read: <reason>), 0 carried from the state"."""
+        why = f"full read: {self.full_read_reason}" if self.full_read_reason else ", ".join(
+            f"{reason}: {count}" for reason, count in sorted(self.reasons.items()))
+        return f"{self.read} read{f' ({why})' if why else ''}, {self.carried} carried from the state"
+
 
 def signal_caller(module: Any) -> Any:
     """The Caller of the run's CloudTrail LookupEvents. Its pace (2 requests a second, per account and region) is put

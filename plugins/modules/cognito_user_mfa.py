@@ -707,7 +707,7 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
     result["state"] = run.facts.as_dict()
     if audited is not None:
         result["audit"] = dict(audited.result(excluded=run.excluded), user_pool_mfa_config=pool_config, state=result["state"])
-    bulk.finish(module, call, result, f"{summary} ({run.facts.read} read, {run.facts.carried} carried from the state)",
+    bulk.finish(module, call, result, f"{summary} ({run.facts.line()})",
                 [bulk.FAILED] if params["fail_on"] is None else params["fail_on"], user_mfa.UNMET_WORDS)
 
 

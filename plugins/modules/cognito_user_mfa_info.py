@@ -701,7 +701,7 @@ def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, 
             run.finish()
     result = dict(report.result(excluded=run.excluded), user_pool_mfa_config=pool_config, user_pool_naming=naming.as_dict(),
                   state=run.facts.as_dict(), calls=calls())
-    bulk.finish(module, call, result, f"{report.summary()} ({run.facts.read} read, {run.facts.carried} carried from the state)",
+    bulk.finish(module, call, result, f"{report.summary()} ({run.facts.line()})",
                 (), "")
 
 

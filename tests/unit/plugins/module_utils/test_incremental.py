@@ -144,3 +144,18 @@ def test_a_state_damaged_halfway_is_one_error_naming_the_file(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(RuntimeError, match=rf"state_dir: .*{POOL}\.sqlite3 is damaged .*move it away"):
         run(world, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("facts", "line"),
+    [
+        (incremental.Facts(path="p", started=0.0, read=3, carried=97, reasons={"named by an event": 2, "new": 1}),
+         "3 read (named by an event: 2, new: 1), 97 carried from the state"),
+        (incremental.Facts(path="p", started=0.0, read=0, carried=100), "0 read, 100 carried from the state"),
+        (incremental.Facts(path="p", started=0.0, read=100, carried=0, reasons={"full read": 100}, full_read_reason="first run with this state"),
+         "100 read (full read: first run with this state), 0 carried from the state"),
+    ],
+    ids=["changed", "quiet", "full"],
+)
+def test_the_message_says_how_many_were_read_and_why(facts, line):
+    assert facts.line() == line
