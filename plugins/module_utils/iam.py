@@ -119,6 +119,8 @@ PLAYBOOKS: Dict[str, Tuple[Tuple[str, str, str, Tuple[Any, ...]], ...]] = {
         ("CognitoUserPools", "every run", "userpool", _uses(
             ("cognito_mfa_campaign", ("",)), ("cognito_user_pool_mfa", ("", "on")),
             ("cognito_user_mfa_info", ("", "select")), ("cognito_user_pool_info", ("", "app_clients")))),
+        ("IncrementalState", "runs with mfa_campaign_incremental (CloudTrail: who changed since the last run)", "any",
+         _uses(("cognito_user_mfa_info", ("state_dir",)))),
         ("NudgeEmails", "campaign e-mails through Amazon SES (the sending identity)", "identity",
          _uses(("cognito_mfa_nudge_email", ("",)))),
         ("SecurityHubImport", "campaign findings in Security Hub", "securityhub", _uses(("cognito_mfa_securityhub", ("",)))),

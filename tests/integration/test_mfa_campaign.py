@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / "playbooks" / "mfa_campaign.yml"
 HOST = "staff"
 REMOVE, ADD, SET_POOL = "AdminRemoveUserFromGroup", "AdminAddUserToGroup", "SetUserPoolMfaConfig"
+READ = "AdminGetUser"
 WRITES = (REMOVE, ADD, SET_POOL, "AdminSetUserMFAPreference")
 SHOW_STATS = {"show_custom_stats": "true"}
 # alice and dave are on TOTP; bob (an admin) and carol are not; root is the break-glass admin.
@@ -157,6 +159,50 @@ def test_campaign_over_days(run_playbook: Any, standin: Any, cognito: Any, pool:
     points = page.split('class="coverage" points="')[1].split('"')[0].split()
     assert len(points) == 4  # 10, 16, 20 and 21 January; the dry run kept nothing
     assert page.count('class="deadline"') == 2 and "switch at 100%" in page
+
+
+def test_an_incremental_campaign_reads_only_what_changed(run_playbook: Any, standin: Any, cognito: Any, tmp_path: Path) -> None:
+    """mfa_campaign_incremental: the first day reads every user; later days read only the users CloudTrail names
+    (none in a quiet week, --check included) and decide what a full read decides."""
+    made = seed.create_pool(cognito, "campaign-state", mfa_configuration="OPTIONAL")
+    # Seeded through the stand-in's backdoor: users made before the campaign, with no event in CloudTrail.
+    seed.seed_backdoor(standin, made, [("alice", "totp_preferred"), ("bob", "totp_verified"), ("carol", "no_mfa"),
+                                       ("dave", "totp_preferred"), ("root", "no_mfa")])
+    seed.add_to_group(cognito, made, "admins", ADMINS)
+    inv = inventory(tmp_path, made, standin, mfa_campaign_incremental="true")  # a string, as an AWX survey gives it
+    kept = tmp_path / "mfa-campaign" / "state" / f"{made.id}.sqlite3"
+
+    run = day(run_playbook, standin, inv, "2027-01-10")
+    assert run.rc == 0, run
+    assert standin.counts(made.id)[READ] == 4  # root is excluded
+    assert stats(run)["state_run"]["full_read"] and "first run" in stats(run)["state_run"]["full_read_reason"]
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert [n["username"] for n in step(run)["nudges"]] == ["bob", "carol"]
+
+    # A quiet week: the dry run and the day's run read no one; bob, past the admins' deadline, is removed.
+    run = day(run_playbook, standin, inv, "2027-01-16", check=True)
+    assert run.rc == 0 and standin.counts(made.id).get(READ, 0) == 0, run
+    assert step(run)["removed"] == [{"username": "bob", "group": "admins"}] and members(cognito, made) == ADMINS
+    assert step(run)["coverage"]["total"] == 4  # measured from the state, not skipped by check mode
+    run = day(run_playbook, standin, inv, "2027-01-16")
+    assert run.rc == 0 and standin.counts(made.id).get(READ, 0) == 0, run
+    assert members(cognito, made) == ["dave", "root"]
+    quiet = stats(run)["state_run"]
+    assert quiet["users_read"] == 0 and quiet["users_carried"] == 4 and not quiet["full_read"], quiet
+
+    # bob turns TOTP on (an admin call, recorded by CloudTrail): the next run reads him alone and puts him back.
+    cognito.admin_set_user_mfa_preference(UserPoolId=made.id, Username="bob",
+                                          SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    time.sleep(3.1)  # the clock margin: an event is after a read unless it is 3 s before it
+    run = day(run_playbook, standin, inv, "2027-01-20")
+    assert run.rc == 0 and standin.counts(made.id)[READ] == 1, run
+    assert step(run)["restored"] == [{"username": "bob", "group": "admins"}] and members(cognito, made) == ADMINS
+    # The same day read in full (a dry run without the state) measures the same pool.
+    full = day(run_playbook, standin, inv, "2027-01-20", check=True, mfa_campaign_incremental=False)
+    assert full.rc == 0 and standin.counts(made.id)[READ] == 4, full
+    assert step(full)["coverage"] == step(run)["coverage"] == {
+        "total": 4, "compliant": 3, "percent": 75.0, "groups": {"admins": {"total": 2, "compliant": 2, "percent": 100.0}}}
+    assert [n["username"] for n in step(full)["nudges"]] == [n["username"] for n in step(run)["nudges"]] == ["carol"]
 
 
 def test_switch_at_the_deadline(run_playbook: Any, standin: Any, cognito: Any, pool: seed.Pool, tmp_path: Path) -> None:
