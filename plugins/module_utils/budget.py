@@ -353,12 +353,13 @@ def _access_key(client: Any) -> Optional[str]:
     return getattr(credentials, "access_key", None)
 
 
-def share(module: Any, call: Any, pool_arn: Optional[str] = None) -> Optional[str]:
-    """Put the limiters of `call` whose quota is the account's (per account and region) under its shared budget:
-    the rate options' categories, and CloudTrail's LookupEvents.
+def share(module: Any, call: Any, pool_arn: Optional[str] = None, account: Optional[str] = None) -> Optional[str]:
+    """Put the limiters of `call` whose pace is the account's budget under its shared budget: the categories of the
+    rate options, and those whose fixed pace is the account's whole quota (CloudTrail's LookupEvents).
 
-    Returns the budget's account key, or None when the task does not share (shared_budget=false,
-    or no fcntl on this controller). Categories with a fixed per-pool pace are left alone.
+    `account`: the budget's account key when another caller of the task already resolved it (the key is also kept
+    as `call.account`). Returns the budget's account key, or None when the task does not share (shared_budget=false,
+    or no fcntl on this controller). Fixed paces below the quota (the per-pool caps) stay the task's own.
     """
     from .quotas import BY_KEY  # pylint: disable=import-outside-toplevel
 
@@ -366,7 +367,7 @@ def share(module: Any, call: Any, pool_arn: Optional[str] = None) -> Optional[st
     if not params.get("shared_budget") or not available():
         return None
     directory = budget_dir(params.get("budget_dir"))
-    account = params.get("account_id")
+    account = account or params.get("account_id")
     if not account:
         client = call.client
         account = resolve_account(
@@ -379,9 +380,10 @@ def share(module: Any, call: Any, pool_arn: Optional[str] = None) -> Optional[st
     region = module.region or "global"
     for key, local in list(call.limiters.items()):
         category = BY_KEY.get(key)
-        if category is None or category.per_pool is not None:
+        if category is None or not (category.option or category.pace >= category.rate):
             continue
         call.limiters[key] = shared_limiter(local, directory, account, region, category.quota, local.ceiling)
+    call.account = account
     return account
 
 

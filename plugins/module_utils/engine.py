@@ -198,6 +198,7 @@ class Caller:
         self._lock = threading.Lock()
         self.stats: Dict[str, CallStats] = {}
         self.aborted: Optional[Abort] = None
+        self.account: Optional[str] = None  # the account's shared budget, once budget.share() has put it under it
 
     def _count(self, operation: str, field_name: str) -> None:
         with self._lock:

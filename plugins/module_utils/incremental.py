@@ -174,21 +174,26 @@ class Facts:
         }
 
     def line(self) -> str:
-        """What the run read and why, for the task's message: "3 read (named by an event: 2, new: 1), 99 carried
-        from the state", or "100 read (full read: <reason>), 0 carried from the state"."""
-        why = f"full read: {self.full_read_reason}" if self.full_read_reason else ", ".join(
-            f"{reason}: {count}" for reason, count in sorted(self.reasons.items()))
-        return f"{self.read} read{f' ({why})' if why else ''}, {self.carried} carried from the state"
+        """What the run read, and what it planned to read and why, for the task's message: "3 read (3 planned: named
+        by an event 2, new 1), 97 carried from the state", or "100 read (full read: <reason>), 0 carried ..."."""
+        if self.full_read_reason:
+            why = f" (full read: {self.full_read_reason})"
+        elif self.to_read:
+            why = f" ({self.to_read} planned: {', '.join(f'{reason} {count}' for reason, count in sorted(self.reasons.items()))})"
+        else:
+            why = ""
+        return f"{self.read} read{why}, {self.carried} carried from the state"
 
 
-def signal_caller(module: Any) -> Any:
+def signal_caller(module: Any, call: Any) -> Any:
     """The Caller of the run's CloudTrail LookupEvents. Its pace (2 requests a second, per account and region) is put
-    under the account's shared budget, as the Cognito categories are: pools of one account run side by side take
+    under the account's shared budget, as the Cognito categories of `call` are (under the account `call` resolved:
+    CloudTrail's endpoint is another, and would cost a second STS lookup): pools of one account run side by side take
     turns instead of each asking for the whole quota, being throttled, and falling back to a full read."""
     params = module.params
     trail = cognito.caller(module.client("cloudtrail", config=cognito.client_config(1)), (cognito.SIGNAL_READ,), params,
                            retries=params["retries"])
-    budget.share(module, trail)
+    budget.share(module, trail, account=call.account)
     return trail
 
 

@@ -669,7 +669,7 @@ def enforce_with_state(module, call, state, api, base, exclusions, claims, recor
     """The whole pool with a state (incremental.py): no read and no write for a user known compliant and unchanged,
     or known not enrolled with no event since."""
     params, pool = module.params, module.params["user_pool_id"]
-    trail = incremental.signal_caller(module)
+    trail = incremental.signal_caller(module, call)
     handled = identity.Exclusions(tuple(params["exclude"]) + tuple(params["handled"]), exclusions.naming)
     with incremental.opened(state, pool, module.fail_json) as store:
         run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),

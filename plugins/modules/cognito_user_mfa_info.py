@@ -662,7 +662,7 @@ def main():
 def audit_with_state(module, call, state, pool, policy, sign_in, factors, read, naming, pool_config, pool_config_id):
     """The audit of the whole pool with a state (incremental.py): read only the users that may have changed."""
     params = module.params
-    trail = incremental.signal_caller(module)
+    trail = incremental.signal_caller(module, call)
     with incremental.opened(state, pool, module.fail_json) as store:
         run = incremental.PoolRun(store, pool, state, lambda token: cognito.list_users(call, pool, "", token),
                                   lambda name, start, end, token: cognito.lookup_events(trail, name, start, end, token),

@@ -223,8 +223,10 @@ def test_switch_at_the_deadline(run_playbook: Any, standin: Any, cognito: Any, p
         ({"mfa_campaign_today": "2027-13-01"}, "mfa_campaign_today: '2027-13-01' is not a date"),
         ({"mfa_campaign_deadline": "2026-12-01", "mfa_campaign_groups": {}}, "mfa_campaign_deadline: 2026-12-01 is already past on the campaign's first run"),
         ({"mfa_campaign_groups": {"wizards": "2027-01-15"}}, "mfa_campaign_groups: group wizards does not exist in the user pool"),
+        ({"mfa_campaign_groups": {"wizards": "2027-01-15"}, "mfa_campaign_incremental": True},
+         "mfa_campaign_groups: group wizards does not exist in the user pool"),
     ],
-    ids=["bad-date", "deadline-past", "unknown-group"],
+    ids=["bad-date", "deadline-past", "unknown-group", "unknown-group-incremental"],
 )
 def test_bad_input_fails_before_any_write(run_playbook: Any, standin: Any, cognito: Any, pool: seed.Pool, tmp_path: Path,
                                           extra: dict[str, Any], message: str) -> None:
@@ -234,7 +236,11 @@ def test_bad_input_fails_before_any_write(run_playbook: Any, standin: Any, cogni
     failed = [r for played in run.output["plays"] for t in played["tasks"] for r in t["hosts"].values() if r.get("failed")]
     assert len(failed) == 1 and message in failed[0]["msg"], run
     assert writes(standin, pool) == {}
-    assert not (tmp_path / "mfa-campaign" / "state").exists()  # not even an empty state directory
+    kept = tmp_path / "mfa-campaign" / "state"
+    if extra.get("mfa_campaign_incremental"):  # the measurement before the step recorded its reads, nothing else
+        assert (kept / f"{pool.id}.sqlite3").exists() and not list(kept.glob("*.campaign.json*")), list(kept.iterdir())
+    else:
+        assert not kept.exists()  # not even an empty state directory
     assert members(cognito, pool) == ADMINS
 
 

@@ -417,8 +417,9 @@ def test_taking_a_slot_costs_one_lock_and_two_small_file_operations(directory, m
 
 
 def test_share_puts_the_account_wide_paces_under_the_budget_and_leaves_the_per_pool_ones(directory):
-    """The rate options' categories and CloudTrail's LookupEvents (a fixed pace, but the account's quota) are
-    shared; a per-pool cap (DescribeUserPool: 5 a second per pool) stays the task's own."""
+    """The rate options' categories and CloudTrail's LookupEvents (a fixed pace, the account's whole quota) are
+    shared; a per-pool cap (DescribeUserPool: 5 a second per pool) and a fixed pace below the account's quota (sign-ins:
+    10 of 120 a second) stay the task's own. A second caller of the task shares under the account the first resolved."""
     from ansible_collections.mfaops.cognito.plugins.module_utils import quotas  # pylint: disable=import-outside-toplevel
 
     class Module:
@@ -427,12 +428,18 @@ def test_share_puts_the_account_wide_paces_under_the_budget_and_leaves_the_per_p
 
     class Call:
         limiters = {key: engine.RateLimiter(quotas.BY_KEY[key].pace)
-                    for key in (quotas.READ, quotas.SIGNAL_READ, quotas.USER_POOL_READ)}
+                    for key in (quotas.READ, quotas.USER_POOL_READ, quotas.AUTH)}
+        account = None
 
-    per_pool = Call.limiters[quotas.USER_POOL_READ]
-    assert budget.share(Module(), Call) == "123456789012"
+    class Trail:
+        limiters = {quotas.SIGNAL_READ: engine.RateLimiter(quotas.BY_KEY[quotas.SIGNAL_READ].pace)}
+
+    own = {key: Call.limiters[key] for key in (quotas.USER_POOL_READ, quotas.AUTH)}
+    assert budget.share(Module(), Call) == "123456789012" and Call.account == "123456789012"
     assert isinstance(Call.limiters[quotas.READ], budget.Budgeted)
-    assert isinstance(Call.limiters[quotas.SIGNAL_READ], budget.Budgeted)
-    assert Call.limiters[quotas.USER_POOL_READ] is per_pool
+    assert all(Call.limiters[key] is limiter for key, limiter in own.items())
+    Module.params = dict(Module.params, account_id=None)  # the second caller resolves nothing: it is given the account
+    assert budget.share(Module(), Trail, account=Call.account) == "123456789012"
+    assert isinstance(Trail.limiters[quotas.SIGNAL_READ], budget.Budgeted)
     files = os.listdir(budget.budget_dir(directory))
     assert "123456789012-eu-west-1-CloudTrail_LookupEvents.bucket" in files and "123456789012-eu-west-1-UserRead.bucket" in files

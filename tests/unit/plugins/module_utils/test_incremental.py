@@ -149,13 +149,17 @@ def test_a_state_damaged_halfway_is_one_error_naming_the_file(tmp_path):
 @pytest.mark.parametrize(
     ("facts", "line"),
     [
-        (incremental.Facts(path="p", started=0.0, read=3, carried=97, reasons={"named by an event": 2, "new": 1}),
-         "3 read (named by an event: 2, new: 1), 97 carried from the state"),
+        (incremental.Facts(path="p", started=0.0, read=3, to_read=3, carried=97, reasons={"named by an event": 2, "new": 1}),
+         "3 read (3 planned: named by an event 2, new 1), 97 carried from the state"),
+        # a run that stopped early read fewer than it planned; the message says both
+        (incremental.Facts(path="p", started=0.0, read=1, to_read=3, carried=97, reasons={"new": 3}),
+         "1 read (3 planned: new 3), 97 carried from the state"),
         (incremental.Facts(path="p", started=0.0, read=0, carried=100), "0 read, 100 carried from the state"),
-        (incremental.Facts(path="p", started=0.0, read=100, carried=0, reasons={"full read": 100}, full_read_reason="first run with this state"),
+        (incremental.Facts(path="p", started=0.0, read=100, to_read=100, carried=0, reasons={"full read": 100},
+                           full_read_reason="first run with this state"),
          "100 read (full read: first run with this state), 0 carried from the state"),
     ],
-    ids=["changed", "quiet", "full"],
+    ids=["changed", "stopped-early", "quiet", "full"],
 )
 def test_the_message_says_how_many_were_read_and_why(facts, line):
     assert facts.line() == line
