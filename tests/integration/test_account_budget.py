@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.support import seed, user_state
@@ -187,3 +188,29 @@ def test_pools_of_one_account_take_turns_at_cloudtrails_lookup_quota(standin: An
     assert counted[True]["throttled"] == 0 and counted[True]["forwarded"] >= 3 * 20, counted
     assert "123456789012-us-east-1-CloudTrail_LookupEvents.bucket" in os.listdir(
         tmp_path / "budget" / f"mfaops-cognito-budget-{os.getuid()}")
+
+
+@pytest.mark.parametrize(("playbook", "role_vars"), [("audit_mfa", {}), ("enforce_mfa", {}),
+                                                     ("mfa_campaign", {"mfa_campaign_deadline": "2099-01-01"})])
+def test_each_role_lists_at_its_lists_per_second(standin: Any, cognito: Any, run_playbook: Any, tmp_path: Path,
+                                                 playbook: str, role_vars: dict[str, Any]) -> None:
+    """<role>_lists_per_second reaches the role's listing: a pool of 5 ListUsers pages through a UserList quota of 2 a
+    second is not throttled at 2 pages a second; the control, at the default 15, is. (The listing keeps pace with the
+    reads, 60 users a page: the reads are let run fast, so that the listing's own pace is what the quota meets.)"""
+    pool = seed.create_pool(cognito, f"pace-{playbook}")
+    seed.seed_backdoor(standin, pool, {"totp_preferred": 250}, prefix="pace-")
+    counted = {}
+    with Proxy(standin.endpoint, quotas={"UserList": 2.0}) as proxy:
+        host = {"cognito_user_pool_id": pool.id, "cognito_all_users": True, "cognito_endpoint_url": proxy.endpoint,
+                "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                f"{playbook}_reads_per_second": 1000, **role_vars}
+        path = tmp_path / "inventory.yml"
+        path.write_text(yaml.safe_dump({"cognito_pools": {"hosts": {"pool": host}}}))
+        for paced in (False, True):
+            proxy.reset_counts()
+            extra = {f"{playbook}_lists_per_second": "2"} if paced else {}  # a string, as an AWX survey gives it
+            run = run_playbook(ROOT / "playbooks" / f"{playbook}.yml", extra, args=("-i", str(path)))
+            assert run.rc == 0, run
+            counted[paced] = proxy.counts()["ListUsers"]
+    assert counted[False]["throttled"] > 0, counted
+    assert counted[True]["throttled"] == 0 and counted[True]["forwarded"] >= 5, counted
